@@ -1,0 +1,420 @@
+//! The one error type of sessio.
+//!
+//! [`Error`] is opaque: ask it what happened with the `is_*()` predicates or
+//! [`Error::kind`], read the URL it concerns with [`Error::url`], the response
+//! it carries (if any) with [`Error::response`], and walk the cause with
+//! [`std::error::Error::source`].
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+
+use http::StatusCode;
+use url::Url;
+
+use crate::Response;
+
+/// A boxed error, as tower and hyper use them.
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// `Result<T, sessio::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in the terms of requests' exception tree.
+///
+/// ```
+/// use sessio_core::{Error, ErrorKind};
+///
+/// let err = Error::invalid_url("ftp//nowhere", "No scheme supplied");
+/// assert_eq!(err.kind(), ErrorKind::InvalidUrl);
+/// assert!(err.is_builder());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad input found before anything was sent (requests' `ValueError`s).
+    Builder,
+    /// The URL has no scheme, no host or cannot be parsed (`MissingSchema`, `InvalidURL`).
+    InvalidUrl,
+    /// A header name or value is not allowed (`InvalidHeader`).
+    InvalidHeader,
+    /// No adapter is mounted for the URL (`InvalidSchema`).
+    NoAdapter,
+    /// The connection could not be established (`ConnectionError`).
+    Connect,
+    /// Establishing the connection took longer than the connect timeout (`ConnectTimeout`).
+    ConnectTimeout,
+    /// The server sent nothing for longer than the read timeout (`ReadTimeout`).
+    ReadTimeout,
+    /// The whole request took longer than its total timeout.
+    Timeout,
+    /// The TLS handshake failed (`SSLError`).
+    Tls,
+    /// The proxy failed (`ProxyError`).
+    Proxy,
+    /// Sending the request or receiving its response head failed.
+    Request,
+    /// Following redirects failed (`TooManyRedirects`, invalid `Location`).
+    Redirect,
+    /// [`Response::error_for_status`] found a 4xx or 5xx status (`HTTPError`).
+    Status(StatusCode),
+    /// Reading the body failed, or it was larger than allowed (`ChunkedEncodingError`).
+    Body,
+    /// The body could not be decoded: bad compression, JSON or text (`ContentDecodingError`).
+    Decode,
+    /// The session was closed with `close()`.
+    Closed,
+    /// A user hook or middleware failed.
+    Hook,
+}
+
+/// The error type of every fallible sessio operation.
+///
+/// ```
+/// use sessio_core::Error;
+///
+/// let err = Error::invalid_header("x-bad\r\n", "header name contains CR or LF");
+/// assert!(err.is_builder());
+/// assert!(err.to_string().contains("x-bad"));
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: Option<String>,
+    source: Option<BoxError>,
+    url: Option<Url>,
+    response: Option<Response>,
+}
+
+impl Error {
+    /// A new error of `kind` caused by `source`.
+    pub fn new(kind: ErrorKind, source: impl Into<BoxError>) -> Self {
+        Self::make(kind, None, Some(source.into()))
+    }
+
+    /// A new error of `kind` with a message and no underlying cause.
+    pub fn msg(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self::make(kind, Some(message.into()), None)
+    }
+
+    fn make(kind: ErrorKind, message: Option<String>, source: Option<BoxError>) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message,
+                source,
+                url: None,
+                response: None,
+            }),
+        }
+    }
+
+    /// An invalid URL: `Invalid URL '<url>': <why>`.
+    pub fn invalid_url(url: &str, why: &str) -> Self {
+        Self::msg(ErrorKind::InvalidUrl, format!("Invalid URL {url:?}: {why}"))
+    }
+
+    /// An invalid header name or value.
+    pub fn invalid_header(header: &str, why: &str) -> Self {
+        Self::msg(
+            ErrorKind::InvalidHeader,
+            format!("Invalid header {header:?}: {why}"),
+        )
+    }
+
+    /// Bad builder input of any other kind.
+    pub fn builder(source: impl Into<BoxError>) -> Self {
+        Self::new(ErrorKind::Builder, source)
+    }
+
+    /// A body read or size-limit failure.
+    pub fn body(source: impl Into<BoxError>) -> Self {
+        Self::new(ErrorKind::Body, source)
+    }
+
+    /// A decoding failure (compression, charset, JSON).
+    pub fn decode(source: impl Into<BoxError>) -> Self {
+        Self::new(ErrorKind::Decode, source)
+    }
+
+    /// Turns any boxed error into an `Error`: a boxed `Error` is unwrapped as it is,
+    /// anything else is classified by its cause chain (timeouts, I/O, TLS).
+    pub fn from_boxed(err: BoxError) -> Self {
+        match err.downcast::<Error>() {
+            Ok(err) => *err,
+            Err(other) => {
+                let kind = classify(other.as_ref());
+                Self::new(kind, other)
+            }
+        }
+    }
+
+    /// Attaches the URL this error concerns.
+    #[must_use]
+    pub fn with_url(mut self, url: Url) -> Self {
+        self.inner.url = Some(url);
+        self
+    }
+
+    /// Attaches the URL if none is attached yet.
+    #[must_use]
+    pub fn with_url_if_missing(mut self, url: &Url) -> Self {
+        if self.inner.url.is_none() {
+            self.inner.url = Some(url.clone());
+        }
+        self
+    }
+
+    /// Attaches the response this error concerns (an error status, the last redirect).
+    #[must_use]
+    pub fn with_response(mut self, response: Response) -> Self {
+        if self.inner.url.is_none() {
+            self.inner.url = Some(response.url().clone());
+        }
+        self.inner.response = Some(response);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The URL the failing request was for, when known.
+    pub fn url(&self) -> Option<&Url> {
+        self.inner.url.as_ref()
+    }
+
+    /// The response attached to this error: the 4xx/5xx response of
+    /// `error_for_status`, or the last redirect of a too-many-redirects error.
+    pub fn response(&self) -> Option<&Response> {
+        self.inner.response.as_ref()
+    }
+
+    /// Takes the attached response out of the error.
+    pub fn into_response(self) -> Option<Response> {
+        self.inner.response
+    }
+
+    /// The request that failed, when a response is attached.
+    pub fn request(&self) -> Option<&crate::PreparedRequest> {
+        self.inner.response.as_ref().map(Response::request)
+    }
+
+    /// The status code of an error-status error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self.inner.kind {
+            ErrorKind::Status(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Bad input found before anything was sent: URL, header, body, no adapter.
+    pub fn is_builder(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::Builder
+                | ErrorKind::InvalidUrl
+                | ErrorKind::InvalidHeader
+                | ErrorKind::NoAdapter
+        )
+    }
+
+    /// A timeout of any phase: connect, read (idle) or total.
+    pub fn is_timeout(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::ConnectTimeout | ErrorKind::ReadTimeout | ErrorKind::Timeout => true,
+            _ => self.source_chain().any(is_timeout_error),
+        }
+    }
+
+    /// The connection could not be made (this includes connect timeouts and TLS failures).
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::Connect | ErrorKind::ConnectTimeout | ErrorKind::Tls
+        )
+    }
+
+    /// Redirect handling failed (too many redirects, bad `Location`).
+    pub fn is_redirect(&self) -> bool {
+        self.inner.kind == ErrorKind::Redirect
+    }
+
+    /// Produced by `error_for_status`.
+    pub fn is_status(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Status(_))
+    }
+
+    /// The TLS handshake or certificate check failed.
+    pub fn is_tls(&self) -> bool {
+        self.inner.kind == ErrorKind::Tls
+    }
+
+    /// The proxy failed.
+    pub fn is_proxy(&self) -> bool {
+        self.inner.kind == ErrorKind::Proxy
+    }
+
+    /// The body could not be decoded.
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == ErrorKind::Decode
+    }
+
+    /// Reading the body failed or exceeded a limit.
+    pub fn is_body(&self) -> bool {
+        self.inner.kind == ErrorKind::Body
+    }
+
+    /// Sending the request failed after a connection was available.
+    pub fn is_request(&self) -> bool {
+        self.inner.kind == ErrorKind::Request
+    }
+
+    /// The session was closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.kind == ErrorKind::Closed
+    }
+
+    fn source_chain(&self) -> impl Iterator<Item = &(dyn StdError + 'static)> {
+        let mut next = self.inner.source.as_deref().map(|e| e as &dyn StdError);
+        std::iter::from_fn(move || {
+            let current = next?;
+            next = current.source();
+            Some(current)
+        })
+    }
+}
+
+/// Classifies a foreign error by its cause chain.
+fn classify(err: &(dyn StdError + 'static)) -> ErrorKind {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        if is_timeout_error(current) {
+            return ErrorKind::Timeout;
+        }
+        next = current.source();
+    }
+    ErrorKind::Request
+}
+
+fn is_timeout_error(err: &(dyn StdError + 'static)) -> bool {
+    if let Some(io) = err.downcast_ref::<io::Error>() {
+        return io.kind() == io::ErrorKind::TimedOut;
+    }
+    if let Some(e) = err.downcast_ref::<Error>() {
+        return e.is_timeout();
+    }
+    false
+}
+
+fn describe(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Builder => "invalid request",
+        ErrorKind::InvalidUrl => "invalid URL",
+        ErrorKind::InvalidHeader => "invalid header",
+        ErrorKind::NoAdapter => "no connection adapter",
+        ErrorKind::Connect => "connection failed",
+        ErrorKind::ConnectTimeout => "connect timed out",
+        ErrorKind::ReadTimeout => "read timed out",
+        ErrorKind::Timeout => "request timed out",
+        ErrorKind::Tls => "TLS error",
+        ErrorKind::Proxy => "proxy error",
+        ErrorKind::Request => "error sending request",
+        ErrorKind::Redirect => "redirect error",
+        ErrorKind::Status(_) => "error status",
+        ErrorKind::Body => "error reading body",
+        ErrorKind::Decode => "error decoding body",
+        ErrorKind::Closed => "session is closed",
+        ErrorKind::Hook => "hook failed",
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.inner.kind, &self.inner.message) {
+            (ErrorKind::Status(code), _) => {
+                let class = if code.is_client_error() {
+                    "Client Error"
+                } else {
+                    "Server Error"
+                };
+                let reason = self
+                    .inner
+                    .response
+                    .as_ref()
+                    .map(|r| r.reason().to_owned())
+                    .unwrap_or_else(|| code.canonical_reason().unwrap_or("").to_owned());
+                write!(f, "{} {class}: {reason}", code.as_u16())?;
+            }
+            (_, Some(message)) => f.write_str(message)?,
+            (kind, None) => f.write_str(describe(*kind))?,
+        }
+        if let Some(url) = &self.inner.url {
+            write!(f, " for url ({url})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("sessio::Error");
+        d.field("kind", &self.inner.kind);
+        if let Some(message) = &self.inner.message {
+            d.field("message", message);
+        }
+        if let Some(url) = &self.inner.url {
+            d.field("url", &url.as_str());
+        }
+        if let Some(source) = &self.inner.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner.source.as_deref().map(|e| e as _)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync_and_small() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn from_boxed_keeps_a_sessio_error() {
+        let boxed: BoxError = Box::new(Error::msg(ErrorKind::ReadTimeout, "slow"));
+        let err = Error::from_boxed(boxed);
+        assert_eq!(err.kind(), ErrorKind::ReadTimeout);
+        assert!(err.is_timeout());
+    }
+
+    #[test]
+    fn from_boxed_classifies_io_timeouts() {
+        let boxed: BoxError = Box::new(io::Error::new(io::ErrorKind::TimedOut, "late"));
+        let err = Error::from_boxed(boxed);
+        assert!(err.is_timeout());
+        assert!(err.source().is_some());
+    }
+
+    #[test]
+    fn display_names_the_url() {
+        let err =
+            Error::msg(ErrorKind::Connect, "refused").with_url("http://127.0.0.1:1/".parse().unwrap());
+        assert_eq!(err.to_string(), "refused for url (http://127.0.0.1:1/)");
+        assert!(err.is_connect());
+    }
+}

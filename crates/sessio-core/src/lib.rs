@@ -1,0 +1,39 @@
+//! Core types of [sessio](https://docs.rs/sessio): [`Request`], [`PreparedRequest`],
+//! [`Response`], [`Body`] and the one [`Error`] type.
+//!
+//! This crate depends on no runtime. It holds requests' *prepare* logic
+//! (steps P1–P7: method, URL and params, headers, body, auth) and the response side
+//! (decode-on-read, charset rules, JSON detection, `Link` parsing).
+//!
+//! ```
+//! use sessio_core::{Auth, Method, Request, request::AuthSetting};
+//!
+//! let mut request = Request::new(Method::GET, "http://example.com/items?page=1");
+//! request.parts_mut().params.push(("sort".into(), "new".into()));
+//! request.parts_mut().auth = AuthSetting::Set(Auth::bearer("token"));
+//! let prepared = request.prepare().unwrap();
+//! assert_eq!(prepared.url().as_str(), "http://example.com/items?page=1&sort=new");
+//! assert_eq!(prepared.headers()["authorization"], "Bearer token");
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod auth;
+mod body;
+mod error;
+pub mod options;
+pub mod request;
+mod response;
+pub mod url;
+
+pub use auth::Auth;
+pub use body::Body;
+pub use error::{BoxError, Error, ErrorKind, Result};
+pub use options::{Deadline, Streaming, Timeouts};
+pub use request::{PreparedRequest, Request, RequestParts};
+pub use response::{
+    ACCEPT_ENCODING, BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody,
+};
+
+pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+pub use ::url::Url;

@@ -1,0 +1,58 @@
+//! Per-request options, carried in the request's `http::Extensions` so that every
+//! layer stays a plain `http::Request -> http::Response` service.
+
+use std::time::{Duration, Instant};
+
+/// Timeouts of one request. `None` means "not set here" (inherit, or no limit).
+///
+/// * `connect`: establishing the connection (TCP and TLS).
+/// * `read`: the longest time the server may stay silent: before the response head
+///   arrives, and between body chunks while it is read (requests' read timeout).
+/// * `total`: the whole request, all redirect hops and reading the body included.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessio_core::Timeouts;
+///
+/// let request = Timeouts { read: Some(Duration::from_secs(1)), ..Timeouts::default() };
+/// let session = Timeouts { connect: Some(Duration::from_secs(3)), read: Some(Duration::from_secs(9)), total: None };
+/// let effective = request.or(session);
+/// assert_eq!(effective.read, Some(Duration::from_secs(1)));
+/// assert_eq!(effective.connect, Some(Duration::from_secs(3)));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Connection establishment limit.
+    pub connect: Option<Duration>,
+    /// Idle limit while waiting for the head and between body chunks.
+    pub read: Option<Duration>,
+    /// Limit on the whole request.
+    pub total: Option<Duration>,
+}
+
+impl Timeouts {
+    /// Each field of `self`, or `fallback`'s where `self` has none.
+    #[must_use]
+    pub fn or(self, fallback: Timeouts) -> Timeouts {
+        Timeouts {
+            connect: self.connect.or(fallback.connect),
+            read: self.read.or(fallback.read),
+            total: self.total.or(fallback.total),
+        }
+    }
+
+    /// Whether no timeout is set at all.
+    pub fn is_empty(&self) -> bool {
+        self.connect.is_none() && self.read.is_none() && self.total.is_none()
+    }
+}
+
+/// The instant by which the whole request must be done (from [`Timeouts::total`]),
+/// fixed once when the request is sent so that every hop shares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(pub Instant);
+
+/// Whether the response body is read lazily (`true`) or before `send` returns
+/// (`false`, requests' default `stream=False`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streaming(pub bool);

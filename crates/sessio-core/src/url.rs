@@ -1,0 +1,331 @@
+//! URL preparation with requests' rules (`prepare_url`, `requote_uri`, params encoding).
+
+use url::Url;
+
+use crate::{Error, Result};
+
+/// Characters `requote_uri` leaves alone besides letters, digits and `_.-~`.
+const REQUOTE_SAFE: &[u8] = b"!#$%&'()*+,/:;=?@[]~";
+const REQUOTE_SAFE_WITHOUT_PERCENT: &[u8] = b"!#$&'()*+,/:;=?@[]~";
+const UNRESERVED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+
+/// Parses and normalises a user URL as requests' `PreparedRequest.prepare_url` does,
+/// then appends `params` (already merged) after any existing query.
+///
+/// * leading whitespace is removed;
+/// * a URL without scheme is an error that suggests `https://`;
+/// * `http(s)` URLs need a host, and a host may not start with `*` or `.`;
+/// * characters that are not allowed are percent-encoded once, never twice
+///   (`/get/test case` becomes `/get/test%20case`, `%41` becomes `A`);
+/// * URLs of other schemes that contain `:` (`mailto:`, `data:`) are kept as they are.
+///
+/// ```
+/// use sessio_core::url::prepare_url;
+///
+/// let url = prepare_url("http://example.com/get/test case?x=1", &[("a b".into(), "é".into())]).unwrap();
+/// assert_eq!(url.as_str(), "http://example.com/get/test%20case?x=1&a+b=%C3%A9");
+///
+/// let err = prepare_url("example.com/path", &[]).unwrap_err();
+/// assert!(err.to_string().contains("Perhaps you meant https://example.com/path?"));
+/// ```
+pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
+    let trimmed = raw.trim_start();
+    let is_http = trimmed
+        .get(..4)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http"));
+    if !is_http && trimmed.contains(':') {
+        if let Ok(url) = Url::parse(trimmed) {
+            if !url.cannot_be_a_base() || params.is_empty() {
+                return Ok(url);
+            }
+        }
+    }
+
+    let requoted = requote_uri(trimmed);
+    let mut url = Url::parse(&requoted).map_err(|err| url_error(trimmed, err))?;
+    if url.cannot_be_a_base() {
+        return Err(Error::invalid_url(trimmed, "No host supplied"));
+    }
+    match url.host_str() {
+        None | Some("") if url.scheme().starts_with("http") => {
+            return Err(Error::invalid_url(trimmed, "No host supplied"));
+        }
+        Some(host) if host.starts_with('*') || host.starts_with('.') => {
+            return Err(Error::invalid_url(trimmed, "URL has an invalid label."));
+        }
+        _ => {}
+    }
+
+    if !params.is_empty() {
+        let encoded = encode_pairs(params);
+        let query = match url.query() {
+            Some(existing) if !existing.is_empty() => format!("{existing}&{encoded}"),
+            _ => encoded,
+        };
+        url.set_query(Some(&query));
+    }
+    Ok(url)
+}
+
+fn url_error(raw: &str, err: url::ParseError) -> Error {
+    match err {
+        url::ParseError::RelativeUrlWithoutBase => Error::invalid_url(
+            raw,
+            &format!("No scheme supplied. Perhaps you meant https://{raw}?"),
+        ),
+        url::ParseError::EmptyHost => Error::invalid_url(raw, "No host supplied"),
+        other => Error::invalid_url(raw, &other.to_string()),
+    }
+}
+
+/// requests' `requote_uri`: decode percent-escapes of unreserved characters, then
+/// percent-encode every character that is neither unreserved nor a URL delimiter.
+/// An invalid escape (`%zz`) has its `%` encoded as `%25`.
+///
+/// ```
+/// use sessio_core::url::requote_uri;
+///
+/// assert_eq!(requote_uri("http://h/a b/%41%2F"), "http://h/a%20b/A%2F");
+/// assert_eq!(requote_uri("http://h/%zz"), "http://h/%25zz");
+/// ```
+pub fn requote_uri(uri: &str) -> String {
+    match unquote_unreserved(uri) {
+        Some(unquoted) => quote(&unquoted, REQUOTE_SAFE),
+        None => quote(uri, REQUOTE_SAFE_WITHOUT_PERCENT),
+    }
+}
+
+/// Decodes `%XX` only when it names an unreserved character; `None` on an invalid escape.
+fn unquote_unreserved(uri: &str) -> Option<String> {
+    let bytes = uri.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = &bytes[i + 1..(i + 3).min(bytes.len())];
+            if hex.len() == 2 && hex.iter().all(u8::is_ascii_alphanumeric) {
+                let value = std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())?;
+                if UNRESERVED.contains(&value) {
+                    out.push(value);
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Python's `urllib.parse.quote(text, safe)`.
+fn quote(text: &str, safe: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) || safe.contains(&b) {
+            out.push(b as char);
+        } else {
+            push_escape(&mut out, b);
+        }
+    }
+    out
+}
+
+fn push_escape(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(HEX[(b >> 4) as usize] as char);
+    out.push(HEX[(b & 0xF) as usize] as char);
+}
+
+/// Python's `quote_plus`: letters, digits and `_.-~` stay, space becomes `+`.
+fn quote_plus_into(out: &mut String, text: &str) {
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) {
+            out.push(b as char);
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            push_escape(out, b);
+        }
+    }
+}
+
+/// Encodes ordered pairs as `application/x-www-form-urlencoded`, byte for byte
+/// as Python's `urlencode(pairs, doseq=True)` (repeated keys stay repeated).
+///
+/// ```
+/// use sessio_core::url::encode_pairs;
+///
+/// let pairs = [("a".to_owned(), "1 2".to_owned()), ("a".to_owned(), "*~".to_owned())];
+/// assert_eq!(encode_pairs(&pairs), "a=1+2&a=%2A~");
+/// ```
+pub fn encode_pairs(pairs: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        quote_plus_into(&mut out, key);
+        out.push('=');
+        quote_plus_into(&mut out, value);
+    }
+    out
+}
+
+/// Serialises `value` (a map, struct or sequence of pairs) into ordered string pairs.
+/// Sequences become repeated keys and `None` values are skipped, as requests does.
+pub fn serialize_pairs<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<(String, String)>> {
+    let encoded = serde_html_form::to_string(value).map_err(Error::builder)?;
+    Ok(form_urlencoded::parse(encoded.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// requests' `merge_setting` for params: session pairs first, a key set by the
+/// request replaces all session values of that key in place, a removed key is
+/// dropped, new request keys are appended. Keys are case-sensitive.
+///
+/// ```
+/// use sessio_core::url::merge_params;
+///
+/// let session = [("foo".to_owned(), "bar".to_owned())];
+/// let request = [("FOO".to_owned(), "bar".to_owned())];
+/// let merged = merge_params(&session, &request, &[]);
+/// assert_eq!(merged.len(), 2);
+/// ```
+pub fn merge_params(
+    session: &[(String, String)],
+    request: &[(String, String)],
+    removed: &[String],
+) -> Vec<(String, String)> {
+    if session.is_empty() {
+        return request
+            .iter()
+            .filter(|(k, _)| !removed.contains(k))
+            .cloned()
+            .collect();
+    }
+    let in_request = |key: &str| request.iter().any(|(k, _)| k == key);
+    let mut merged = Vec::with_capacity(session.len() + request.len());
+    let mut emitted: Vec<&str> = Vec::new();
+    for (key, value) in session {
+        if removed.contains(key) {
+            continue;
+        }
+        if in_request(key) {
+            if !emitted.contains(&key.as_str()) {
+                emitted.push(key);
+                merged.extend(request.iter().filter(|(k, _)| k == key).cloned());
+            }
+            continue;
+        }
+        merged.push((key.clone(), value.clone()));
+    }
+    merged.extend(
+        request
+            .iter()
+            .filter(|(k, _)| !emitted.contains(&k.as_str()) && !removed.contains(k))
+            .cloned(),
+    );
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn params_are_appended_after_the_existing_query() {
+        // requests test_params_are_added_before_fragment / test_mixed_case_params
+        let url = prepare_url("http://example.com/path?key=value#fragment", &pairs(&[("a", "b")]))
+            .unwrap();
+        assert_eq!(url.as_str(), "http://example.com/path?key=value&a=b#fragment");
+        let url = prepare_url("http://example.com/path#fragment", &pairs(&[("a", "b")])).unwrap();
+        assert_eq!(url.as_str(), "http://example.com/path?a=b#fragment");
+    }
+
+    #[test]
+    fn repeated_keys_and_unicode_are_encoded_like_urlencode() {
+        let url = prepare_url(
+            "http://example.com/",
+            &pairs(&[("k", "1"), ("k", "2"), ("ü", "a&b=c")]),
+        )
+        .unwrap();
+        assert_eq!(url.query(), Some("k=1&k=2&%C3%BC=a%26b%3Dc"));
+    }
+
+    #[test]
+    fn requote_never_double_encodes() {
+        let url = prepare_url("http://example.com/a%20b c/%7e", &[]).unwrap();
+        assert_eq!(url.path(), "/a%20b%20c/~");
+        let url = prepare_url("  http://example.com/\r\nx", &[]).unwrap();
+        assert_eq!(url.path(), "/%0D%0Ax");
+    }
+
+    #[test]
+    fn bad_urls_are_typed_errors() {
+        for bad in ["http://", "http://*example.com", "http://.example.com", "hello", ""] {
+            let err = prepare_url(bad, &[]).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidUrl, "{bad}");
+        }
+        let err = prepare_url("http://exa%2Fmple.com/", &[]).unwrap_err();
+        assert!(err.is_builder());
+    }
+
+    #[test]
+    fn non_http_urls_pass_through() {
+        let url = prepare_url("mailto:user@example.org", &[]).unwrap();
+        assert_eq!(url.as_str(), "mailto:user@example.org");
+        let url = prepare_url("ftp://example.com/x", &[]).unwrap();
+        assert_eq!(url.scheme(), "ftp");
+    }
+
+    #[test]
+    fn idna_hosts_are_punycoded() {
+        let url = prepare_url("http://bücher.example/", &[]).unwrap();
+        assert_eq!(url.host_str(), Some("xn--bcher-kva.example"));
+    }
+
+    #[test]
+    fn merge_params_follows_merge_setting() {
+        let session = pairs(&[("a", "1"), ("b", "2"), ("b", "3")]);
+        let request = pairs(&[("b", "9"), ("c", "4")]);
+        let merged = merge_params(&session, &request, &["a".to_owned()]);
+        assert_eq!(merged, pairs(&[("b", "9"), ("c", "4")]));
+        let merged = merge_params(&session, &pairs(&[("B", "x")]), &[]);
+        assert_eq!(merged.len(), 4, "params merge is case-sensitive");
+    }
+
+    #[test]
+    fn serialize_pairs_accepts_maps_structs_and_slices() {
+        #[derive(serde::Serialize)]
+        struct Q {
+            a: u32,
+            b: Option<String>,
+            c: Vec<&'static str>,
+        }
+        let q = Q {
+            a: 1,
+            b: None,
+            c: vec!["x", "y"],
+        };
+        assert_eq!(
+            serialize_pairs(&q).unwrap(),
+            pairs(&[("a", "1"), ("c", "x"), ("c", "y")])
+        );
+        assert_eq!(
+            serialize_pairs(&[("k", "v w")]).unwrap(),
+            pairs(&[("k", "v w")])
+        );
+    }
+}
