@@ -34,11 +34,8 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
         .get(..4)
         .is_some_and(|s| s.eq_ignore_ascii_case("http"));
     if !is_http && trimmed.contains(':') {
-        if let Ok(url) = Url::parse(trimmed) {
-            if !url.cannot_be_a_base() || params.is_empty() {
-                return Ok(url);
-            }
-        }
+        // requests leaves such URLs (`mailto:`, `ftp://`) untouched, params included.
+        return Url::parse(trimmed).map_err(|err| url_error(trimmed, err));
     }
 
     let requoted = requote_uri(trimmed);

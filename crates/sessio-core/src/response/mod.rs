@@ -318,9 +318,8 @@ impl Response {
     /// The whole decoded body, up to the cap set with `max_decompressed_size`.
     pub async fn bytes(mut self) -> Result<Bytes> {
         let max = self.max_decompressed_size.unwrap_or(u64::MAX);
-        let first = match self.chunk().await? {
-            Some(first) => first,
-            None => return Ok(Bytes::new()),
+        let Some(first) = self.chunk().await? else {
+            return Ok(Bytes::new());
         };
         check_size(first.len() as u64, max)?;
         let Some(second) = self.chunk().await? else {
