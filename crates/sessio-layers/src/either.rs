@@ -7,31 +7,34 @@ use std::task::{Context, Poll};
 pin_project_lite::pin_project! {
     /// One of two futures with the same output; used where a layer may answer early
     /// (an invalid input) without calling the inner service.
-    #[project = EitherProj]
+    #[must_use = "futures do nothing unless polled"]
     #[derive(Debug)]
-    pub enum EitherFuture<L, R> {
-        /// The usual path: the inner service's future.
-        Left {
-            /// The inner service's future.
-            #[pin]
-            future: L,
-        },
-        /// The early answer.
-        Right {
-            /// The early answer.
-            #[pin]
-            future: R,
-        },
+    pub struct EitherFuture<L, R> {
+        #[pin]
+        inner: Inner<L, R>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = InnerProj]
+    #[derive(Debug)]
+    enum Inner<L, R> {
+        Left { #[pin] future: L },
+        Right { #[pin] future: R },
     }
 }
 
 impl<L, R> EitherFuture<L, R> {
     pub(crate) fn left(future: L) -> Self {
-        EitherFuture::Left { future }
+        EitherFuture {
+            inner: Inner::Left { future },
+        }
     }
 
     pub(crate) fn right(future: R) -> Self {
-        EitherFuture::Right { future }
+        EitherFuture {
+            inner: Inner::Right { future },
+        }
     }
 }
 
@@ -43,9 +46,9 @@ where
     type Output = L::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            EitherProj::Left { future } => future.poll(cx),
-            EitherProj::Right { future } => future.poll(cx),
+        match self.project().inner.project() {
+            InnerProj::Left { future } => future.poll(cx),
+            InnerProj::Right { future } => future.poll(cx),
         }
     }
 }
