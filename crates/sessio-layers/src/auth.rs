@@ -133,10 +133,11 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let (mut parts, body) = req.into_parts();
         let setting = parts.extensions.get::<AuthSetting>();
-        if let Some(auth) = resolve(Some(&self.auth), setting.unwrap_or(&AuthSetting::Inherit)) {
-            if let Err(err) = auth.apply(&mut parts.headers) {
-                return EitherFuture::right(ready(Err(err.into())));
-            }
+        let setting = setting.unwrap_or(&AuthSetting::Inherit);
+        if let Some(auth) = resolve(Some(&self.auth), setting)
+            && let Err(err) = auth.apply(&mut parts.headers)
+        {
+            return EitherFuture::right(ready(Err(err.into())));
         }
         EitherFuture::left(self.inner.call(Request::from_parts(parts, body)))
     }

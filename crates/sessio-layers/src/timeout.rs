@@ -248,12 +248,11 @@ where
             return Poll::Ready(None);
         }
         if let Poll::Ready(frame) = this.body.poll_frame(cx) {
-            if this.limits.read.is_some() {
-                if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
-                    if let Some(next) = this.limits.next_deadline(Instant::now()) {
-                        sleep.reset(next);
-                    }
-                }
+            if this.limits.read.is_some()
+                && let Some(sleep) = this.sleep.as_mut().as_pin_mut()
+                && let Some(next) = this.limits.next_deadline(Instant::now())
+            {
+                sleep.reset(next);
             }
             return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
