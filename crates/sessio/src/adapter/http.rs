@@ -1,0 +1,330 @@
+//! `HttpAdapter`: the default transport, a pooled hyper-util client over rustls.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::{Client, ResponseFuture};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls_pki_types::CertificateDer;
+use sessio_core::{Body, Error, ErrorKind, Result, Timeouts};
+use tokio::task::futures::TaskLocalFuture;
+use tower_service::Service;
+
+use super::connect::{ConnectTimedOut, REQUEST_CONNECT_TIMEOUT, TimeoutConnector};
+use super::tls;
+
+/// How long an idle pooled connection is kept by default. Shorter than the
+/// keep-alive of common servers (nginx 75 s), so that sessio closes first.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+type Connector = TimeoutConnector<HttpsConnector<HttpConnector>>;
+
+/// The default adapter for `http://` and `https://`: hyper-util's pooled client
+/// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
+/// request (ALPN, or prior knowledge for `http://`).
+///
+/// Cloning is cheap and clones share one connection pool. Mount a differently
+/// tuned adapter for some URLs with `SessionBuilder::mount`.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessio::{HttpAdapter, Session};
+///
+/// let unpooled = HttpAdapter::builder()
+///     .pool_max_idle_per_host(0)
+///     .connect_timeout(Duration::from_secs(2))
+///     .build()
+///     .unwrap();
+/// let session = Session::builder()
+///     .mount("http://127.0.0.1:9/", unpooled)
+///     .build()
+///     .unwrap();
+/// assert!(session.get_adapter("http://127.0.0.1:9/x").unwrap().name().contains("HttpAdapter"));
+/// ```
+#[derive(Clone)]
+pub struct HttpAdapter {
+    client: Client<Connector, Body>,
+    settings: Arc<HttpAdapterBuilder>,
+}
+
+impl HttpAdapter {
+    /// An adapter with the default settings.
+    ///
+    /// # Panics
+    ///
+    /// Only if the built-in TLS configuration cannot be built, which does not
+    /// happen with the bundled roots; use [`HttpAdapter::builder`] to get an error instead.
+    pub fn new() -> Self {
+        Self::builder()
+            .build()
+            .expect("the default HTTP adapter configuration is valid")
+    }
+
+    /// A builder for an adapter with its own settings.
+    pub fn builder() -> HttpAdapterBuilder {
+        HttpAdapterBuilder::default()
+    }
+}
+
+impl Default for HttpAdapter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for HttpAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpAdapter")
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// Settings of an [`HttpAdapter`]; setters consume and return the builder, and
+/// an invalid setting is reported by [`build`](HttpAdapterBuilder::build).
+#[derive(Clone)]
+#[must_use]
+pub struct HttpAdapterBuilder {
+    pool_max_idle_per_host: usize,
+    pool_idle_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    http2: bool,
+    http2_prior_knowledge: bool,
+    http1_title_case_headers: bool,
+    extra_roots: Vec<CertificateDer<'static>>,
+    built_in_roots: bool,
+    error: Option<Arc<Error>>,
+}
+
+impl Default for HttpAdapterBuilder {
+    fn default() -> Self {
+        HttpAdapterBuilder {
+            pool_max_idle_per_host: usize::MAX,
+            pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
+            connect_timeout: None,
+            http2: false,
+            http2_prior_knowledge: false,
+            http1_title_case_headers: true,
+            extra_roots: Vec::new(),
+            built_in_roots: true,
+            error: None,
+        }
+    }
+}
+
+impl fmt::Debug for HttpAdapterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpAdapterBuilder")
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("http2", &self.http2)
+            .field("http2_prior_knowledge", &self.http2_prior_knowledge)
+            .field("extra_roots", &self.extra_roots.len())
+            .field("built_in_roots", &self.built_in_roots)
+            .finish()
+    }
+}
+
+impl HttpAdapterBuilder {
+    /// Idle connections kept per host (default: no limit). `0` disables pooling:
+    /// every request opens, and then closes, its own connection.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// How long an idle connection stays in the pool (default 30 s; `None`: forever).
+    pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.pool_idle_timeout = timeout.into();
+        self
+    }
+
+    /// No connection pooling (`pool_max_idle_per_host(0)`), like `requests.get`.
+    pub fn unpooled(self) -> Self {
+        self.pool_max_idle_per_host(0)
+    }
+
+    /// Limit on establishing a connection, TCP and TLS together (default: none).
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// Offer HTTP/2 by ALPN on `https://` connections (default: HTTP/1.1 only).
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http2 = enabled;
+        self
+    }
+
+    /// Speak HTTP/2 without negotiation (h2c prior knowledge on `http://`).
+    pub fn http2_prior_knowledge(mut self) -> Self {
+        self.http2_prior_knowledge = true;
+        self
+    }
+
+    /// Write HTTP/1 header names in Title-Case, as requests does (default: on).
+    pub fn http1_title_case_headers(mut self, enabled: bool) -> Self {
+        self.http1_title_case_headers = enabled;
+        self
+    }
+
+    /// Trust this root certificate (DER) in addition to the built-in roots.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Trust the root certificates in this PEM text.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        match tls::certificates_from_pem(pem.as_ref()) {
+            Ok(certs) => self.extra_roots.extend(certs),
+            Err(err) => self.error = self.error.or(Some(Arc::new(err))),
+        }
+        self
+    }
+
+    /// Whether the bundled webpki (Mozilla) roots are trusted (default: yes).
+    pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
+        self.built_in_roots = enabled;
+        self
+    }
+
+    /// Whether this adapter speaks HTTP/2 without negotiation.
+    pub(crate) fn is_http2_prior_knowledge(&self) -> bool {
+        self.http2_prior_knowledge
+    }
+
+    /// Builds the adapter.
+    pub fn build(self) -> Result<HttpAdapter> {
+        if let Some(err) = &self.error {
+            return Err(Error::msg(ErrorKind::Builder, err.to_string()));
+        }
+        let tls = tls::client_config(&self.extra_roots, self.built_in_roots)?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
+        let https = if self.http2 || self.http2_prior_knowledge {
+            https.enable_http1().enable_http2().wrap_connector(http)
+        } else {
+            https.enable_http1().wrap_connector(http)
+        };
+        let connector = TimeoutConnector::new(https, self.connect_timeout);
+
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .http1_title_case_headers(self.http1_title_case_headers)
+            .http2_only(self.http2_prior_knowledge);
+        Ok(HttpAdapter {
+            client: builder.build(connector),
+            settings: Arc::new(self),
+        })
+    }
+}
+
+impl Service<http::Request<Body>> for HttpAdapter {
+    type Response = http::Response<Incoming>;
+    type Error = Error;
+    type Future = HttpFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let connect = request
+            .extensions()
+            .get::<Timeouts>()
+            .and_then(|t| t.connect);
+        let future = self.client.request(request);
+        let inner = match connect {
+            None => Inner::Plain { future },
+            Some(limit) => Inner::Scoped {
+                future: REQUEST_CONNECT_TIMEOUT.scope(limit, future),
+            },
+        };
+        HttpFuture { inner }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`HttpAdapter`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct HttpFuture {
+        #[pin]
+        inner: Inner,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = InnerProj]
+    enum Inner {
+        Plain { #[pin] future: ResponseFuture },
+        Scoped { #[pin] future: TaskLocalFuture<Duration, ResponseFuture> },
+    }
+}
+
+impl Future for HttpFuture {
+    type Output = Result<http::Response<Incoming>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = match self.project().inner.project() {
+            InnerProj::Plain { future } => std::task::ready!(future.poll(cx)),
+            InnerProj::Scoped { future } => std::task::ready!(future.poll(cx)),
+        };
+        Poll::Ready(result.map_err(classify))
+    }
+}
+
+impl fmt::Debug for HttpFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HttpFuture")
+    }
+}
+
+/// Turns a hyper-util error into a sessio error of the right kind.
+fn classify(err: hyper_util::client::legacy::Error) -> Error {
+    let kind = if err.is_connect() {
+        if has_cause::<ConnectTimedOut>(&err) {
+            ErrorKind::ConnectTimeout
+        } else if has_cause::<rustls::Error>(&err) {
+            ErrorKind::Tls
+        } else {
+            ErrorKind::Connect
+        }
+    } else {
+        ErrorKind::Request
+    };
+    Error::new(kind, err)
+}
+
+/// Whether `T` is somewhere in the cause chain, looking inside `io::Error`s too.
+fn has_cause<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        if current.is::<T>() {
+            return true;
+        }
+        next = match current.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+    }
+    false
+}

@@ -1,0 +1,168 @@
+//! Adapters: the services that finally send a request (requests' `HTTPAdapter`).
+//!
+//! Any `tower::Service<http::Request<Body>>` that returns an `http::Response` of a
+//! `Bytes` body can be mounted: [`HttpAdapter`] (the default), an in-process service
+//! such as an axum `Router`, a `tower::service_fn` mock, or a client of your own.
+//! Each mounted adapter is type-erased once, into an [`Adapter`].
+
+mod connect;
+mod http;
+mod tls;
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use sessio_core::{Body, BoxError, Error, ResponseBody, Result};
+use sessio_layers::timeout::Timeout;
+use tower::ServiceExt;
+use tower_service::Service;
+
+pub use self::http::{DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture};
+
+/// A boxed future of an adapter's response.
+pub type AdapterFuture =
+    Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;
+
+/// A mounted adapter: any suitable tower service, type-erased once.
+///
+/// Read and total timeouts (from the request's `Timeouts`) are applied around the
+/// service, so every adapter honours them; the connect timeout is the adapter's job.
+///
+/// ```
+/// use sessio::{Adapter, Body, ResponseBody};
+/// use tower::service_fn;
+///
+/// let mock = Adapter::new(service_fn(|req: http::Request<Body>| async move {
+///     let text = format!("you asked for {}", req.uri().path());
+///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(text)))
+/// }));
+/// assert!(mock.name().contains("ServiceFn"));
+/// ```
+#[derive(Clone)]
+pub struct Adapter {
+    inner: Arc<dyn DynAdapter>,
+    name: &'static str,
+}
+
+impl Adapter {
+    /// Type-erases `service` into an adapter. An `Adapter` given here is returned
+    /// as it is, not wrapped again.
+    pub fn new<S, B>(service: S) -> Self
+    where
+        S: Service<::http::Request<Body>, Response = ::http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        if let Some(adapter) = (&service as &dyn Any).downcast_ref::<Adapter>() {
+            return adapter.clone();
+        }
+        Adapter {
+            inner: Arc::new(ServiceAdapter {
+                service: Timeout::new(service.map_err(into_error), Default::default()),
+            }),
+            name: std::any::type_name::<S>(),
+        }
+    }
+
+    /// The type name of the service inside, for diagnostics.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// Sends one request through the adapter.
+    pub fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
+        self.inner.send(request)
+    }
+}
+
+impl fmt::Debug for Adapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Adapter({})", self.name)
+    }
+}
+
+impl Service<::http::Request<Body>> for Adapter {
+    type Response = ::http::Response<ResponseBody>;
+    type Error = Error;
+    type Future = AdapterFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: ::http::Request<Body>) -> Self::Future {
+        self.inner.send(request)
+    }
+}
+
+impl From<HttpAdapter> for Adapter {
+    fn from(adapter: HttpAdapter) -> Self {
+        Adapter::new(adapter)
+    }
+}
+
+trait DynAdapter: Send + Sync + 'static {
+    fn send(&self, request: ::http::Request<Body>) -> AdapterFuture;
+}
+
+struct ServiceAdapter<S> {
+    service: S,
+}
+
+impl<S, B> DynAdapter for ServiceAdapter<S>
+where
+    S: Service<
+            ::http::Request<Body>,
+            Response = ::http::Response<sessio_layers::timeout::TimeoutBody<B>>,
+            Error = Error,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
+        let service = self.service.clone();
+        Box::pin(async move {
+            let response = service.oneshot(request).await?;
+            Ok(response.map(ResponseBody::new))
+        })
+    }
+}
+
+/// Any adapter error as a sessio error (a sessio error is kept as it is).
+pub(crate) fn into_error<E: Into<BoxError>>(err: E) -> Error {
+    let boxed: BoxError = err.into();
+    Error::from_boxed(boxed)
+}
+
+/// A response body as a `ResponseBody`, boxing it only if it is not one already.
+pub(crate) fn into_response_body<B>(body: B) -> ResponseBody
+where
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut slot = Some(body);
+    if let Some(ready) = (&mut slot as &mut dyn Any).downcast_mut::<Option<ResponseBody>>()
+        && let Some(body) = ready.take()
+    {
+        return body;
+    }
+    match slot {
+        Some(body) => ResponseBody::new(body),
+        None => ResponseBody::empty(),
+    }
+}

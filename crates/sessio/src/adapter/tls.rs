@@ -1,0 +1,65 @@
+//! rustls client configuration with the `ring` provider passed explicitly.
+
+use std::sync::{Arc, OnceLock};
+
+use rustls::{ClientConfig, RootCertStore};
+use rustls_pki_types::CertificateDer;
+use sessio_core::{Error, Result};
+
+/// The client configuration for these extra roots (and the webpki roots if asked).
+/// The common case (built-in roots only) is built once per process.
+pub(crate) fn client_config(
+    extra_roots: &[CertificateDer<'static>],
+    built_in_roots: bool,
+) -> Result<ClientConfig> {
+    static DEFAULT: OnceLock<ClientConfig> = OnceLock::new();
+    if extra_roots.is_empty() && built_in_roots {
+        if let Some(config) = DEFAULT.get() {
+            return Ok(config.clone());
+        }
+        let config = build(extra_roots, built_in_roots)?;
+        return Ok(DEFAULT.get_or_init(|| config).clone());
+    }
+    build(extra_roots, built_in_roots)
+}
+
+fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Result<ClientConfig> {
+    let mut roots = RootCertStore::empty();
+    if built_in_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    for cert in extra_roots {
+        roots.add(cert.clone()).map_err(|e| Error::builder(TlsSetup(e.to_string())))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::builder(TlsSetup(e.to_string())))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// Parses PEM text into certificates.
+pub(crate) fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::builder(TlsSetup(format!("invalid PEM certificate: {e}"))))?;
+    if certs.is_empty() {
+        return Err(Error::builder(TlsSetup(
+            "no certificate found in the PEM text".to_owned(),
+        )));
+    }
+    Ok(certs)
+}
+
+#[derive(Debug)]
+struct TlsSetup(String);
+
+impl std::fmt::Display for TlsSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TLS configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for TlsSetup {}

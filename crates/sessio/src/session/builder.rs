@@ -1,0 +1,347 @@
+//! `SessionBuilder`: consuming setters; the first invalid setting is parked and
+//! returned by `build()`.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName};
+use sessio_core::{Auth, Body, BoxError, Error, Result, Timeouts};
+use tower::ServiceExt;
+use tower::util::BoxCloneSyncService;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::{Config, Defaults, Hop, HopService, Session, SessionRef, default_header_map};
+use crate::adapter::{Adapter, HttpAdapterBuilder, into_error, into_response_body};
+use crate::mount::{MountTable, Router};
+
+type LayerFn = Box<dyn FnOnce(HopService) -> HopService + Send>;
+
+/// Configures a [`Session`]. Every setter consumes and returns the builder; an
+/// invalid value (a bad header, say) is kept and returned by
+/// [`build`](SessionBuilder::build), so chains never need `?` in the middle.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessio::{Auth, Session};
+///
+/// let session = Session::builder()
+///     .header("x-api-key", "k")
+///     .auth(Auth::bearer("token"))
+///     .param("v", "2")
+///     .timeout(Duration::from_secs(30))
+///     .pool_max_idle_per_host(8)
+///     .build()
+///     .unwrap();
+/// assert_eq!(session.headers()["x-api-key"], "k");
+///
+/// let err = Session::builder().header("bad\nname", "v").build().unwrap_err();
+/// assert!(err.is_builder());
+/// ```
+#[must_use]
+pub struct SessionBuilder {
+    defaults: Defaults,
+    timeouts: Timeouts,
+    max_redirects: usize,
+    max_decompressed_size: Option<u64>,
+    stream: bool,
+    http: HttpAdapterBuilder,
+    mounts: Vec<(String, Adapter)>,
+    layers: Vec<LayerFn>,
+    error: Option<Error>,
+}
+
+impl SessionBuilder {
+    pub(crate) fn new() -> Self {
+        SessionBuilder {
+            defaults: Defaults {
+                headers: default_header_map(true),
+                params: Vec::new(),
+                auth: None,
+            },
+            timeouts: Timeouts::default(),
+            max_redirects: 30,
+            max_decompressed_size: Some(sessio_core::DEFAULT_MAX_DECOMPRESSED_SIZE),
+            stream: false,
+            http: HttpAdapterBuilder::default(),
+            mounts: Vec::new(),
+            layers: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn park(&mut self, err: Error) {
+        if self.error.is_none() {
+            self.error = Some(err);
+        }
+    }
+
+    /// Sets a default header (replacing the built-in one of the same name).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match sessio_core::request::header_pair(name, value) {
+            Ok((name, value)) => {
+                self.defaults.headers.insert(name, value);
+            }
+            Err(err) => self.park(err),
+        }
+        self
+    }
+
+    /// Sets several default headers.
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        let mut last = None;
+        for (name, value) in headers {
+            if let Some(name) = name {
+                self.defaults.headers.remove(&name);
+                last = Some(name);
+            }
+            if let Some(name) = &last {
+                self.defaults.headers.append(name.clone(), value);
+            }
+        }
+        self
+    }
+
+    /// Removes a default header, built-in ones included (`User-Agent`, `Accept-Encoding`,
+    /// `Accept`, `Connection`). A removed `Accept-Encoding` is never added back.
+    pub fn remove_header(mut self, name: &str) -> Self {
+        match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(name) => {
+                self.defaults.headers.remove(name);
+            }
+            Err(_) => self.park(Error::invalid_header(name, "not a valid header name")),
+        }
+        self
+    }
+
+    /// Adds a default query param, appended to every request's query.
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.defaults.params.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds default query params from a map, a struct or a list of pairs.
+    pub fn params<T: serde::Serialize + ?Sized>(mut self, params: &T) -> Self {
+        match sessio_core::url::serialize_pairs(params) {
+            Ok(pairs) => self.defaults.params.extend(pairs),
+            Err(err) => self.park(err),
+        }
+        self
+    }
+
+    /// Default credentials for every request.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.defaults.auth = Some(auth);
+        self
+    }
+
+    /// Total timeout of every request (all hops and reading the body).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.total = Some(timeout);
+        self
+    }
+
+    /// Read timeout: the longest the server may stay silent, before the head and
+    /// between body chunks (requests' read timeout).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.read = Some(timeout);
+        self
+    }
+
+    /// Limit on establishing a connection (TCP and TLS) for the default adapters.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http = self.http.connect_timeout(timeout);
+        self
+    }
+
+    /// The redirect limit (default 30, requests' `max_redirects`).
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.max_redirects = max;
+        self
+    }
+
+    /// The cap on a body read into memory, after decoding (default 1 GiB;
+    /// `None`: no cap). Past it, reads fail with an error for which `is_body()` is true.
+    pub fn max_decompressed_size(mut self, max: impl Into<Option<u64>>) -> Self {
+        self.max_decompressed_size = max.into();
+        self
+    }
+
+    /// Whether response bodies are left on the connection until read (`true`) or
+    /// read before `send` returns (`false`, the default, like requests).
+    pub fn stream(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// Idle connections kept per host by the default adapters (`0`: no pooling).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.http = self.http.pool_max_idle_per_host(max);
+        self
+    }
+
+    /// How long idle connections stay pooled (default 30 s).
+    pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.http = self.http.pool_idle_timeout(timeout);
+        self
+    }
+
+    /// No connection pooling for the default adapters.
+    pub fn unpooled(mut self) -> Self {
+        self.http = self.http.unpooled();
+        self
+    }
+
+    /// Offer HTTP/2 by ALPN on `https://` (default: HTTP/1.1 only).
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http = self.http.http2(enabled);
+        self
+    }
+
+    /// Speak HTTP/2 without negotiation (h2c on `http://`).
+    pub fn http2_prior_knowledge(mut self) -> Self {
+        self.http = self.http.http2_prior_knowledge();
+        self
+    }
+
+    /// Trust this root certificate (DER) in addition to the built-in roots.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.http = self.http.add_root_certificate(der);
+        self
+    }
+
+    /// Trust the root certificates in this PEM text.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http = self.http.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// Whether the bundled webpki roots are trusted (default: yes).
+    pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
+        self.http = self.http.tls_built_in_root_certs(enabled);
+        self
+    }
+
+    /// Mounts an adapter for URLs starting with `prefix`, as requests' `mount`: the
+    /// longest matching prefix wins, matching is case-insensitive and by plain string
+    /// prefix (so `https://example.com` also matches `https://example.com.evil/`; end
+    /// a prefix with `/` to match one host). `http://` and `https://` are mounted to
+    /// the default [`HttpAdapter`](crate::HttpAdapter) first.
+    pub fn mount<S, B>(mut self, prefix: impl Into<String>, adapter: S) -> Self
+    where
+        S: Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.mounts.push((prefix.into(), Adapter::new(adapter)));
+        self
+    }
+
+    /// Adds a tower layer that every hop goes through, just above the adapters: it
+    /// sees each request exactly as it goes out (final headers included). Layers
+    /// added first are outermost. Any tower-http layer works.
+    ///
+    /// ```
+    /// use http::{HeaderName, HeaderValue};
+    /// use sessio::Session;
+    /// use tower_http::set_header::SetRequestHeaderLayer;
+    ///
+    /// let session = Session::builder()
+    ///     .layer(SetRequestHeaderLayer::overriding(
+    ///         HeaderName::from_static("x-signed"),
+    ///         HeaderValue::from_static("yes"),
+    ///     ))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(session);
+    /// ```
+    pub fn layer<L, S, B>(mut self, layer: L) -> Self
+    where
+        L: Layer<HopService, Service = S> + Send + 'static,
+        S: Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.layers.push(Box::new(move |inner: HopService| {
+            let service = layer
+                .layer(inner)
+                .map_response(|response: http::Response<B>| response.map(into_response_body))
+                .map_err(into_error);
+            BoxCloneSyncService::new(service)
+        }));
+        self
+    }
+
+    /// Builds the session, or returns the first invalid setting.
+    pub fn build(self) -> Result<Session> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        let mut defaults = self.defaults;
+        if self.http.is_http2_prior_knowledge()
+            && defaults.headers.get(http::header::CONNECTION)
+                == Some(&http::HeaderValue::from_static("keep-alive"))
+        {
+            // HTTP/2 forbids connection-specific headers.
+            defaults.headers.remove(http::header::CONNECTION);
+        }
+        let http = Adapter::new(self.http.build()?);
+        let mut table = MountTable::default();
+        table.mount("https://".to_owned(), http.clone());
+        table.mount("http://".to_owned(), http);
+        for (prefix, adapter) in self.mounts {
+            table.mount(prefix, adapter);
+        }
+        let mounts = Arc::new(RwLock::new(table));
+        let router = Router::new(mounts.clone());
+        let hop = if self.layers.is_empty() {
+            Hop::Router(router)
+        } else {
+            let mut service: HopService = BoxCloneSyncService::new(router);
+            for wrap in self.layers.into_iter().rev() {
+                service = wrap(service);
+            }
+            Hop::Layered(service)
+        };
+        Ok(Session {
+            inner: Arc::new(SessionRef {
+                defaults: RwLock::new(defaults),
+                mounts,
+                hop,
+                config: Config {
+                    timeouts: self.timeouts,
+                    max_redirects: self.max_redirects,
+                    max_decompressed_size: self.max_decompressed_size,
+                    stream: self.stream,
+                },
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+}
+
+impl std::fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("headers", &self.defaults.headers)
+            .field("params", &self.defaults.params)
+            .field("timeouts", &self.timeouts)
+            .field("http", &self.http)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
+}

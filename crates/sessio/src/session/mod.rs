@@ -1,0 +1,434 @@
+//! `Session`: state that persists across requests, over pooled adapters.
+
+mod builder;
+mod request_builder;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use sessio_core::request::{AuthSetting, PrepareInput, prepare_merged};
+use sessio_core::{
+    Auth, Body, Deadline, Error, ErrorKind, PreparedRequest, Request, Response, ResponseBody,
+    Result, Streaming, Timeouts,
+};
+use sessio_layers::default_headers;
+use tower::util::BoxCloneSyncService;
+use tower_service::Service;
+
+pub use builder::SessionBuilder;
+pub use request_builder::RequestBuilder;
+
+use crate::adapter::{Adapter, AdapterFuture};
+use crate::mount::{MountTable, Router, no_adapter};
+
+/// The service every hop goes through below the session's own layers: user layers
+/// added with [`SessionBuilder::layer`] wrap it, and adapters are at its bottom.
+pub type HopService =
+    BoxCloneSyncService<http::Request<Body>, http::Response<ResponseBody>, Error>;
+
+/// A requests-style session: default headers, auth and params that persist across
+/// requests, pooled connections, and adapters mounted per URL prefix.
+///
+/// `Session` is cheap to clone; clones share everything (state, pools, mounts).
+/// Changing a default with [`set_header`](Session::set_header),
+/// [`remove_header`](Session::remove_header) or [`set_auth`](Session::set_auth)
+/// affects every clone.
+///
+/// ```no_run
+/// # async fn run() -> sessio::Result<()> {
+/// use sessio::{Auth, Session};
+///
+/// let s = Session::builder()
+///     .header("x-test", "true")
+///     .auth(Auth::basic("user", "pass"))
+///     .param("api-version", "2")
+///     .build()?;
+/// let r = s.get("http://127.0.0.1:8080/get").query(&[("a", "1")]).send().await?;
+/// println!("{} {}", r.status(), r.text().await?);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<SessionRef>,
+}
+
+struct SessionRef {
+    defaults: RwLock<Defaults>,
+    mounts: Arc<RwLock<MountTable>>,
+    hop: Hop,
+    config: Config,
+    closed: AtomicBool,
+}
+
+/// The live defaults merged into every request.
+#[derive(Debug, Clone, Default)]
+struct Defaults {
+    headers: HeaderMap,
+    params: Vec<(String, String)>,
+    auth: Option<Auth>,
+}
+
+/// Fixed settings of a session.
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    timeouts: Timeouts,
+    max_redirects: usize,
+    max_decompressed_size: Option<u64>,
+    stream: bool,
+}
+
+/// Where a hop goes: straight to the router, or through user layers first.
+enum Hop {
+    Router(Router),
+    Layered(HopService),
+}
+
+impl Session {
+    /// A session with all defaults (requests' `Session()`).
+    ///
+    /// # Panics
+    ///
+    /// Only if the default TLS configuration cannot be built, which does not happen
+    /// with the bundled roots; [`Session::builder`] returns an error instead.
+    pub fn new() -> Self {
+        Self::builder()
+            .build()
+            .expect("the default session configuration is valid")
+    }
+
+    /// A builder to configure a session.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::new()
+    }
+
+    /// A `GET` request.
+    pub fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// A `POST` request.
+    pub fn post(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// A `PUT` request.
+    pub fn put(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// A `PATCH` request.
+    pub fn patch(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// A `DELETE` request.
+    pub fn delete(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// A `HEAD` request.
+    pub fn head(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// An `OPTIONS` request.
+    pub fn options(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::OPTIONS, url)
+    }
+
+    /// A request with any method.
+    pub fn request(&self, method: Method, url: impl AsRef<str>) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, url.as_ref())
+    }
+
+    /// Merges the session's state into `request` (requests' `prepare_request`):
+    /// session headers and params merged with the request's (a request value wins,
+    /// a removed one is dropped), then the session auth unless the request has its
+    /// own or opted out, then URL credentials when there is no auth at all.
+    ///
+    /// What this returns is exactly what [`send`](Session::send) puts on the wire.
+    pub fn prepare(&self, request: Request) -> Result<PreparedRequest> {
+        let parts = request.into_parts();
+        let defaults = self.defaults();
+        let headers = default_headers::merge(&defaults.headers, parts.headers, &parts.removed_headers);
+        let params =
+            sessio_core::url::merge_params(&defaults.params, &parts.params, &parts.removed_params);
+        let (auth, use_url_credentials) = match parts.auth {
+            AuthSetting::Set(auth) => (Some(auth), true),
+            AuthSetting::Disabled => (None, false),
+            AuthSetting::Inherit => (defaults.auth.clone(), true),
+        };
+        drop(defaults);
+        prepare_merged(PrepareInput {
+            method: parts.method,
+            url: &parts.url,
+            params: &params,
+            headers,
+            auth: auth.as_ref(),
+            use_url_credentials,
+            body: parts.body,
+            extensions: parts.extensions,
+        })
+    }
+
+    /// Sends a prepared request as it is, adding nothing from the session's defaults.
+    ///
+    /// Unless the request (or the session) asked for streaming, the body is read into
+    /// memory before this returns, as requests does with `stream=False`; the
+    /// connection then goes back to the pool at once.
+    pub async fn send(&self, request: PreparedRequest) -> Result<Response> {
+        if self.is_closed() {
+            return Err(closed().with_url(request.url().clone()));
+        }
+        let config = &self.inner.config;
+        let timeouts = match request.extensions().get::<Timeouts>() {
+            Some(own) => own.or(config.timeouts),
+            None => config.timeouts,
+        };
+        let stream = request
+            .extensions()
+            .get::<Streaming>()
+            .map_or(config.stream, |s| s.0);
+        let snapshot = request.snapshot();
+        let mut http = request.into_http()?;
+        let deadline = timeouts.total.map(|total| Instant::now() + total);
+        if !timeouts.is_empty() {
+            http.extensions_mut().insert(timeouts);
+        }
+        if let Some(at) = deadline {
+            http.extensions_mut().insert(Deadline(at));
+        }
+
+        let started = Instant::now();
+        let exchange = self.dispatch(http);
+        let result = match deadline {
+            None => exchange.await,
+            Some(at) => match tokio::time::timeout_at(at.into(), exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::msg(ErrorKind::Timeout, "request timed out (total timeout)")),
+            },
+        };
+        let http_response = result.map_err(|err| err.with_url_if_missing(snapshot.url()))?;
+        let reason = http_response
+            .extensions()
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|reason| decode_reason(reason.as_bytes()));
+        let mut response = Response::new(http_response, snapshot);
+        response.set_elapsed(started.elapsed());
+        response.set_max_decompressed_size(config.max_decompressed_size);
+        if let Some(reason) = reason {
+            response.set_reason(reason);
+        }
+        if !stream {
+            let url = response.url().clone();
+            response
+                .buffer_raw_body()
+                .await
+                .map_err(|err| err.with_url_if_missing(&url))?;
+        }
+        Ok(response)
+    }
+
+    fn dispatch(&self, request: http::Request<Body>) -> AdapterFuture {
+        match &self.inner.hop {
+            Hop::Router(router) => router.route(request),
+            Hop::Layered(service) => {
+                let mut service = service.clone();
+                Box::pin(async move {
+                    std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+                    service.call(request).await
+                })
+            }
+        }
+    }
+
+    /// Sets a default header on the live session (every clone sees it).
+    pub fn set_header(&self, name: &str, value: &str) -> Result<()> {
+        let (name, value) = sessio_core::request::header_pair(name, value)?;
+        self.defaults_mut().headers.insert(name, value);
+        Ok(())
+    }
+
+    /// Removes a default header from the live session (for example `User-Agent`).
+    pub fn remove_header(&self, name: &str) -> Result<()> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_header(name, "not a valid header name"))?;
+        self.defaults_mut().headers.remove(name);
+        Ok(())
+    }
+
+    /// Sets (or with `None` clears) the auth of the live session.
+    pub fn set_auth(&self, auth: impl Into<Option<Auth>>) {
+        self.defaults_mut().auth = auth.into();
+    }
+
+    /// A copy of the current default headers.
+    pub fn headers(&self) -> HeaderMap {
+        self.defaults().headers.clone()
+    }
+
+    /// A copy of the current default params.
+    pub fn params(&self) -> Vec<(String, String)> {
+        self.defaults().params.clone()
+    }
+
+    /// The redirect limit (requests' `max_redirects`, default 30).
+    pub fn max_redirects(&self) -> usize {
+        self.inner.config.max_redirects
+    }
+
+    /// Mounts `adapter` for URLs starting with `prefix` on the live session
+    /// (longest prefix wins, case-insensitive; see [`SessionBuilder::mount`]).
+    pub fn mount<S, B>(&self, prefix: impl Into<String>, adapter: S)
+    where
+        S: Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<sessio_core::BoxError>,
+        B: http_body::Body<Data = bytes::Bytes> + Send + Sync + 'static,
+        B::Error: Into<sessio_core::BoxError>,
+    {
+        let adapter = Adapter::new(adapter);
+        self.inner
+            .mounts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .mount(prefix.into(), adapter);
+    }
+
+    /// The adapter a URL would be sent with, or the no-adapter error
+    /// (requests' `get_adapter`).
+    pub fn get_adapter(&self, url: &str) -> Result<Adapter> {
+        if self.is_closed() {
+            return Err(closed());
+        }
+        let mounts = self.inner.mounts.read().unwrap_or_else(PoisonError::into_inner);
+        mounts.get(url).cloned().ok_or_else(|| no_adapter(url))
+    }
+
+    /// The mounted prefixes in lookup order.
+    pub fn mounts(&self) -> Vec<String> {
+        let mounts = self.inner.mounts.read().unwrap_or_else(PoisonError::into_inner);
+        mounts.prefixes().map(str::to_owned).collect()
+    }
+
+    /// Closes the session: idle pooled connections are dropped, and every later
+    /// request fails with an error for which `is_closed()` is true. This cannot be
+    /// undone (unlike requests, whose closed sessions silently reopen pools).
+    pub async fn close(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        self.inner
+            .mounts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        tokio::task::yield_now().await;
+    }
+
+    /// Whether [`close`](Session::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+    }
+
+    fn defaults(&self) -> RwLockReadGuard<'_, Defaults> {
+        self.inner.defaults.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn defaults_mut(&self) -> RwLockWriteGuard<'_, Defaults> {
+        self.inner.defaults.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn closed() -> Error {
+    Error::msg(ErrorKind::Closed, "the session is closed")
+}
+
+/// requests decodes a reason phrase as UTF-8, falling back to Latin-1.
+fn decode_reason(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| b as char).collect(),
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let defaults = self.defaults();
+        f.debug_struct("Session")
+            .field("headers", &defaults.headers)
+            .field("params", &defaults.params)
+            .field("auth", &defaults.auth)
+            .field("mounts", &self.mounts())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The future of a session used as a tower service.
+pub type SessionFuture = Pin<Box<dyn Future<Output = Result<Response>> + Send + 'static>>;
+
+impl Service<Request> for Session {
+    type Response = Response;
+    type Error = Error;
+    type Future = SessionFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let session = self.clone();
+        Box::pin(async move {
+            let prepared = session.prepare(request)?;
+            session.send(prepared).await
+        })
+    }
+}
+
+impl Service<PreparedRequest> for Session {
+    type Response = Response;
+    type Error = Error;
+    type Future = SessionFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: PreparedRequest) -> Self::Future {
+        let session = self.clone();
+        Box::pin(async move { session.send(request).await })
+    }
+}
+
+/// The default headers of a new session (requests' `default_headers`).
+pub(crate) fn default_header_map(keep_alive: bool) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(concat!("sessio/", env!("CARGO_PKG_VERSION"))),
+    );
+    headers.insert(
+        http::header::ACCEPT_ENCODING,
+        HeaderValue::from_static(sessio_core::ACCEPT_ENCODING),
+    );
+    headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
+    if keep_alive {
+        headers.insert(http::header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
+    headers
+}

@@ -1,0 +1,280 @@
+//! `RequestBuilder`: one request's own headers, params, auth, body and options.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use sessio_core::request::{AuthSetting, RequestBody};
+use sessio_core::{Auth, Body, Error, ErrorKind, Request, Response, Result, Streaming, Timeouts};
+
+use super::Session;
+
+/// Builds one request of a [`Session`]. Request values win over the session's;
+/// the first invalid input is kept and returned by [`send`](RequestBuilder::send)
+/// or [`build`](RequestBuilder::build), before anything is sent.
+///
+/// ```no_run
+/// # async fn run(s: sessio::Session) -> sessio::Result<()> {
+/// use std::time::Duration;
+/// use sessio::Auth;
+///
+/// let r = s
+///     .post("http://127.0.0.1:8080/items")
+///     .header("x-request-id", "42")
+///     .remove_header("x-session-default")
+///     .query(&[("dry_run", "1")])
+///     .auth(Auth::bearer("token"))
+///     .json(&serde_json::json!({"name": "widget"}))
+///     .timeout(Duration::from_secs(5))
+///     .send()
+///     .await?
+///     .error_for_status()?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a RequestBuilder does nothing until it is sent"]
+pub struct RequestBuilder {
+    session: Session,
+    request: Result<Request>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(session: Session, method: Method, url: &str) -> Self {
+        RequestBuilder {
+            session,
+            request: Ok(Request::new(method, url)),
+        }
+    }
+
+    fn with(mut self, edit: impl FnOnce(&mut sessio_core::RequestParts) -> Result<()>) -> Self {
+        if let Ok(request) = &mut self.request
+            && let Err(err) = edit(request.parts_mut())
+        {
+            self.request = Err(err);
+        }
+        self
+    }
+
+    /// Sets a header for this request, replacing the session's value of that name.
+    pub fn header<K, V>(self, name: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        self.with(|parts| {
+            let name = HeaderName::try_from(name)
+                .map_err(|e| Error::new(ErrorKind::InvalidHeader, e.into()))?;
+            let mut value = HeaderValue::try_from(value).map_err(|_| {
+                Error::invalid_header(name.as_str(), "header value contains CR, LF or NUL")
+            })?;
+            check_value(&name, &value)?;
+            if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
+                value.set_sensitive(true);
+            }
+            parts.removed_headers.retain(|removed| removed != name);
+            parts.headers.insert(name, value);
+            Ok(())
+        })
+    }
+
+    /// Sets several headers for this request.
+    pub fn headers(self, headers: HeaderMap) -> Self {
+        self.with(|parts| {
+            let mut last: Option<HeaderName> = None;
+            for (name, value) in headers {
+                if let Some(name) = name {
+                    check_value(&name, &value)?;
+                    parts.headers.remove(&name);
+                    parts.removed_headers.retain(|removed| *removed != name);
+                    last = Some(name);
+                }
+                if let Some(name) = &last {
+                    check_value(name, &value)?;
+                    parts.headers.append(name.clone(), value);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Leaves out the session's header of this name for this request (requests'
+    /// `headers={'Name': None}`; case-insensitive).
+    pub fn remove_header(self, name: &str) -> Self {
+        self.with(|parts| {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_header(name, "not a valid header name"))?;
+            parts.headers.remove(&name);
+            parts.removed_headers.push(name);
+            Ok(())
+        })
+    }
+
+    /// Adds query params (a map, a struct or a list of pairs), appended after the
+    /// URL's own query and the session's params. A key set here replaces the
+    /// session's values of that key.
+    pub fn query<T: serde::Serialize + ?Sized>(self, query: &T) -> Self {
+        self.with(|parts| {
+            let pairs = sessio_core::url::serialize_pairs(query)?;
+            for (key, _) in &pairs {
+                parts.removed_params.retain(|removed| removed != key);
+            }
+            parts.params.extend(pairs);
+            Ok(())
+        })
+    }
+
+    /// Adds one query param.
+    pub fn param(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.with(|parts| {
+            let key = key.into();
+            parts.removed_params.retain(|removed| *removed != key);
+            parts.params.push((key, value.into()));
+            Ok(())
+        })
+    }
+
+    /// Leaves out the session's param of this name (case-sensitive) for this request.
+    pub fn remove_param(self, key: impl Into<String>) -> Self {
+        self.with(|parts| {
+            let key = key.into();
+            parts.params.retain(|(k, _)| *k != key);
+            parts.removed_params.push(key);
+            Ok(())
+        })
+    }
+
+    /// Credentials for this request, instead of the session's.
+    pub fn auth(self, auth: Auth) -> Self {
+        self.with(|parts| {
+            parts.auth = AuthSetting::Set(auth);
+            Ok(())
+        })
+    }
+
+    /// Basic credentials for this request.
+    pub fn basic_auth(self, user: &str, password: &str) -> Self {
+        self.auth(Auth::basic(user, password))
+    }
+
+    /// A bearer token for this request.
+    pub fn bearer_auth(self, token: &str) -> Self {
+        self.auth(Auth::bearer(token))
+    }
+
+    /// No credentials for this request: neither the session's auth nor URL userinfo.
+    pub fn no_auth(self) -> Self {
+        self.with(|parts| {
+            parts.auth = AuthSetting::Disabled;
+            Ok(())
+        })
+    }
+
+    /// The body: bytes, a string, or a stream ([`Body::wrap_stream`]). No
+    /// `Content-Type` is set (requests' `data=` with bytes or str).
+    pub fn body(self, body: impl Into<Body>) -> Self {
+        self.with(|parts| {
+            parts.body = Some(RequestBody {
+                body: body.into(),
+                content_type: None,
+            });
+            Ok(())
+        })
+    }
+
+    /// A JSON body, with `Content-Type: application/json` unless one is set.
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
+        self.with(|parts| {
+            let bytes = serde_json::to_vec(value).map_err(Error::builder)?;
+            parts.body = Some(RequestBody {
+                body: Body::from(bytes),
+                content_type: Some(HeaderValue::from_static("application/json")),
+            });
+            Ok(())
+        })
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`) from a map, a struct or a
+    /// list of pairs; sequences repeat the key, as requests does.
+    pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
+        self.with(|parts| {
+            let pairs = sessio_core::url::serialize_pairs(form)?;
+            parts.body = Some(RequestBody {
+                body: Body::from(sessio_core::url::encode_pairs(&pairs)),
+                content_type: Some(HeaderValue::from_static(
+                    "application/x-www-form-urlencoded",
+                )),
+            });
+            Ok(())
+        })
+    }
+
+    fn timeouts(self, edit: impl FnOnce(&mut Timeouts)) -> Self {
+        self.with(|parts| {
+            let mut timeouts = parts
+                .extensions
+                .get::<Timeouts>()
+                .copied()
+                .unwrap_or_default();
+            edit(&mut timeouts);
+            parts.extensions.insert(timeouts);
+            Ok(())
+        })
+    }
+
+    /// Total timeout of this request (all hops and reading the body).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.timeouts(|t| t.total = Some(timeout))
+    }
+
+    /// Read timeout of this request (idle time before the head and between chunks).
+    pub fn read_timeout(self, timeout: Duration) -> Self {
+        self.timeouts(|t| t.read = Some(timeout))
+    }
+
+    /// Connect timeout of this request, when it needs a new connection.
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        self.timeouts(|t| t.connect = Some(timeout))
+    }
+
+    /// `true`: leave the body on the connection until it is read; `false`: read it
+    /// before `send` returns. Overrides the session's setting.
+    pub fn stream(self, stream: bool) -> Self {
+        self.with(|parts| {
+            parts.extensions.insert(Streaming(stream));
+            Ok(())
+        })
+    }
+
+    /// The request as the user described it, not merged with the session.
+    pub fn build(self) -> Result<Request> {
+        self.request
+    }
+
+    /// Prepares (merging the session's state) and sends the request.
+    pub async fn send(self) -> Result<Response> {
+        let RequestBuilder { session, request } = self;
+        let prepared = session.prepare(request?)?;
+        session.send(prepared).await
+    }
+}
+
+/// requests rejects values with leading whitespace (and CR/LF, which `HeaderValue`
+/// already refuses).
+fn check_value(name: &HeaderName, value: &HeaderValue) -> Result<()> {
+    if value.as_bytes().first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+        return Err(Error::invalid_header(
+            name.as_str(),
+            "header value must not start with whitespace",
+        ));
+    }
+    Ok(())
+}
+
+impl fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("request", &self.request)
+            .finish()
+    }
+}
