@@ -1,1 +1,21 @@
-//! integration
+//! Integration tests of sessio against real hyper servers on 127.0.0.1.
+//! One module per area.
+
+mod bad_input;
+mod differences;
+mod middleware;
+mod mounts;
+mod prepare;
+mod response;
+mod session;
+mod timeouts;
+mod transport;
+
+use serde_json::Value;
+
+/// Sends `builder` and returns what the echo server saw.
+pub(crate) async fn seen(builder: sessio::RequestBuilder) -> Value {
+    let response = builder.send().await.expect("request succeeds");
+    assert!(response.ok(), "status {}", response.status());
+    response.json().await.expect("echo JSON")
+}

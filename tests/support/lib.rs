@@ -1,1 +1,263 @@
-//! support
+//! Test support: real hyper servers on 127.0.0.1 (HTTP/1.1 and HTTP/2, plain and
+//! TLS) that echo what they received or run a handler of the test's own.
+//!
+//! ```no_run
+//! # async fn run() {
+//! let server = sessio_tests::Server::echo().await;
+//! let r = sessio::get(server.url("/anything?a=1")).await.unwrap();
+//! let seen: serde_json::Value = r.json().await.unwrap();
+//! assert_eq!(seen["query"], "a=1");
+//! # }
+//! ```
+
+mod echo;
+mod tls;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use echo::{echo, gzip, seen_json};
+pub use tls::TestCa;
+
+/// The body type of test responses.
+pub type ServerBody = BoxBody<Bytes, std::io::Error>;
+
+/// A test handler's future.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = http::Response<ServerBody>> + Send>>;
+
+type Handler = Arc<dyn Fn(http::Request<Incoming>) -> HandlerFuture + Send + Sync>;
+
+/// A running loopback server; it stops when dropped.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    scheme: &'static str,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+    _shutdown: watch::Sender<()>,
+}
+
+impl Server {
+    /// A plain HTTP server (HTTP/1.1 and h2c) running `handler`.
+    pub async fn start<F, Fut>(handler: F) -> Server
+    where
+        F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = http::Response<ServerBody>> + Send + 'static,
+    {
+        Self::spawn(wrap(handler), None).await
+    }
+
+    /// A plain HTTP server that echoes every request as JSON (see [`echo`]).
+    pub async fn echo() -> Server {
+        Self::start(echo).await
+    }
+
+    /// An HTTPS server (HTTP/1.1 and h2 by ALPN) with a certificate for `localhost`
+    /// and `127.0.0.1` issued by `ca`.
+    pub async fn start_tls<F, Fut>(ca: &TestCa, handler: F) -> Server
+    where
+        F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = http::Response<ServerBody>> + Send + 'static,
+    {
+        Self::spawn(wrap(handler), Some(ca.acceptor())).await
+    }
+
+    async fn spawn(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (shutdown, mut stopped) = watch::channel(());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let (conns, reqs) = (connections.clone(), requests.clone());
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok(accepted) => accepted,
+                        Err(_) => continue,
+                    },
+                    _ = stopped.changed() => return,
+                };
+                conns.fetch_add(1, Ordering::SeqCst);
+                let handler = handler.clone();
+                let reqs = reqs.clone();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        reqs.fetch_add(1, Ordering::SeqCst);
+                        let response = handler(req);
+                        async move { Ok::<_, Infallible>(response.await) }
+                    });
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    match tls {
+                        None => {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let _ = builder
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Server {
+            addr,
+            scheme,
+            connections,
+            requests,
+            _shutdown: shutdown,
+        }
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `scheme://127.0.0.1:port` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}://{}{}", self.scheme, self.addr, path)
+    }
+
+    /// `scheme://localhost:port` + `path` (another host name for the same server).
+    pub fn localhost_url(&self, path: &str) -> String {
+        format!("{}://localhost:{}{}", self.scheme, self.addr.port(), path)
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Requests served so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+fn wrap<F, Fut>(handler: F) -> Handler
+where
+    F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = http::Response<ServerBody>> + Send + 'static,
+{
+    Arc::new(move |req| Box::pin(handler(req)))
+}
+
+/// A fixed response body.
+pub fn full(bytes: impl Into<Bytes>) -> ServerBody {
+    http_body_util::Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A response with `status`, headers and a fixed body.
+pub fn respond(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> http::Response<ServerBody> {
+    let mut builder = http::Response::builder().status(status);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(full(body)).expect("valid test response")
+}
+
+/// A TCP listener that accepts connections and never answers (for connect/TLS and
+/// read timeouts). It stops when dropped.
+#[derive(Debug)]
+pub struct SilentServer {
+    addr: SocketAddr,
+    _shutdown: watch::Sender<()>,
+}
+
+impl SilentServer {
+    /// Starts one on 127.0.0.1.
+    pub async fn start() -> SilentServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let (shutdown, mut stopped) = watch::channel(());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        if let Ok((stream, _)) = accepted {
+                            held.push(stream);
+                        }
+                    }
+                    _ = stopped.changed() => return,
+                }
+            }
+        });
+        SilentServer {
+            addr,
+            _shutdown: shutdown,
+        }
+    }
+
+    /// `scheme://127.0.0.1:port` + `path`.
+    pub fn url(&self, scheme: &str, path: &str) -> String {
+        format!("{scheme}://{}{path}", self.addr)
+    }
+}
+
+/// A server that answers every request with the raw bytes of its request head
+/// (request line and headers exactly as they were written on the wire).
+pub async fn raw_head_server() -> SilentServer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let (shutdown, mut stopped) = watch::channel(());
+    tokio::spawn(async move {
+        loop {
+            let mut stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => continue,
+                },
+                _ = stopped.changed() => return,
+            };
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    head.len()
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+                let _ = stream.write_all(&head).await;
+            });
+        }
+    });
+    SilentServer {
+        addr,
+        _shutdown: shutdown,
+    }
+}

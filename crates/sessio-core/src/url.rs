@@ -38,6 +38,9 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
         return Url::parse(trimmed).map_err(|err| url_error(trimmed, err));
     }
 
+    if is_http && !has_authority(trimmed) {
+        return Err(Error::invalid_url(trimmed, "No host supplied"));
+    }
     let requoted = requote_uri(trimmed);
     let mut url = Url::parse(&requoted).map_err(|err| url_error(trimmed, err))?;
     if url.cannot_be_a_base() {
@@ -62,6 +65,18 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
         url.set_query(Some(&query));
     }
     Ok(url)
+}
+
+/// Whether an `http(s)` URL has `//` and a non-empty authority after its scheme
+/// (the WHATWG parser would accept `http:/x` and `http:///x` as host `x`).
+fn has_authority(raw: &str) -> bool {
+    let Some((_, rest)) = raw.split_once(':') else {
+        return true; // no scheme at all: reported as a missing scheme
+    };
+    match rest.strip_prefix("//") {
+        Some(after) => !matches!(after.chars().next(), None | Some('/' | '?' | '#' | '\\')),
+        None => false,
+    }
 }
 
 fn url_error(raw: &str, err: url::ParseError) -> Error {
@@ -271,7 +286,16 @@ mod tests {
 
     #[test]
     fn bad_urls_are_typed_errors() {
-        for bad in ["http://", "http://*example.com", "http://.example.com", "hello", ""] {
+        for bad in [
+            "http://",
+            "http:///path",
+            "http:/x",
+            "https:example.com",
+            "http://*example.com",
+            "http://.example.com",
+            "hello",
+            "",
+        ] {
             let err = prepare_url(bad, &[]).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::InvalidUrl, "{bad}");
         }

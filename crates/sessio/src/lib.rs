@@ -68,8 +68,8 @@ pub use session::{HopService, RequestBuilder, Session, SessionBuilder, SessionFu
 
 pub use sessio_core::request::AuthSetting;
 pub use sessio_core::{
-    Auth, Body, BoxError, BytesStream, Error, ErrorKind, Link, PreparedRequest, Request,
-    Response, ResponseBody, Result, Timeouts,
+    Auth, Body, BoxError, BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Link,
+    PreparedRequest, Request, Response, ResponseBody, Result, Timeouts,
 };
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};
 pub use sessio_core::http::header;

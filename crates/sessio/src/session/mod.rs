@@ -196,7 +196,12 @@ impl Session {
             .get::<Streaming>()
             .map_or(config.stream, |s| s.0);
         let snapshot = request.snapshot();
-        let mut http = request.into_http()?;
+        let mut http = match request.into_http() {
+            Ok(http) => http,
+            // A URL the `http` crate cannot hold has no adapter either, and
+            // "no adapter" is what requests reports for it.
+            Err(err) => return Err(self.get_adapter(snapshot.url().as_str()).err().unwrap_or(err)),
+        };
         let deadline = timeouts.total.map(|total| Instant::now() + total);
         if !timeouts.is_empty() {
             http.extensions_mut().insert(timeouts);

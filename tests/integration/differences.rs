@@ -1,0 +1,116 @@
+//! Each deliberate difference from requests, as listed in the crate docs'
+//! "Differences from requests" section, pinned by a test.
+
+use std::time::Duration;
+
+use sessio::{Auth, ErrorKind, Session};
+use sessio_tests::Server;
+
+use crate::seen;
+
+#[tokio::test]
+async fn no_auth_sends_neither_session_auth_nor_url_credentials() {
+    let server = Server::echo().await;
+    let s = Session::builder().auth(Auth::basic("u", "p")).build().unwrap();
+    let url = format!("http://a:b@{}/", server.addr());
+    let v = seen(s.get(&url).no_auth()).await;
+    assert!(v["headers"].get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn a_closed_session_stays_closed() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    s.close().await;
+    assert_eq!(
+        s.get(server.url("/")).send().await.unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+}
+
+#[tokio::test]
+async fn a_session_wide_timeout_exists() {
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    assert!(s.get(server.url("/delay/1000")).send().await.unwrap_err().is_timeout());
+}
+
+#[tokio::test]
+async fn a_read_timeout_while_streaming_is_a_timeout_error() {
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .read_timeout(Duration::from_millis(100))
+        .stream(true)
+        .build()
+        .unwrap();
+    let r = s.get(server.url("/drip?n=2&gap_ms=500")).send().await.unwrap();
+    let err = r.bytes().await.unwrap_err();
+    assert!(err.is_timeout());
+    assert_eq!(err.kind(), ErrorKind::ReadTimeout);
+}
+
+#[tokio::test]
+async fn the_read_timeout_before_the_head_includes_connection_setup() {
+    // The head's read timer starts when the adapter gets the request, so a slow
+    // server counts from then; there is no separate "request written" instant.
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .read_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    assert_eq!(
+        s.get(server.url("/delay/400")).send().await.unwrap_err().kind(),
+        ErrorKind::ReadTimeout
+    );
+}
+
+#[test]
+fn buffered_reads_are_capped_by_default() {
+    // `bytes()`, `text()` and `json()` stop at 1 GiB of decoded data unless the
+    // session sets another cap (a smaller cap is exercised in `response.rs`).
+    assert_eq!(sessio::DEFAULT_MAX_DECOMPRESSED_SIZE, 1 << 30);
+}
+
+#[tokio::test]
+async fn text_without_charset_is_utf8_not_guessed() {
+    let server = Server::start(|_req| async {
+        sessio_tests::respond(200, &[("content-type", "application/octet-stream")], "caf\u{e9}")
+    })
+    .await;
+    let r = Session::new().get(server.url("/")).send().await.unwrap();
+    assert_eq!(r.encoding(), None);
+    assert_eq!(r.text().await.unwrap(), "café");
+}
+
+#[tokio::test]
+async fn basic_credentials_outside_latin1_are_utf8() {
+    let server = Server::echo().await;
+    let v = seen(Session::new().get(server.url("/")).basic_auth("ユーザー", "p")).await;
+    // base64("ユーザー:p") of the UTF-8 bytes
+    assert_eq!(v["headers"]["authorization"], "Basic 44Om44O844K244O8OnA=");
+}
+
+#[tokio::test]
+async fn http1_header_names_are_title_case() {
+    let raw = sessio_tests::raw_head_server().await;
+    let head = Session::new()
+        .get(raw.url("http", "/"))
+        .header("x-lower", "1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(head.contains("\r\nX-Lower: 1\r\n"), "{head}");
+}
+
+#[tokio::test]
+async fn json_nan_is_sent_as_null() {
+    let server = Server::echo().await;
+    let v = seen(Session::new().post(server.url("/")).json(&f64::NAN)).await;
+    assert_eq!(v["body"], "null");
+}

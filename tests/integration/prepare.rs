@@ -1,0 +1,94 @@
+//! requests' prepare/send split: `Session::prepare` merges the session's state
+//! (steps P1–P7), `Session::send` sends exactly that and adds nothing.
+
+use sessio::{Auth, Method, Request, Session};
+use sessio_tests::Server;
+
+#[tokio::test]
+async fn prepare_shows_exactly_what_send_sends() {
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .header("x-session", "1")
+        .param("p", "1")
+        .auth(Auth::bearer("t"))
+        .build()
+        .unwrap();
+    let request: Request = s
+        .post(server.url("/get/test case"))
+        .header("x-request", "2")
+        .json(&serde_json::json!({"a": 1}))
+        .build()
+        .unwrap();
+    assert!(request.headers().get("x-session").is_none(), "Request is unmerged intent");
+
+    let prepared = s.prepare(request).unwrap();
+    assert_eq!(prepared.method(), Method::POST);
+    assert_eq!(prepared.url().path(), "/get/test%20case");
+    assert_eq!(prepared.url().query(), Some("p=1"));
+    assert_eq!(prepared.path_url(), "/get/test%20case?p=1");
+    let h = prepared.headers();
+    assert_eq!(h["x-session"], "1");
+    assert_eq!(h["x-request"], "2");
+    assert_eq!(h["authorization"], "Bearer t");
+    assert_eq!(h["content-type"], "application/json");
+    assert_eq!(h["content-length"], "7");
+    assert_eq!(prepared.body().as_bytes(), Some(&b"{\"a\":1}"[..]));
+    let shown: Vec<(String, String)> = h
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+
+    let response = s.send(prepared).await.unwrap();
+    assert_eq!(response.request().headers()["x-request"], "2");
+    let v: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(v["path"], "/get/test%20case");
+    for (name, value) in shown {
+        assert_eq!(v["headers"][&name], value, "header {name} sent as prepared");
+    }
+}
+
+#[tokio::test]
+async fn send_adds_nothing_to_a_request_prepared_without_the_session() {
+    let server = Server::echo().await;
+    let s = Session::builder().header("x-session", "1").build().unwrap();
+    let prepared = Request::new(Method::GET, server.url("/raw")).prepare().unwrap();
+    let v: serde_json::Value = s.send(prepared).await.unwrap().json().await.unwrap();
+    assert!(v["headers"].get("x-session").is_none());
+    assert!(v["headers"].get("user-agent").is_none());
+}
+
+#[tokio::test]
+async fn a_prepared_request_can_be_edited_before_sending() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let mut prepared = s.prepare(s.get(server.url("/a")).build().unwrap()).unwrap();
+    prepared
+        .headers_mut()
+        .insert("x-signature", "abc".parse().unwrap());
+    prepared.url_mut().set_path("/b");
+    let v: serde_json::Value = s.send(prepared).await.unwrap().json().await.unwrap();
+    assert_eq!(v["path"], "/b");
+    assert_eq!(v["headers"]["x-signature"], "abc");
+}
+
+#[tokio::test]
+async fn session_is_a_tower_service() {
+    use tower::{Service, ServiceExt};
+    let server = Server::echo().await;
+    let mut s = Session::builder().header("x-svc", "1").build().unwrap();
+    let request = Request::new(Method::GET, server.url("/svc"));
+    let response = ServiceExt::<Request>::ready(&mut s)
+        .await
+        .unwrap()
+        .call(request)
+        .await
+        .unwrap();
+    let v: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(v["headers"]["x-svc"], "1");
+
+    let prepared = Request::new(Method::GET, server.url("/p")).prepare().unwrap();
+    let response = ServiceExt::<sessio::PreparedRequest>::oneshot(s, prepared)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

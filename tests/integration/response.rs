@@ -1,0 +1,168 @@
+//! The response as a user reads it: status, reason, URL, headers, request, elapsed,
+//! links, text and JSON rules, and decode-on-read.
+
+use futures_util::StreamExt;
+use sessio::{Session, StatusCode, Version};
+use sessio_tests::Server;
+
+#[tokio::test]
+async fn status_reason_and_error_for_status() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let r = s.get(server.url("/status/404")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!r.ok());
+    assert_eq!(r.reason(), "Not Found");
+    let err = r.error_for_status().unwrap_err();
+    assert!(err.is_status());
+    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    assert_eq!(
+        err.to_string(),
+        format!("404 Client Error: Not Found for url ({})", server.url("/status/404"))
+    );
+    assert_eq!(err.response().unwrap().status(), 404);
+
+    let r = s.get(server.url("/status/500")).send().await.unwrap();
+    assert!(r.error_for_status_ref().unwrap_err().to_string().starts_with("500 Server Error"));
+    let r = s.get(server.url("/status/204")).send().await.unwrap();
+    assert!(r.ok());
+    assert!(r.error_for_status().is_ok());
+
+    let r = s.get(server.url("/reason")).send().await.unwrap();
+    assert_eq!(r.reason(), "All Good", "the server's own reason phrase is kept");
+}
+
+#[tokio::test]
+async fn response_metadata() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let url = server.url("/meta?x=1#frag");
+    let r = s.get(&url).send().await.unwrap();
+    assert_eq!(r.url().as_str(), url);
+    assert_eq!(r.version(), Version::HTTP_11);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.request().method(), sessio::Method::GET);
+    assert_eq!(r.request().url().as_str(), url);
+    assert!(r.request().headers().contains_key("user-agent"));
+    assert!(r.elapsed() > std::time::Duration::ZERO);
+    assert!(r.history().is_empty());
+    assert!(!r.is_redirect());
+    assert!(r.content_length().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn links_are_keyed_by_rel() {
+    let server = Server::echo().await;
+    let r = Session::new().get(server.url("/links")).send().await.unwrap();
+    let links = r.links();
+    assert_eq!(links["next"].url(), "http://example.com/p?page=2");
+    assert_eq!(links["last"].url(), "http://example.com/p?page=9");
+}
+
+#[tokio::test]
+async fn text_and_json_follow_requests_charset_rules() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let r = s.get(server.url("/charset/latin1")).send().await.unwrap();
+    assert_eq!(r.encoding().as_deref(), Some("ISO-8859-1"));
+    assert_eq!(r.text().await.unwrap(), "café");
+    let r = s.get(server.url("/json-utf16")).send().await.unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["k"], "v");
+    let r = s.get(server.url("/bytes/3")).send().await.unwrap();
+    let err = r.json::<serde_json::Value>().await.unwrap_err();
+    assert!(err.is_decode());
+    assert_eq!(err.url().unwrap().path(), "/bytes/3");
+}
+
+#[tokio::test]
+async fn bodies_are_decoded_on_read_and_headers_kept() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    for coding in ["gzip", "deflate", "zstd"] {
+        let r = s.get(server.url(&format!("/{coding}"))).send().await.unwrap();
+        assert_eq!(r.headers()["content-encoding"], coding, "headers stay as sent");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["path"], format!("/{coding}"));
+    }
+    let r = s.get(server.url("/gzip-twice")).send().await.unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["path"], "/gzip-twice");
+}
+
+#[tokio::test]
+async fn brotli_bodies_are_decoded() {
+    // "hello brotli" compressed with brotli (quality 11), generated once with Python's brotli.
+    const BR: &[u8] = &[
+        0x8b, 0x05, 0x80, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x20, 0x62, 0x72, 0x6f, 0x74, 0x6c,
+        0x69, 0x03,
+    ];
+    let server = Server::start(|_req| async {
+        sessio_tests::respond(200, &[("content-encoding", "br")], BR)
+    })
+    .await;
+    let r = Session::new().get(server.url("/")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "hello brotli");
+}
+
+#[tokio::test]
+async fn more_than_five_codings_is_a_decode_error() {
+    let server = Server::start(|_req| async {
+        let mut body = b"bomb".to_vec();
+        for _ in 0..6 {
+            body = sessio_tests::gzip(&body);
+        }
+        sessio_tests::respond(
+            200,
+            &[("content-encoding", "gzip, gzip, gzip, gzip, gzip, gzip")],
+            body,
+        )
+    })
+    .await;
+    let r = Session::new().get(server.url("/")).send().await.unwrap();
+    assert!(r.bytes().await.unwrap_err().is_decode());
+}
+
+#[tokio::test]
+async fn buffered_reads_stop_at_max_decompressed_size() {
+    let server = Server::start(|_req| async {
+        let body = sessio_tests::gzip(&vec![0u8; 4 << 20]);
+        sessio_tests::respond(200, &[("content-encoding", "gzip")], body)
+    })
+    .await;
+    let s = Session::builder()
+        .max_decompressed_size(1 << 20)
+        .build()
+        .unwrap();
+    let err = s.get(server.url("/")).send().await.unwrap().bytes().await.unwrap_err();
+    assert!(err.is_body(), "{err}");
+    let r = Session::new().get(server.url("/")).send().await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().len(), 4 << 20, "the default cap is far larger");
+}
+
+#[tokio::test]
+async fn streamed_bodies_arrive_in_chunks() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let mut r = s
+        .get(server.url("/drip?n=5&gap_ms=10"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let mut chunks = 0;
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        assert_eq!(&chunk[..], b"x");
+        chunks += 1;
+    }
+    assert_eq!(chunks, 5);
+
+    let r = s.get(server.url("/gzip")).stream(true).send().await.unwrap();
+    let mut stream = r.bytes_stream();
+    let mut all = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        all.extend_from_slice(&chunk.unwrap());
+    }
+    let v: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    assert_eq!(v["path"], "/gzip");
+}

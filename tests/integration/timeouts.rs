@@ -1,0 +1,111 @@
+//! Connect, read (idle) and total timeouts, session-wide and per request.
+
+use std::time::{Duration, Instant};
+
+use sessio::{ErrorKind, Session};
+use sessio_tests::{Server, SilentServer};
+
+#[tokio::test]
+async fn connect_timeout_covers_a_stalled_tls_handshake() {
+    let silent = SilentServer::start().await;
+    let s = Session::builder()
+        .connect_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = s.get(silent.url("https", "/")).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectTimeout, "{err:?}");
+    assert!(err.is_timeout() && err.is_connect());
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_request_connect_timeout_overrides_the_session() {
+    let silent = SilentServer::start().await;
+    let s = Session::builder()
+        .connect_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = s
+        .get(silent.url("https", "/"))
+        .connect_timeout(Duration::from_millis(150))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectTimeout, "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn read_timeout_before_the_head() {
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .read_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let err = s.get(server.url("/delay/2000")).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ReadTimeout, "{err:?}");
+    assert!(err.is_timeout());
+    assert_eq!(err.url().unwrap().path(), "/delay/2000");
+    // the same session still works afterwards
+    assert!(s.get(server.url("/delay/0")).send().await.is_ok());
+    // and a request can allow more time
+    let r = s
+        .get(server.url("/delay/300"))
+        .read_timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.ok());
+}
+
+#[tokio::test]
+async fn read_timeout_applies_between_body_chunks() {
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .read_timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    // a trickle never idle for long passes even though the whole body is slow
+    let r = s.get(server.url("/drip?n=6&gap_ms=50")).send().await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().len(), 6);
+    // a stall mid-body fails, with stream(false) inside send()...
+    let err = s
+        .get(server.url("/drip?n=2&gap_ms=600"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ReadTimeout, "{err:?}");
+    // ...and with stream(true) while reading
+    let r = s
+        .get(server.url("/drip?n=2&gap_ms=600"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let err = r.bytes().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
+async fn total_timeout_bounds_the_whole_request() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let err = s
+        .get(server.url("/drip?n=10&gap_ms=100"))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    let err = Session::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap()
+        .get(server.url("/delay/1000"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+}

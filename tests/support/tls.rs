@@ -1,0 +1,71 @@
+//! A throwaway certificate authority and server certificate for HTTPS tests.
+
+use std::sync::Arc;
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// A CA generated for one test run, and a server certificate for `localhost` and
+/// `127.0.0.1` that it issued.
+#[derive(Debug)]
+pub struct TestCa {
+    ca_pem: String,
+    ca_der: CertificateDer<'static>,
+    server_cert: CertificateDer<'static>,
+    server_key: Vec<u8>,
+}
+
+impl TestCa {
+    /// Generates a new CA and server certificate.
+    pub fn new() -> TestCa {
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "sessio test CA");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key"))
+            .expect("ca certificate");
+        let server_key = KeyPair::generate().expect("server key");
+        let server_params =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .expect("server params");
+        let server_cert = server_params
+            .signed_by(&server_key, &ca)
+            .expect("server certificate");
+        TestCa {
+            ca_pem: ca.pem(),
+            ca_der: ca.der().clone(),
+            server_cert: server_cert.der().clone(),
+            server_key: server_key.serialize_der(),
+        }
+    }
+
+    /// The CA certificate in PEM, for `add_root_certificate_pem`.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The CA certificate in DER, for `add_root_certificate`.
+    pub fn ca_der(&self) -> Vec<u8> {
+        self.ca_der.to_vec()
+    }
+
+    pub(crate) fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![self.server_cert.clone()], key)
+            .expect("server certificate");
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+}
+
+impl Default for TestCa {
+    fn default() -> Self {
+        Self::new()
+    }
+}
