@@ -22,9 +22,17 @@ async fn bad_urls_fail_before_sending() {
         assert!(err.is_builder());
     }
     let err = s.get("example.com").send().await.unwrap_err();
-    assert!(err.to_string().contains("Perhaps you meant https://example.com?"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Perhaps you meant https://example.com?"),
+        "{err}"
+    );
     let err = s.get("ftp://127.0.0.1/file").send().await.unwrap_err();
-    assert!(err.to_string().contains("No connection adapters were found"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("No connection adapters were found"),
+        "{err}"
+    );
     assert_eq!(server.requests(), 0);
 }
 
@@ -42,12 +50,22 @@ async fn bad_headers_fail_before_sending() {
         ("", "v"),
     ];
     for (name, value) in bad {
-        let err = s.get(server.url("/")).header(name, value).send().await.unwrap_err();
+        let err = s
+            .get(server.url("/"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidHeader, "{name:?}: {value:?}");
         let err = Session::builder().header(name, value).build().unwrap_err();
         assert!(err.is_builder(), "{name:?}");
     }
-    let err = s.get(server.url("/")).bearer_auth("a\r\nb").send().await.unwrap_err();
+    let err = s
+        .get(server.url("/"))
+        .bearer_auth("a\r\nb")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidHeader);
     assert_eq!(server.requests(), 0, "nothing reached the server");
 }
@@ -75,6 +93,9 @@ async fn bad_builder_settings_are_returned_by_build() {
         .build()
         .unwrap_err();
     assert!(err.is_builder());
-    let err = Session::builder().remove_header("bad name").build().unwrap_err();
+    let err = Session::builder()
+        .remove_header("bad name")
+        .build()
+        .unwrap_err();
     assert!(err.is_builder());
 }

@@ -11,7 +11,10 @@ use crate::seen;
 #[tokio::test]
 async fn no_auth_sends_neither_session_auth_nor_url_credentials() {
     let server = Server::echo().await;
-    let s = Session::builder().auth(Auth::basic("u", "p")).build().unwrap();
+    let s = Session::builder()
+        .auth(Auth::basic("u", "p"))
+        .build()
+        .unwrap();
     let url = format!("http://a:b@{}/", server.addr());
     let v = seen(s.get(&url).no_auth()).await;
     assert!(v["headers"].get("authorization").is_none());
@@ -35,7 +38,13 @@ async fn a_session_wide_timeout_exists() {
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap();
-    assert!(s.get(server.url("/delay/1000")).send().await.unwrap_err().is_timeout());
+    assert!(
+        s.get(server.url("/delay/1000"))
+            .send()
+            .await
+            .unwrap_err()
+            .is_timeout()
+    );
 }
 
 #[tokio::test]
@@ -46,7 +55,11 @@ async fn a_read_timeout_while_streaming_is_a_timeout_error() {
         .stream(true)
         .build()
         .unwrap();
-    let r = s.get(server.url("/drip?n=2&gap_ms=500")).send().await.unwrap();
+    let r = s
+        .get(server.url("/drip?n=2&gap_ms=500"))
+        .send()
+        .await
+        .unwrap();
     let err = r.bytes().await.unwrap_err();
     assert!(err.is_timeout());
     assert_eq!(err.kind(), ErrorKind::ReadTimeout);
@@ -62,7 +75,11 @@ async fn the_read_timeout_before_the_head_includes_connection_setup() {
         .build()
         .unwrap();
     assert_eq!(
-        s.get(server.url("/delay/400")).send().await.unwrap_err().kind(),
+        s.get(server.url("/delay/400"))
+            .send()
+            .await
+            .unwrap_err()
+            .kind(),
         ErrorKind::ReadTimeout
     );
 }
@@ -77,7 +94,11 @@ fn buffered_reads_are_capped_by_default() {
 #[tokio::test]
 async fn text_without_charset_is_utf8_not_guessed() {
     let server = Server::start(|_req| async {
-        sessio_tests::respond(200, &[("content-type", "application/octet-stream")], "caf\u{e9}")
+        sessio_tests::respond(
+            200,
+            &[("content-type", "application/octet-stream")],
+            "caf\u{e9}",
+        )
     })
     .await;
     let r = Session::new().get(server.url("/")).send().await.unwrap();
@@ -88,7 +109,12 @@ async fn text_without_charset_is_utf8_not_guessed() {
 #[tokio::test]
 async fn basic_credentials_outside_latin1_are_utf8() {
     let server = Server::echo().await;
-    let v = seen(Session::new().get(server.url("/")).basic_auth("ユーザー", "p")).await;
+    let v = seen(
+        Session::new()
+            .get(server.url("/"))
+            .basic_auth("ユーザー", "p"),
+    )
+    .await;
     // base64("ユーザー:p") of the UTF-8 bytes
     assert_eq!(v["headers"]["authorization"], "Basic 44Om44O844K244O8OnA=");
 }

@@ -38,7 +38,10 @@ async fn tower_http_trace_layer_wraps_the_session() {
     assert_eq!(v["path"], "/traced");
     let r = s.get(server.url("/gzip")).send().await.unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["path"], "/gzip", "bodies pass through the layer and decode");
+    assert_eq!(
+        v["path"], "/gzip",
+        "bodies pass through the layer and decode"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,9 @@ use sessio::{Body, ErrorKind, HttpAdapter, ResponseBody, Session};
 use sessio_tests::Server;
 use tower::service_fn;
 
-fn named(name: &'static str) -> impl tower::Service<
+fn named(
+    name: &'static str,
+) -> impl tower::Service<
     http::Request<Body>,
     Response = http::Response<ResponseBody>,
     Error = Infallible,
@@ -33,12 +35,26 @@ async fn the_longest_matching_prefix_serves_the_request() {
         let s = s.clone();
         async move { s.get(url).send().await.unwrap().text().await.unwrap() }
     };
-    assert_eq!(text("http://mock.test/api/v1").await, "long http://mock.test/api/v1");
-    assert_eq!(text("http://mock.test/other").await, "short http://mock.test/other");
-    assert_eq!(text("HTTP://MOCK.TEST/API/x").await, "long http://mock.test/API/x");
+    assert_eq!(
+        text("http://mock.test/api/v1").await,
+        "long http://mock.test/api/v1"
+    );
+    assert_eq!(
+        text("http://mock.test/other").await,
+        "short http://mock.test/other"
+    );
+    assert_eq!(
+        text("HTTP://MOCK.TEST/API/x").await,
+        "long http://mock.test/API/x"
+    );
     assert_eq!(
         s.mounts(),
-        ["http://mock.test/api/", "http://mock.test/", "https://", "http://"]
+        [
+            "http://mock.test/api/",
+            "http://mock.test/",
+            "https://",
+            "http://"
+        ]
     );
 }
 
@@ -74,7 +90,10 @@ async fn a_differently_tuned_pool_for_one_host() {
     let pooled = Server::echo().await;
     let unpooled = Server::echo().await;
     let s = Session::builder()
-        .mount(unpooled.url("/"), HttpAdapter::builder().unpooled().build().unwrap())
+        .mount(
+            unpooled.url("/"),
+            HttpAdapter::builder().unpooled().build().unwrap(),
+        )
         .build()
         .unwrap();
     for _ in 0..3 {

@@ -19,7 +19,10 @@ async fn prepare_shows_exactly_what_send_sends() {
         .json(&serde_json::json!({"a": 1}))
         .build()
         .unwrap();
-    assert!(request.headers().get("x-session").is_none(), "Request is unmerged intent");
+    assert!(
+        request.headers().get("x-session").is_none(),
+        "Request is unmerged intent"
+    );
 
     let prepared = s.prepare(request).unwrap();
     assert_eq!(prepared.method(), Method::POST);
@@ -51,7 +54,9 @@ async fn prepare_shows_exactly_what_send_sends() {
 async fn send_adds_nothing_to_a_request_prepared_without_the_session() {
     let server = Server::echo().await;
     let s = Session::builder().header("x-session", "1").build().unwrap();
-    let prepared = Request::new(Method::GET, server.url("/raw")).prepare().unwrap();
+    let prepared = Request::new(Method::GET, server.url("/raw"))
+        .prepare()
+        .unwrap();
     let v: serde_json::Value = s.send(prepared).await.unwrap().json().await.unwrap();
     assert!(v["headers"].get("x-session").is_none());
     assert!(v["headers"].get("user-agent").is_none());
@@ -86,7 +91,9 @@ async fn session_is_a_tower_service() {
     let v: serde_json::Value = response.json().await.unwrap();
     assert_eq!(v["headers"]["x-svc"], "1");
 
-    let prepared = Request::new(Method::GET, server.url("/p")).prepare().unwrap();
+    let prepared = Request::new(Method::GET, server.url("/p"))
+        .prepare()
+        .unwrap();
     let response = ServiceExt::<sessio::PreparedRequest>::oneshot(s, prepared)
         .await
         .unwrap();

@@ -18,18 +18,30 @@ async fn status_reason_and_error_for_status() {
     assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(
         err.to_string(),
-        format!("404 Client Error: Not Found for url ({})", server.url("/status/404"))
+        format!(
+            "404 Client Error: Not Found for url ({})",
+            server.url("/status/404")
+        )
     );
     assert_eq!(err.response().unwrap().status(), 404);
 
     let r = s.get(server.url("/status/500")).send().await.unwrap();
-    assert!(r.error_for_status_ref().unwrap_err().to_string().starts_with("500 Server Error"));
+    assert!(
+        r.error_for_status_ref()
+            .unwrap_err()
+            .to_string()
+            .starts_with("500 Server Error")
+    );
     let r = s.get(server.url("/status/204")).send().await.unwrap();
     assert!(r.ok());
     assert!(r.error_for_status().is_ok());
 
     let r = s.get(server.url("/reason")).send().await.unwrap();
-    assert_eq!(r.reason(), "All Good", "the server's own reason phrase is kept");
+    assert_eq!(
+        r.reason(),
+        "All Good",
+        "the server's own reason phrase is kept"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +65,11 @@ async fn response_metadata() {
 #[tokio::test]
 async fn links_are_keyed_by_rel() {
     let server = Server::echo().await;
-    let r = Session::new().get(server.url("/links")).send().await.unwrap();
+    let r = Session::new()
+        .get(server.url("/links"))
+        .send()
+        .await
+        .unwrap();
     let links = r.links();
     assert_eq!(links["next"].url(), "http://example.com/p?page=2");
     assert_eq!(links["last"].url(), "http://example.com/p?page=9");
@@ -80,8 +96,16 @@ async fn bodies_are_decoded_on_read_and_headers_kept() {
     let server = Server::echo().await;
     let s = Session::new();
     for coding in ["gzip", "deflate", "zstd"] {
-        let r = s.get(server.url(&format!("/{coding}"))).send().await.unwrap();
-        assert_eq!(r.headers()["content-encoding"], coding, "headers stay as sent");
+        let r = s
+            .get(server.url(&format!("/{coding}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.headers()["content-encoding"],
+            coding,
+            "headers stay as sent"
+        );
         let v: serde_json::Value = r.json().await.unwrap();
         assert_eq!(v["path"], format!("/{coding}"));
     }
@@ -94,8 +118,8 @@ async fn bodies_are_decoded_on_read_and_headers_kept() {
 async fn brotli_bodies_are_decoded() {
     // "hello brotli" compressed with brotli (quality 11), generated once with Python's brotli.
     const BR: &[u8] = &[
-        0x8b, 0x05, 0x80, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x20, 0x62, 0x72, 0x6f, 0x74, 0x6c,
-        0x69, 0x03,
+        0x8b, 0x05, 0x80, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x20, 0x62, 0x72, 0x6f, 0x74, 0x6c, 0x69,
+        0x03,
     ];
     let server = Server::start(|_req| async {
         sessio_tests::respond(200, &[("content-encoding", "br")], BR)
@@ -134,10 +158,21 @@ async fn buffered_reads_stop_at_max_decompressed_size() {
         .max_decompressed_size(1 << 20)
         .build()
         .unwrap();
-    let err = s.get(server.url("/")).send().await.unwrap().bytes().await.unwrap_err();
+    let err = s
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap_err();
     assert!(err.is_body(), "{err}");
     let r = Session::new().get(server.url("/")).send().await.unwrap();
-    assert_eq!(r.bytes().await.unwrap().len(), 4 << 20, "the default cap is far larger");
+    assert_eq!(
+        r.bytes().await.unwrap().len(),
+        4 << 20,
+        "the default cap is far larger"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +192,12 @@ async fn streamed_bodies_arrive_in_chunks() {
     }
     assert_eq!(chunks, 5);
 
-    let r = s.get(server.url("/gzip")).stream(true).send().await.unwrap();
+    let r = s
+        .get(server.url("/gzip"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
     let mut stream = r.bytes_stream();
     let mut all = Vec::new();
     while let Some(chunk) = stream.next().await {

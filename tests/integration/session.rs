@@ -12,7 +12,10 @@ async fn default_headers_are_requests_defaults() {
     let s = Session::new();
     let v = seen(s.get(server.url("/get"))).await;
     let h = &v["headers"];
-    assert_eq!(h["user-agent"], concat!("sessio/", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        h["user-agent"],
+        concat!("sessio/", env!("CARGO_PKG_VERSION"))
+    );
     assert_eq!(h["accept"], "*/*");
     assert_eq!(h["accept-encoding"], "gzip, deflate, br, zstd");
     assert_eq!(h["connection"], "keep-alive");
@@ -33,7 +36,10 @@ async fn session_headers_persist_and_request_headers_win() {
         assert_eq!(v["headers"]["x-other"], "request");
     }
     let v = seen(s.get(server.url("/get"))).await;
-    assert_eq!(v["headers"]["x-other"], "session", "request values never stick");
+    assert_eq!(
+        v["headers"]["x-other"], "session",
+        "request values never stick"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +93,12 @@ async fn session_params_are_appended_and_merged_case_sensitively() {
     let v = seen(s.get(server.url("/get")).query(&[("FOO", "baz")])).await;
     assert_eq!(v["query"], "api-version=2&foo=bar&FOO=baz");
     // a request value replaces the session's in place, a removed one goes
-    let v = seen(s.get(server.url("/get")).param("foo", "new").remove_param("api-version")).await;
+    let v = seen(
+        s.get(server.url("/get"))
+            .param("foo", "new")
+            .remove_param("api-version"),
+    )
+    .await;
     assert_eq!(v["query"], "foo=new");
 }
 
@@ -128,7 +139,10 @@ async fn url_credentials_are_used_when_no_auth_is_given() {
     assert_eq!(v["headers"]["authorization"], "Basic dXM6ZXI6cEBzcw==");
     let with_session_auth = Session::builder().auth(Auth::bearer("s")).build().unwrap();
     let v = seen(with_session_auth.get(&url)).await;
-    assert_eq!(v["headers"]["authorization"], "Bearer s", "session auth wins over the URL");
+    assert_eq!(
+        v["headers"]["authorization"], "Bearer s",
+        "session auth wins over the URL"
+    );
 }
 
 #[tokio::test]
@@ -169,7 +183,11 @@ async fn one_shot_helpers_do_not_pool() {
         let r = sessio::get(server.url("/get")).await.unwrap();
         assert_eq!(r.status(), 200);
     }
-    assert_eq!(server.connections(), 3, "each one-shot request has its own connection");
+    assert_eq!(
+        server.connections(),
+        3,
+        "each one-shot request has its own connection"
+    );
     let r = sessio::request(sessio::Method::POST, server.url("/post"))
         .unwrap()
         .json(&serde_json::json!({"k": 1}))
@@ -180,7 +198,10 @@ async fn one_shot_helpers_do_not_pool() {
     assert_eq!(v["body"], "{\"k\":1}");
     assert_eq!(sessio::head(server.url("/")).await.unwrap().status(), 200);
     assert_eq!(sessio::delete(server.url("/")).await.unwrap().status(), 200);
-    assert_eq!(sessio::options(server.url("/")).await.unwrap().status(), 200);
+    assert_eq!(
+        sessio::options(server.url("/")).await.unwrap().status(),
+        200
+    );
     assert!(!sessio::session().is_closed());
 }
 
@@ -194,12 +215,19 @@ async fn methods_and_bodies() {
     assert_eq!(v["headers"]["content-length"], "9");
     assert!(v["headers"].get("content-type").is_none());
 
-    let v = seen(s.patch(server.url("/")).json(&serde_json::json!({"a": [1, 2]}))).await;
+    let v = seen(
+        s.patch(server.url("/"))
+            .json(&serde_json::json!({"a": [1, 2]})),
+    )
+    .await;
     assert_eq!(v["headers"]["content-type"], "application/json");
     assert_eq!(v["body"], "{\"a\":[1,2]}");
 
     let v = seen(s.post(server.url("/")).form(&[("name", "a b"), ("x", "&")])).await;
-    assert_eq!(v["headers"]["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(
+        v["headers"]["content-type"],
+        "application/x-www-form-urlencoded"
+    );
     assert_eq!(v["body"], "name=a+b&x=%26");
 
     let v = seen(s.post(server.url("/"))).await;
@@ -217,7 +245,11 @@ async fn methods_and_bodies() {
 
     let v = seen(s.delete(server.url("/"))).await;
     assert_eq!(v["method"], "DELETE");
-    let v = seen(s.request(sessio::Method::from_bytes(b"PURGE").unwrap(), server.url("/"))).await;
+    let v = seen(s.request(
+        sessio::Method::from_bytes(b"PURGE").unwrap(),
+        server.url("/"),
+    ))
+    .await;
     assert_eq!(v["method"], "PURGE");
 }
 
@@ -225,7 +257,8 @@ async fn methods_and_bodies() {
 async fn streaming_request_bodies_are_chunked() {
     let server = Server::echo().await;
     let s = Session::new();
-    let chunks: Vec<Result<&'static str, std::io::Error>> = vec![Ok("one,"), Ok("two,"), Ok("three")];
+    let chunks: Vec<Result<&'static str, std::io::Error>> =
+        vec![Ok("one,"), Ok("two,"), Ok("three")];
     let body = sessio::Body::wrap_stream(futures_util::stream::iter(chunks));
     let v = seen(s.post(server.url("/upload")).body(body)).await;
     assert_eq!(v["body"], "one,two,three");

@@ -68,7 +68,11 @@ async fn read_timeout_applies_between_body_chunks() {
         .build()
         .unwrap();
     // a trickle never idle for long passes even though the whole body is slow
-    let r = s.get(server.url("/drip?n=6&gap_ms=50")).send().await.unwrap();
+    let r = s
+        .get(server.url("/drip?n=6&gap_ms=50"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.bytes().await.unwrap().len(), 6);
     // a stall mid-body fails, with stream(false) inside send()...
     let err = s

@@ -14,13 +14,20 @@ async fn a_session_reuses_one_connection() {
         assert_eq!(v["path"], "/pooled");
     }
     assert_eq!(server.requests(), 5);
-    assert_eq!(server.connections(), 1, "pooled: one connection for five requests");
+    assert_eq!(
+        server.connections(),
+        1,
+        "pooled: one connection for five requests"
+    );
 }
 
 #[tokio::test]
 async fn an_unpooled_session_opens_a_connection_per_request() {
     let server = Server::echo().await;
-    let s = Session::builder().pool_max_idle_per_host(0).build().unwrap();
+    let s = Session::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     for _ in 0..4 {
         seen(s.get(server.url("/unpooled"))).await;
     }
@@ -49,7 +56,11 @@ async fn concurrent_requests_share_the_pool() {
     for i in 0..16 {
         seen(s.get(server.url(&format!("/again/{i}")))).await;
     }
-    assert_eq!(server.connections(), first_round, "idle connections were reused");
+    assert_eq!(
+        server.connections(),
+        first_round,
+        "idle connections were reused"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +71,10 @@ async fn http2_prior_knowledge_over_plain_http() {
     assert_eq!(r.version(), Version::HTTP_2);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["version"], "HTTP/2.0");
-    assert!(v["headers"].get("connection").is_none(), "no Connection header on HTTP/2");
+    assert!(
+        v["headers"].get("connection").is_none(),
+        "no Connection header on HTTP/2"
+    );
     assert_eq!(v["headers"]["accept"], "*/*");
     for _ in 0..3 {
         seen(s.get(server.url("/h2"))).await;
@@ -72,14 +86,24 @@ async fn http2_prior_knowledge_over_plain_http() {
 async fn https_with_an_extra_root_certificate() {
     let ca = TestCa::new();
     let server = Server::start_tls(&ca, sessio_tests::echo).await;
-    let s = Session::builder().add_root_certificate_pem(ca.ca_pem()).build().unwrap();
+    let s = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .build()
+        .unwrap();
     let r = s.get(server.url("/tls")).send().await.unwrap();
-    assert_eq!(r.version(), Version::HTTP_11, "HTTP/1.1 unless HTTP/2 is enabled");
+    assert_eq!(
+        r.version(),
+        Version::HTTP_11,
+        "HTTP/1.1 unless HTTP/2 is enabled"
+    );
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["path"], "/tls");
     seen(s.get(server.localhost_url("/by-name"))).await;
 
-    let der = Session::builder().add_root_certificate(ca.ca_der()).build().unwrap();
+    let der = Session::builder()
+        .add_root_certificate(ca.ca_der())
+        .build()
+        .unwrap();
     seen(der.get(server.url("/der"))).await;
 }
 
@@ -95,14 +119,21 @@ async fn https_negotiates_http2_by_alpn_when_enabled() {
     let r = s.get(server.url("/alpn")).send().await.unwrap();
     assert_eq!(r.version(), Version::HTTP_2);
     let v: serde_json::Value = r.json().await.unwrap();
-    assert!(v["headers"].get("connection").is_none(), "hyper drops Connection on h2");
+    assert!(
+        v["headers"].get("connection").is_none(),
+        "hyper drops Connection on h2"
+    );
 }
 
 #[tokio::test]
 async fn an_untrusted_certificate_is_a_tls_error() {
     let ca = TestCa::new();
     let server = Server::start_tls(&ca, sessio_tests::echo).await;
-    let err = Session::new().get(server.url("/")).send().await.unwrap_err();
+    let err = Session::new()
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_tls(), "{err:?}");
     assert!(err.is_connect());
     assert_eq!(err.url().unwrap().as_str(), server.url("/"));
@@ -128,14 +159,27 @@ async fn connection_refused_is_a_connect_error() {
         .unwrap_err();
     assert!(err.is_connect(), "{err:?}");
     assert!(!err.is_timeout());
-    assert!(std::error::Error::source(&err).is_some(), "the cause is kept");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the cause is kept"
+    );
 }
 
 #[tokio::test]
 async fn headers_go_out_in_title_case_on_http1() {
     let raw = sessio_tests::raw_head_server().await;
-    let s = Session::builder().header("x-custom-name", "v").build().unwrap();
-    let head = s.get(raw.url("http", "/case")).send().await.unwrap().text().await.unwrap();
+    let s = Session::builder()
+        .header("x-custom-name", "v")
+        .build()
+        .unwrap();
+    let head = s
+        .get(raw.url("http", "/case"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(head.starts_with("GET /case HTTP/1.1\r\n"), "{head}");
     assert!(head.contains("\r\nUser-Agent: sessio/"), "{head}");
     assert!(head.contains("\r\nX-Custom-Name: v\r\n"), "{head}");
@@ -147,4 +191,5 @@ async fn a_default_adapter_is_cheap_to_build_and_clone() {
     let adapter = HttpAdapter::new();
     let clone = adapter.clone();
     assert!(format!("{clone:?}").contains("pool_max_idle_per_host"));
+    drop(adapter);
 }

@@ -39,7 +39,14 @@ pub async fn echo(req: http::Request<Incoming>) -> http::Response<ServerBody> {
         }
         ["gzip"] => {
             let body = gzip(&seen_json(req).await);
-            respond(200, &[("content-encoding", "gzip"), ("content-type", "application/json")], body)
+            respond(
+                200,
+                &[
+                    ("content-encoding", "gzip"),
+                    ("content-type", "application/json"),
+                ],
+                body,
+            )
         }
         ["gzip-twice"] => {
             let body = gzip(&gzip(&seen_json(req).await));
@@ -58,7 +65,11 @@ pub async fn echo(req: http::Request<Incoming>) -> http::Response<ServerBody> {
         ["delay", ms] => {
             let ms = ms.parse().unwrap_or(0);
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            respond(200, &[("content-type", "application/json")], seen_json(req).await)
+            respond(
+                200,
+                &[("content-type", "application/json")],
+                seen_json(req).await,
+            )
         }
         ["drip"] => drip(&query),
         ["bytes", n] => {
@@ -88,7 +99,11 @@ pub async fn echo(req: http::Request<Incoming>) -> http::Response<ServerBody> {
                 .collect();
             respond(200, &[], body)
         }
-        _ => respond(200, &[("content-type", "application/json")], seen_json(req).await),
+        _ => respond(
+            200,
+            &[("content-type", "application/json")],
+            seen_json(req).await,
+        ),
     }
 }
 

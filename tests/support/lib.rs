@@ -76,7 +76,9 @@ impl Server {
     }
 
     async fn spawn(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(AtomicUsize::new(0));
@@ -194,7 +196,9 @@ pub struct SilentServer {
 impl SilentServer {
     /// Starts one on 127.0.0.1.
     pub async fn start() -> SilentServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let (shutdown, mut stopped) = watch::channel(());
         tokio::spawn(async move {
@@ -226,7 +230,9 @@ impl SilentServer {
 /// (request line and headers exactly as they were written on the wire).
 pub async fn raw_head_server() -> SilentServer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     let (shutdown, mut stopped) = watch::channel(());
     tokio::spawn(async move {

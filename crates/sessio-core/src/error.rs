@@ -412,8 +412,8 @@ mod tests {
 
     #[test]
     fn display_names_the_url() {
-        let err =
-            Error::msg(ErrorKind::Connect, "refused").with_url("http://127.0.0.1:1/".parse().unwrap());
+        let err = Error::msg(ErrorKind::Connect, "refused")
+            .with_url("http://127.0.0.1:1/".parse().unwrap());
         assert_eq!(err.to_string(), "refused for url (http://127.0.0.1:1/)");
         assert!(err.is_connect());
     }

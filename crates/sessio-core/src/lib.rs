@@ -35,5 +35,5 @@ pub use response::{
     ACCEPT_ENCODING, BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody,
 };
 
-pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use ::url::Url;
+pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

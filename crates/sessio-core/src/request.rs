@@ -265,7 +265,11 @@ pub fn url_credentials(url: &Url) -> Option<Auth> {
     if url.username().is_empty() && url.password().is_none() {
         return None;
     }
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     Some(Auth::basic(
         decode(url.username()),
         decode(url.password().unwrap_or("")),

@@ -259,9 +259,15 @@ mod tests {
     #[test]
     fn params_are_appended_after_the_existing_query() {
         // requests test_params_are_added_before_fragment / test_mixed_case_params
-        let url = prepare_url("http://example.com/path?key=value#fragment", &pairs(&[("a", "b")]))
-            .unwrap();
-        assert_eq!(url.as_str(), "http://example.com/path?key=value&a=b#fragment");
+        let url = prepare_url(
+            "http://example.com/path?key=value#fragment",
+            &pairs(&[("a", "b")]),
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://example.com/path?key=value&a=b#fragment"
+        );
         let url = prepare_url("http://example.com/path#fragment", &pairs(&[("a", "b")])).unwrap();
         assert_eq!(url.as_str(), "http://example.com/path?a=b#fragment");
     }

@@ -173,7 +173,11 @@ mod tests {
         req.headers_mut()
             .insert("authorization", HeaderValue::from_static("Token mine"));
         let seen = svc.oneshot(req).await.unwrap().into_body();
-        assert_eq!(seen.unwrap(), "Bearer layer", "auth replaces the header like requests");
+        assert_eq!(
+            seen.unwrap(),
+            "Bearer layer",
+            "auth replaces the header like requests"
+        );
     }
 
     #[tokio::test]

@@ -320,7 +320,11 @@ mod tests {
         }));
         let body = svc.oneshot(Request::new(())).await.unwrap().into_body();
         let bytes = body.collect().await.unwrap().to_bytes();
-        assert_eq!(bytes.len(), 4, "a trickling body never trips the read timeout");
+        assert_eq!(
+            bytes.len(),
+            4,
+            "a trickling body never trips the read timeout"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -172,14 +172,20 @@ mod tests {
         );
         let t = table(&["http://github.com/about/", "http://gittip.com/about/"]);
         let order: Vec<_> = t.prefixes().collect();
-        assert_eq!(order, ["http://github.com/about/", "http://gittip.com/about/"]);
+        assert_eq!(
+            order,
+            ["http://github.com/about/", "http://gittip.com/about/"]
+        );
     }
 
     #[test]
     fn lookup_is_case_insensitive_and_by_plain_prefix() {
         let t = table(&["https://", "hTtPs://eXamPle.CoM/MixEd_CAse_PREfix"]);
         let uri: Uri = "https://example.com/mixed_case_prefix/x".parse().unwrap();
-        assert!(uri_starts_with(&uri, b"hTtPs://eXamPle.CoM/MixEd_CAse_PREfix"));
+        assert!(uri_starts_with(
+            &uri,
+            b"hTtPs://eXamPle.CoM/MixEd_CAse_PREfix"
+        ));
         assert!(t.get("HTTPS://EXAMPLE.COM/MIXED_CASE_PREFIX").is_some());
         let uri: Uri = "https://example.com.other.com/some/path".parse().unwrap();
         assert!(uri_starts_with(&uri, b"https://example.com"));

@@ -212,10 +212,16 @@ mod tests {
     fn deflate_accepts_zlib_and_raw() {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
         z.write_all(b"zlib body").unwrap();
-        assert_eq!(decode_all("deflate", &z.finish().unwrap()).unwrap(), b"zlib body");
+        assert_eq!(
+            decode_all("deflate", &z.finish().unwrap()).unwrap(),
+            b"zlib body"
+        );
         let mut r = flate2::write::DeflateEncoder::new(Vec::new(), Compression::default());
         r.write_all(b"raw body").unwrap();
-        assert_eq!(decode_all("deflate", &r.finish().unwrap()).unwrap(), b"raw body");
+        assert_eq!(
+            decode_all("deflate", &r.finish().unwrap()).unwrap(),
+            b"raw body"
+        );
     }
 
     #[test]
@@ -230,8 +236,16 @@ mod tests {
 
     #[test]
     fn unknown_codings_pass_through() {
-        assert!(ContentDecoder::for_headers(&headers("compress")).unwrap().is_none());
-        assert!(ContentDecoder::for_headers(&headers("identity")).unwrap().is_none());
+        assert!(
+            ContentDecoder::for_headers(&headers("compress"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            ContentDecoder::for_headers(&headers("identity"))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -242,8 +256,16 @@ mod tests {
 
     #[test]
     fn corrupt_and_truncated_gzip_are_decode_errors() {
-        assert!(decode_all("gzip", b"not gzip at all").unwrap_err().is_decode());
+        assert!(
+            decode_all("gzip", b"not gzip at all")
+                .unwrap_err()
+                .is_decode()
+        );
         let data = gzip(b"a longer body that will be cut short");
-        assert!(decode_all("gzip", &data[..data.len() / 2]).unwrap_err().is_decode());
+        assert!(
+            decode_all("gzip", &data[..data.len() / 2])
+                .unwrap_err()
+                .is_decode()
+        );
     }
 }

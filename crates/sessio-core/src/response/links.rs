@@ -60,8 +60,10 @@ impl Link {
                     let (Some(key), Some(val), None) = (kv.next(), kv.next(), kv.next()) else {
                         break;
                     };
-                    link.params
-                        .insert(key.trim_matches(STRIP).to_owned(), val.trim_matches(STRIP).to_owned());
+                    link.params.insert(
+                        key.trim_matches(STRIP).to_owned(),
+                        val.trim_matches(STRIP).to_owned(),
+                    );
                 }
                 link
             })
@@ -126,9 +128,8 @@ mod tests {
         let links = Link::parse("<http:/.../front.jpeg>;");
         assert_eq!(links[0].url(), "http:/.../front.jpeg");
 
-        let links = Link::parse(
-            "<http:/.../front.jpeg>; type=\"image/jpeg\",<http://.../back.jpeg>;",
-        );
+        let links =
+            Link::parse("<http:/.../front.jpeg>; type=\"image/jpeg\",<http://.../back.jpeg>;");
         assert_eq!(links.len(), 2);
         assert_eq!(links[1].url(), "http://.../back.jpeg");
 

@@ -312,7 +312,9 @@ impl Response {
         let Response {
             reader, headers, ..
         } = self;
-        poll_fn(|cx| reader.poll_chunk(cx, headers)).await.transpose()
+        poll_fn(|cx| reader.poll_chunk(cx, headers))
+            .await
+            .transpose()
     }
 
     /// The whole decoded body, up to the cap set with `max_decompressed_size`.
@@ -458,7 +460,11 @@ impl Reader {
         }
     }
 
-    fn poll_chunk(&mut self, cx: &mut Context<'_>, headers: &HeaderMap) -> Poll<Option<Result<Bytes>>> {
+    fn poll_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+        headers: &HeaderMap,
+    ) -> Poll<Option<Result<Bytes>>> {
         if let DecoderState::Unknown = self.decoder {
             self.decoder = match ContentDecoder::for_headers(headers) {
                 Ok(Some(decoder)) => DecoderState::Decoding(Box::new(decoder)),

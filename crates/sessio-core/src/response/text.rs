@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn encoding_rules_match_requests() {
         let enc = |v| encoding_from_headers(&content_type(v));
-        assert_eq!(enc("text/html; charset=\"UTF-8\"").as_deref(), Some("UTF-8"));
+        assert_eq!(
+            enc("text/html; charset=\"UTF-8\"").as_deref(),
+            Some("UTF-8")
+        );
         assert_eq!(enc("text/plain").as_deref(), Some("ISO-8859-1"));
         assert_eq!(enc("application/json").as_deref(), Some("utf-8"));
         assert_eq!(enc("application/octet-stream"), None);
@@ -154,7 +157,10 @@ mod tests {
 
     #[test]
     fn latin1_is_byte_for_byte() {
-        assert_eq!(decode_text(b"caf\xe9 \x80", Some("ISO-8859-1")), "café \u{80}");
+        assert_eq!(
+            decode_text(b"caf\xe9 \x80", Some("ISO-8859-1")),
+            "café \u{80}"
+        );
         assert_eq!(decode_text(b"caf\xc3\xa9", Some("utf-8")), "café");
         assert_eq!(decode_text(b"caf\xc3\xa9", Some("no-such-codec")), "café");
         assert_eq!(decode_text(b"\xff", None), "\u{fffd}");
@@ -165,8 +171,14 @@ mod tests {
         let text = "{\"a\": 1}";
         let utf16le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
-        let utf32le: Vec<u8> = text.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
-        let utf32be: Vec<u8> = text.chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+        let utf32le: Vec<u8> = text
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        let utf32be: Vec<u8> = text
+            .chars()
+            .flat_map(|c| (c as u32).to_be_bytes())
+            .collect();
         assert_eq!(guess_json_utf(text.as_bytes()), Some("utf-8"));
         for (data, name) in [
             (&utf16le, "utf-16-le"),

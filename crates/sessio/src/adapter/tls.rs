@@ -29,7 +29,9 @@ fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Resul
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     for cert in extra_roots {
-        roots.add(cert.clone()).map_err(|e| Error::builder(TlsSetup(e.to_string())))?;
+        roots
+            .add(cert.clone())
+            .map_err(|e| Error::builder(TlsSetup(e.to_string())))?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(ClientConfig::builder_with_provider(provider)

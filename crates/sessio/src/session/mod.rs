@@ -29,8 +29,7 @@ use crate::mount::{MountTable, Router, no_adapter};
 
 /// The service every hop goes through below the session's own layers: user layers
 /// added with [`SessionBuilder::layer`] wrap it, and adapters are at its bottom.
-pub type HopService =
-    BoxCloneSyncService<http::Request<Body>, http::Response<ResponseBody>, Error>;
+pub type HopService = BoxCloneSyncService<http::Request<Body>, http::Response<ResponseBody>, Error>;
 
 /// A requests-style session: default headers, auth and params that persist across
 /// requests, pooled connections, and adapters mounted per URL prefix.
@@ -156,7 +155,8 @@ impl Session {
     pub fn prepare(&self, request: Request) -> Result<PreparedRequest> {
         let parts = request.into_parts();
         let defaults = self.defaults();
-        let headers = default_headers::merge(&defaults.headers, parts.headers, &parts.removed_headers);
+        let headers =
+            default_headers::merge(&defaults.headers, parts.headers, &parts.removed_headers);
         let params =
             sessio_core::url::merge_params(&defaults.params, &parts.params, &parts.removed_params);
         let (auth, use_url_credentials) = match parts.auth {
@@ -200,7 +200,12 @@ impl Session {
             Ok(http) => http,
             // A URL the `http` crate cannot hold has no adapter either, and
             // "no adapter" is what requests reports for it.
-            Err(err) => return Err(self.get_adapter(snapshot.url().as_str()).err().unwrap_or(err)),
+            Err(err) => {
+                return Err(self
+                    .get_adapter(snapshot.url().as_str())
+                    .err()
+                    .unwrap_or(err));
+            }
         };
         let deadline = timeouts.total.map(|total| Instant::now() + total);
         if !timeouts.is_empty() {
@@ -216,7 +221,10 @@ impl Session {
             None => exchange.await,
             Some(at) => match tokio::time::timeout_at(at.into(), exchange).await {
                 Ok(result) => result,
-                Err(_) => Err(Error::msg(ErrorKind::Timeout, "request timed out (total timeout)")),
+                Err(_) => Err(Error::msg(
+                    ErrorKind::Timeout,
+                    "request timed out (total timeout)",
+                )),
             },
         };
         let http_response = result.map_err(|err| err.with_url_if_missing(snapshot.url()))?;
@@ -316,13 +324,21 @@ impl Session {
         if self.is_closed() {
             return Err(closed());
         }
-        let mounts = self.inner.mounts.read().unwrap_or_else(PoisonError::into_inner);
+        let mounts = self
+            .inner
+            .mounts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         mounts.get(url).cloned().ok_or_else(|| no_adapter(url))
     }
 
     /// The mounted prefixes in lookup order.
     pub fn mounts(&self) -> Vec<String> {
-        let mounts = self.inner.mounts.read().unwrap_or_else(PoisonError::into_inner);
+        let mounts = self
+            .inner
+            .mounts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         mounts.prefixes().map(str::to_owned).collect()
     }
 
@@ -345,11 +361,17 @@ impl Session {
     }
 
     fn defaults(&self) -> RwLockReadGuard<'_, Defaults> {
-        self.inner.defaults.read().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .defaults
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn defaults_mut(&self) -> RwLockWriteGuard<'_, Defaults> {
-        self.inner.defaults.write().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .defaults
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -433,7 +455,10 @@ pub(crate) fn default_header_map(keep_alive: bool) -> HeaderMap {
     );
     headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
     if keep_alive {
-        headers.insert(http::header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        headers.insert(
+            http::header::CONNECTION,
+            HeaderValue::from_static("keep-alive"),
+        );
     }
     headers
 }

@@ -262,7 +262,11 @@ impl RequestBuilder {
 /// requests rejects values with leading whitespace (and CR/LF, which `HeaderValue`
 /// already refuses).
 fn check_value(name: &HeaderName, value: &HeaderValue) -> Result<()> {
-    if value.as_bytes().first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+    if value
+        .as_bytes()
+        .first()
+        .is_some_and(|b| *b == b' ' || *b == b'\t')
+    {
         return Err(Error::invalid_header(
             name.as_str(),
             "header value must not start with whitespace",
