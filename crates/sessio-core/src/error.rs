@@ -152,18 +152,19 @@ impl Error {
         }
     }
 
-    /// Attaches the URL this error concerns.
+    /// Attaches the URL this error concerns. Credentials in it (`user:pass@`) are
+    /// removed, so that errors can be logged safely.
     #[must_use]
     pub fn with_url(mut self, url: Url) -> Self {
-        self.inner.url = Some(url);
+        self.inner.url = Some(without_credentials(url));
         self
     }
 
-    /// Attaches the URL if none is attached yet.
+    /// Attaches the URL if none is attached yet (credentials removed).
     #[must_use]
     pub fn with_url_if_missing(mut self, url: &Url) -> Self {
         if self.inner.url.is_none() {
-            self.inner.url = Some(url.clone());
+            self.inner.url = Some(without_credentials(url.clone()));
         }
         self
     }
@@ -172,7 +173,7 @@ impl Error {
     #[must_use]
     pub fn with_response(mut self, response: Response) -> Self {
         if self.inner.url.is_none() {
-            self.inner.url = Some(response.url().clone());
+            self.inner.url = Some(without_credentials(response.url().clone()));
         }
         self.inner.response = Some(response);
         self
@@ -287,6 +288,15 @@ impl Error {
             Some(current)
         })
     }
+}
+
+fn without_credentials(mut url: Url) -> Url {
+    if !url.username().is_empty() || url.password().is_some() {
+        // Both calls only fail for URLs that cannot have credentials at all.
+        let _ = url.set_password(None);
+        let _ = url.set_username("");
+    }
+    url
 }
 
 /// Classifies a foreign error by its cause chain.
@@ -408,6 +418,16 @@ mod tests {
         let err = Error::from_boxed(boxed);
         assert!(err.is_timeout());
         assert!(err.source().is_some());
+    }
+
+    #[test]
+    fn credentials_never_appear_in_errors() {
+        let url: Url = "http://user:secret@example.com/x".parse().unwrap();
+        let err = Error::msg(ErrorKind::Connect, "refused").with_url(url.clone());
+        assert_eq!(err.url().unwrap().as_str(), "http://example.com/x");
+        let err = Error::msg(ErrorKind::Connect, "refused").with_url_if_missing(&url);
+        assert!(!err.to_string().contains("secret"));
+        assert!(!format!("{err:?}").contains("user"));
     }
 
     #[test]
