@@ -63,6 +63,7 @@ use std::future::Future;
 
 pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture,
+    IntoAdapter,
 };
 pub use session::{HopService, RequestBuilder, Session, SessionBuilder, SessionFuture};
 

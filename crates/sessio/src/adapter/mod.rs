@@ -106,6 +106,30 @@ impl Service<::http::Request<Body>> for Adapter {
     }
 }
 
+/// Anything that can be mounted: an [`Adapter`], an [`HttpAdapter`], or any tower
+/// service of `http::Request<Body>` whose response body is a `Bytes` body.
+pub trait IntoAdapter {
+    /// Type-erases `self` into an adapter.
+    fn into_adapter(self) -> Adapter;
+}
+
+impl<S, B> IntoAdapter for S
+where
+    S: Service<::http::Request<Body>, Response = ::http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn into_adapter(self) -> Adapter {
+        Adapter::new(self)
+    }
+}
+
 impl From<HttpAdapter> for Adapter {
     fn from(adapter: HttpAdapter) -> Self {
         Adapter::new(adapter)

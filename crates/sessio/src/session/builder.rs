@@ -14,7 +14,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{Config, Defaults, Hop, HopService, Session, SessionRef, default_header_map};
-use crate::adapter::{Adapter, HttpAdapterBuilder, into_error, into_response_body};
+use crate::adapter::{Adapter, HttpAdapterBuilder, IntoAdapter, into_error, into_response_body};
 use crate::mount::{MountTable, Router};
 
 type LayerFn = Box<dyn FnOnce(HopService) -> HopService + Send>;
@@ -229,19 +229,8 @@ impl SessionBuilder {
     /// prefix (so `https://example.com` also matches `https://example.com.evil/`; end
     /// a prefix with `/` to match one host). `http://` and `https://` are mounted to
     /// the default [`HttpAdapter`](crate::HttpAdapter) first.
-    pub fn mount<S, B>(mut self, prefix: impl Into<String>, adapter: S) -> Self
-    where
-        S: Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.mounts.push((prefix.into(), Adapter::new(adapter)));
+    pub fn mount(mut self, prefix: impl Into<String>, adapter: impl IntoAdapter) -> Self {
+        self.mounts.push((prefix.into(), adapter.into_adapter()));
         self
     }
 

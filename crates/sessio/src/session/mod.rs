@@ -24,7 +24,7 @@ use tower_service::Service;
 pub use builder::SessionBuilder;
 pub use request_builder::RequestBuilder;
 
-use crate::adapter::{Adapter, AdapterFuture};
+use crate::adapter::{Adapter, AdapterFuture, IntoAdapter};
 use crate::mount::{MountTable, Router, no_adapter};
 
 /// The service every hop goes through below the session's own layers: user layers
@@ -298,19 +298,8 @@ impl Session {
 
     /// Mounts `adapter` for URLs starting with `prefix` on the live session
     /// (longest prefix wins, case-insensitive; see [`SessionBuilder::mount`]).
-    pub fn mount<S, B>(&self, prefix: impl Into<String>, adapter: S)
-    where
-        S: Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<sessio_core::BoxError>,
-        B: http_body::Body<Data = bytes::Bytes> + Send + Sync + 'static,
-        B::Error: Into<sessio_core::BoxError>,
-    {
-        let adapter = Adapter::new(adapter);
+    pub fn mount(&self, prefix: impl Into<String>, adapter: impl IntoAdapter) {
+        let adapter = adapter.into_adapter();
         self.inner
             .mounts
             .write()
@@ -491,7 +480,10 @@ mod tests {
         assert_eq!(h["x-session"], "s");
         assert_eq!(h["x-request"], "r");
         assert_eq!(h["authorization"], "Basic dTpw");
-        assert_eq!(h["user-agent"], concat!("sessio/", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            h["user-agent"],
+            concat!("sessio/", env!("CARGO_PKG_VERSION"))
+        );
         let names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
         // session headers first, then the request's, then auth (step P6)
         assert_eq!(
@@ -511,7 +503,9 @@ mod tests {
     #[test]
     fn http2_prior_knowledge_sessions_send_no_connection_header() {
         let s = Session::builder().http2_prior_knowledge().build().unwrap();
-        let prepared = s.prepare(s.get("http://example.com/").build().unwrap()).unwrap();
+        let prepared = s
+            .prepare(s.get("http://example.com/").build().unwrap())
+            .unwrap();
         assert!(!prepared.headers().contains_key(http::header::CONNECTION));
     }
 
@@ -521,13 +515,18 @@ mod tests {
     #[test]
     fn per_request_future_size_is_pinned() {
         let s = session();
-        let prepared = s.prepare(s.get("http://example.com/").build().unwrap()).unwrap();
+        let prepared = s
+            .prepare(s.get("http://example.com/").build().unwrap())
+            .unwrap();
         let send = s.send(prepared);
         let size = std::mem::size_of_val(&send);
         assert!(size <= 2048, "Session::send future grew to {size} bytes");
         drop(send);
         let builder_send = s.get("http://example.com/").send();
         let size = std::mem::size_of_val(&builder_send);
-        assert!(size <= 2432, "RequestBuilder::send future grew to {size} bytes");
+        assert!(
+            size <= 2432,
+            "RequestBuilder::send future grew to {size} bytes"
+        );
     }
 }
