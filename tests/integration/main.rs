@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod differences;
+mod faults;
 mod middleware;
 mod mounts;
 mod prepare;

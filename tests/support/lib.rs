@@ -226,9 +226,20 @@ impl SilentServer {
     }
 }
 
-/// A server that answers every request with the raw bytes of its request head
-/// (request line and headers exactly as they were written on the wire).
-pub async fn raw_head_server() -> SilentServer {
+/// What a raw server does once it has read a request head.
+#[derive(Debug, Clone)]
+pub enum RawReply {
+    /// Echo the request head back as the body of a `200` (to see the exact bytes sent).
+    EchoHead,
+    /// Write these bytes, then close the connection.
+    Bytes(&'static [u8]),
+    /// Close the connection without answering.
+    Close,
+}
+
+/// A server on raw TCP that reads each request head and replies as told, for the
+/// faults a hyper server would never produce (truncated bodies, bad framing).
+pub async fn raw_server(reply: RawReply) -> SilentServer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -244,6 +255,7 @@ pub async fn raw_head_server() -> SilentServer {
                 },
                 _ = stopped.changed() => return,
             };
+            let reply = reply.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
                 let mut buf = [0u8; 1024];
@@ -253,12 +265,21 @@ pub async fn raw_head_server() -> SilentServer {
                         Ok(n) => head.extend_from_slice(&buf[..n]),
                     }
                 }
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    head.len()
-                );
-                let _ = stream.write_all(reply.as_bytes()).await;
-                let _ = stream.write_all(&head).await;
+                match reply {
+                    RawReply::EchoHead => {
+                        let status = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            head.len()
+                        );
+                        let _ = stream.write_all(status.as_bytes()).await;
+                        let _ = stream.write_all(&head).await;
+                    }
+                    RawReply::Bytes(bytes) => {
+                        let _ = stream.write_all(bytes).await;
+                    }
+                    RawReply::Close => {}
+                }
+                let _ = stream.shutdown().await;
             });
         }
     });
@@ -266,4 +287,10 @@ pub async fn raw_head_server() -> SilentServer {
         addr,
         _shutdown: shutdown,
     }
+}
+
+/// A server that answers every request with the raw bytes of its request head
+/// (request line and headers exactly as they were written on the wire).
+pub async fn raw_head_server() -> SilentServer {
+    raw_server(RawReply::EchoHead).await
 }
