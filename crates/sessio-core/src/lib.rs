@@ -20,7 +20,9 @@
 
 mod auth;
 mod body;
+mod cookie_store;
 mod error;
+pub mod hooks;
 pub mod options;
 pub mod request;
 mod response;
@@ -28,8 +30,10 @@ pub mod url;
 
 pub use auth::Auth;
 pub use body::Body;
+pub use cookie_store::CookieStore;
 pub use error::{BoxError, Error, ErrorKind, Result};
-pub use options::{Deadline, Streaming, Timeouts};
+pub use hooks::{Hook, HookRegistry};
+pub use options::{AllowRedirects, Deadline, Fragment, Streaming, Timeouts};
 pub use request::{PreparedRequest, Request, RequestParts};
 pub use response::{
     ACCEPT_ENCODING, BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody,

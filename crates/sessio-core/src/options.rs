@@ -56,3 +56,13 @@ pub struct Deadline(pub Instant);
 /// (`false`, requests' default `stream=False`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streaming(pub bool);
+
+/// Whether redirects are followed for this request (requests' `allow_redirects`).
+/// Without it, redirects are followed for every method but `HEAD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowRedirects(pub bool);
+
+/// The fragment of the URL the user asked for, carried over redirects that do not
+/// name their own (RFC 7231 §7.1.2); set only when the URL has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment(pub String);

@@ -37,6 +37,7 @@ mod macros;
 pub mod auth;
 pub mod default_headers;
 mod either;
+pub mod redirect;
 pub mod timeout;
 
 pub use either::EitherFuture;

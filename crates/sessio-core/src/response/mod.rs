@@ -156,6 +156,8 @@ pub struct Response {
     elapsed: Duration,
     history: Vec<Response>,
     max_decompressed_size: Option<u64>,
+    next: Option<PreparedRequest>,
+    not_followed: Option<String>,
     reader: Reader,
 }
 
@@ -173,8 +175,63 @@ impl Response {
             elapsed: Duration::ZERO,
             history: Vec::new(),
             max_decompressed_size: Some(DEFAULT_MAX_DECOMPRESSED_SIZE),
-            reader: Reader::new(body),
+            next: None,
+            not_followed: None,
+            reader: Reader::new(Source::Body(body)),
         }
+    }
+
+    /// A response whose body is already in memory (a drained redirect, a mock).
+    pub fn buffered(response: http::Response<Bytes>, request: PreparedRequest) -> Self {
+        let (parts, body) = response.into_parts();
+        let mut response = Response::new(
+            http::Response::from_parts(parts, ResponseBody::empty()),
+            request,
+        );
+        response.reader = Reader::new(Source::Buffered(Some(body)));
+        response
+    }
+
+    /// A copy, when the body is in memory and not read yet (history entries,
+    /// responses read with `stream(false)`); `None` otherwise.
+    pub fn try_clone(&self) -> Option<Response> {
+        let Source::Buffered(Some(bytes)) = &self.reader.source else {
+            return None;
+        };
+        if !matches!(self.reader.decoder, DecoderState::Unknown) {
+            return None;
+        }
+        let mut copy = Response::buffered(
+            http::Response::new(bytes.clone()),
+            self.request
+                .try_clone()
+                .unwrap_or_else(|| self.request.snapshot()),
+        );
+        copy.status = self.status;
+        copy.version = self.version;
+        copy.headers = self.headers.clone();
+        copy.extensions = self.extensions.clone();
+        copy.reason = self.reason.clone();
+        copy.elapsed = self.elapsed;
+        copy.max_decompressed_size = self.max_decompressed_size;
+        copy.history = self
+            .history
+            .iter()
+            .filter_map(Response::try_clone)
+            .collect();
+        copy.next = self.next.as_ref().and_then(PreparedRequest::try_clone);
+        copy.not_followed = self.not_followed.clone();
+        Some(copy)
+    }
+
+    /// Back to an `http::Response` with the raw (undecoded) body.
+    pub fn into_http(self) -> http::Response<ResponseBody> {
+        let mut response = http::Response::new(self.reader.source.into_body());
+        *response.status_mut() = self.status;
+        *response.version_mut() = self.version;
+        *response.headers_mut() = self.headers;
+        *response.extensions_mut() = self.extensions;
+        response
     }
 
     /// Sets the reason phrase the server sent (HTTP/1 only).
@@ -190,6 +247,37 @@ impl Response {
     /// Sets the redirect history (oldest first).
     pub fn set_history(&mut self, history: Vec<Response>) {
         self.history = history;
+    }
+
+    /// Sets the request a redirect would go to (see [`Response::next`]).
+    pub fn set_next(&mut self, next: Option<PreparedRequest>) {
+        self.next = next;
+    }
+
+    /// Records why a redirect was not followed (see [`Response::redirect_not_followed`]).
+    pub fn set_redirect_not_followed(&mut self, reason: impl Into<String>) {
+        self.not_followed = Some(reason.into());
+    }
+
+    /// The request the redirect of this response leads to, when redirects were not
+    /// followed (requests' `Response.next`).
+    pub fn next(&self) -> Option<&PreparedRequest> {
+        self.next.as_ref()
+    }
+
+    /// Why a redirect was not followed although redirects were allowed (a 307/308
+    /// with a body that cannot be sent again, a policy that said stop).
+    pub fn redirect_not_followed(&self) -> Option<&str> {
+        self.not_followed.as_deref()
+    }
+
+    /// The cookies this response sets (its `Set-Cookie` headers that parse).
+    pub fn cookies(&self) -> impl Iterator<Item = cookie::Cookie<'static>> + '_ {
+        self.headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|text| cookie::Cookie::parse(text.to_owned()).ok())
     }
 
     /// Sets the cap on buffered reads (`None`: no cap).
@@ -254,6 +342,11 @@ impl Response {
     pub fn is_redirect(&self) -> bool {
         self.headers.contains_key(LOCATION)
             && matches!(self.status.as_u16(), 301 | 302 | 303 | 307 | 308)
+    }
+
+    /// Same as [`is_redirect`](Response::is_redirect) (httpx's name).
+    pub fn has_redirect_location(&self) -> bool {
+        self.is_redirect()
     }
 
     /// A permanent redirect: 301 or 308 with a `Location`.
@@ -377,35 +470,47 @@ impl Response {
 
     /// The raw body, without decoding.
     pub fn into_body(self) -> ResponseBody {
-        self.reader.body
+        self.reader.source.into_body()
     }
 
     /// Reads the rest of the raw body into memory without decoding it, so that a
     /// later read does not wait on the connection (requests' `stream=False`).
     pub async fn buffer_raw_body(&mut self) -> Result<()> {
         let max = self.max_decompressed_size.unwrap_or(u64::MAX);
-        let mut buffered = BytesMut::new();
-        let mut single: Option<Bytes> = None;
-        while let Some(frame) = self.reader.body.frame().await {
-            let frame = frame.map_err(body_error)?;
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            match single.take() {
-                None if buffered.is_empty() => single = Some(data),
-                None => buffered.extend_from_slice(&data),
-                Some(first) => {
-                    buffered.extend_from_slice(&first);
-                    buffered.extend_from_slice(&data);
-                }
-            }
-            let len = single.as_ref().map_or(buffered.len(), Bytes::len);
-            check_size(len as u64, max)?;
-        }
-        let all = single.unwrap_or_else(|| buffered.freeze());
-        self.reader.body = ResponseBody::from(all);
+        let Source::Body(body) = &mut self.reader.source else {
+            return Ok(());
+        };
+        let all = collect_capped(body, max).await?;
+        self.reader.source = Source::Buffered(Some(all));
         Ok(())
     }
+}
+
+/// Reads a raw body into memory; more than `max` bytes is a body error.
+pub(crate) async fn collect_capped<B>(body: &mut B, max: u64) -> Result<Bytes>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let mut buffered = BytesMut::new();
+    let mut single: Option<Bytes> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| body_error(e.into()))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match single.take() {
+            None if buffered.is_empty() => single = Some(data),
+            None => buffered.extend_from_slice(&data),
+            Some(first) => {
+                buffered.extend_from_slice(&first);
+                buffered.extend_from_slice(&data);
+            }
+        }
+        let len = single.as_ref().map_or(buffered.len(), Bytes::len);
+        check_size(len as u64, max)?;
+    }
+    Ok(single.unwrap_or_else(|| buffered.freeze()))
 }
 
 fn charset_param(headers: &HeaderMap) -> Option<String> {
@@ -438,10 +543,43 @@ fn body_error(err: BoxError) -> Error {
 
 /// Reads a raw body and decodes it in bounded steps.
 struct Reader {
-    body: ResponseBody,
+    source: Source,
     decoder: DecoderState,
     pending: Bytes,
     done: bool,
+}
+
+/// Where the raw bytes come from: the connection, or memory once buffered.
+enum Source {
+    Body(ResponseBody),
+    Buffered(Option<Bytes>),
+}
+
+impl Source {
+    fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        match self {
+            Source::Buffered(bytes) => Poll::Ready(bytes.take().map(Ok)),
+            Source::Body(body) => loop {
+                match std::task::ready!(Pin::new(&mut *body).poll_frame(cx)) {
+                    None => return Poll::Ready(None),
+                    Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            return Poll::Ready(Some(Ok(data)));
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn into_body(self) -> ResponseBody {
+        match self {
+            Source::Body(body) => body,
+            Source::Buffered(Some(bytes)) => ResponseBody::from(bytes),
+            Source::Buffered(None) => ResponseBody::empty(),
+        }
+    }
 }
 
 enum DecoderState {
@@ -451,9 +589,9 @@ enum DecoderState {
 }
 
 impl Reader {
-    fn new(body: ResponseBody) -> Self {
+    fn new(source: Source) -> Self {
         Reader {
-            body,
+            source,
             decoder: DecoderState::Unknown,
             pending: Bytes::new(),
             done: false,
@@ -490,22 +628,17 @@ impl Reader {
             if self.done {
                 return Poll::Ready(None);
             }
-            match Pin::new(&mut self.body).poll_frame(cx) {
+            match self.source.poll_data(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Err(err))) => {
                     self.done = true;
                     return Poll::Ready(Some(Err(body_error(err))));
                 }
-                Poll::Ready(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue;
-                    };
-                    match &self.decoder {
-                        DecoderState::Decoding(_) => self.pending = data,
-                        _ if data.is_empty() => {}
-                        _ => return Poll::Ready(Some(Ok(data))),
-                    }
-                }
+                Poll::Ready(Some(Ok(data))) => match &self.decoder {
+                    DecoderState::Decoding(_) => self.pending = data,
+                    _ if data.is_empty() => {}
+                    _ => return Poll::Ready(Some(Ok(data))),
+                },
                 Poll::Ready(None) => {
                     self.done = true;
                     if let DecoderState::Decoding(decoder) = &mut self.decoder {
