@@ -35,6 +35,7 @@
 mod macros;
 
 pub mod auth;
+pub mod cookies;
 pub mod default_headers;
 mod either;
 pub mod redirect;
