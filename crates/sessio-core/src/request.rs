@@ -49,7 +49,14 @@ pub struct RequestParts {
     pub auth: AuthSetting,
     /// The body, if any.
     pub body: Option<RequestBody>,
-    /// Per-request options (`Timeouts`, `Streaming`, ...).
+    /// Cookies of this request only (requests' `cookies=`): sent, never stored.
+    pub cookies: Vec<(String, String)>,
+    /// Hooks of this request; per event they replace the session's (requests'
+    /// `merge_hooks`) unless `extend_hooks` is set.
+    pub hooks: crate::HookRegistry,
+    /// Run this request's hooks after the session's instead of replacing them.
+    pub extend_hooks: bool,
+    /// Per-request options (`Timeouts`, `Streaming`, `AllowRedirects`, ...).
     pub extensions: Extensions,
 }
 
@@ -137,6 +144,8 @@ impl Request {
             removed_params,
             auth,
             body,
+            cookies,
+            hooks,
             extensions,
             ..
         } = self.parts;
@@ -150,7 +159,7 @@ impl Request {
             AuthSetting::Set(auth) => Some(auth),
             AuthSetting::Inherit | AuthSetting::Disabled => None,
         };
-        prepare_merged(PrepareInput {
+        let mut prepared = prepare_merged(PrepareInput {
             method,
             url: &url,
             params: &params,
@@ -159,7 +168,22 @@ impl Request {
             use_url_credentials,
             body,
             extensions,
-        })
+        })?;
+        // P4: the request's own cookies, unless it set a Cookie header itself.
+        if !cookies.is_empty() && !prepared.headers().contains_key(http::header::COOKIE) {
+            let text = cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let value = header_value(http::header::COOKIE.as_str(), &text)?;
+            prepared.headers_mut().insert(http::header::COOKIE, value);
+        }
+        // P7
+        if !hooks.is_empty() {
+            prepared.extensions_mut().insert(hooks);
+        }
+        Ok(prepared)
     }
 }
 

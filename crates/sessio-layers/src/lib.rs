@@ -38,6 +38,7 @@ pub mod auth;
 pub mod cookies;
 pub mod default_headers;
 mod either;
+pub mod hooks;
 pub mod redirect;
 pub mod timeout;
 

@@ -92,7 +92,10 @@ impl Jar {
 
     /// The value of the first unexpired cookie called `name`, any domain.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.iter().into_iter().find(|c| c.name == name).map(|c| c.value)
+        self.iter()
+            .into_iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value)
     }
 
     /// The value of the cookie called `name` for exactly this domain and path.
@@ -411,7 +414,10 @@ fn is_public_suffix(domain: &str) -> bool {
 }
 
 fn invalid_cookie(name: &str, why: &str) -> Error {
-    Error::msg(ErrorKind::Builder, format!("cookie {name:?} cannot be stored: {why}"))
+    Error::msg(
+        ErrorKind::Builder,
+        format!("cookie {name:?} cannot be stored: {why}"),
+    )
 }
 
 #[cfg(test)]
@@ -430,7 +436,8 @@ mod tests {
     }
 
     fn header(jar: &Jar, to: &str) -> Option<String> {
-        jar.cookies(&url(to)).map(|v| v.to_str().unwrap().to_owned())
+        jar.cookies(&url(to))
+            .map(|v| v.to_str().unwrap().to_owned())
     }
 
     #[test]
@@ -438,8 +445,14 @@ mod tests {
         let jar = Jar::new();
         store(&jar, "host=1", "http://example.com/");
         store(&jar, "dom=2; Domain=example.com", "http://example.com/");
-        assert_eq!(header(&jar, "http://example.com/").as_deref(), Some("host=1; dom=2"));
-        assert_eq!(header(&jar, "http://www.example.com/").as_deref(), Some("dom=2"));
+        assert_eq!(
+            header(&jar, "http://example.com/").as_deref(),
+            Some("host=1; dom=2")
+        );
+        assert_eq!(
+            header(&jar, "http://www.example.com/").as_deref(),
+            Some("dom=2")
+        );
         assert_eq!(header(&jar, "http://other.com/"), None);
     }
 
@@ -468,8 +481,14 @@ mod tests {
         store(&jar, "a=1; Path=/", "http://example.com/");
         store(&jar, "b=2; Path=/x/y", "http://example.com/");
         store(&jar, "c=3; Path=/x", "http://example.com/");
-        assert_eq!(header(&jar, "http://example.com/x/y/z").as_deref(), Some("b=2; c=3; a=1"));
-        assert_eq!(header(&jar, "http://example.com/other").as_deref(), Some("a=1"));
+        assert_eq!(
+            header(&jar, "http://example.com/x/y/z").as_deref(),
+            Some("b=2; c=3; a=1")
+        );
+        assert_eq!(
+            header(&jar, "http://example.com/other").as_deref(),
+            Some("a=1")
+        );
     }
 
     #[test]
@@ -478,7 +497,11 @@ mod tests {
         store(&jar, "a=1", "http://example.com/");
         store(&jar, "a=1; Max-Age=0", "http://example.com/");
         assert_eq!(header(&jar, "http://example.com/"), None);
-        store(&jar, "b=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "http://example.com/");
+        store(
+            &jar,
+            "b=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+            "http://example.com/",
+        );
         assert!(jar.is_empty());
     }
 
@@ -493,7 +516,11 @@ mod tests {
         }
         assert_eq!(jar.len(), MAX_COOKIES_PER_DOMAIN);
         store(&jar, "c0=updated", "http://example.com/");
-        assert_eq!(jar.get("c0").as_deref(), Some("updated"), "updates are not new cookies");
+        assert_eq!(
+            jar.get("c0").as_deref(),
+            Some("updated"),
+            "updates are not new cookies"
+        );
     }
 
     #[test]
@@ -502,9 +529,18 @@ mod tests {
         jar.set("everywhere", "1");
         jar.set_for("scoped", "2", "example.com", "/").unwrap();
         assert_eq!(jar.get("everywhere").as_deref(), Some("1"));
-        assert_eq!(jar.get_for("scoped", "example.com", "/").as_deref(), Some("2"));
-        assert_eq!(header(&jar, "http://any.host/").as_deref(), Some("everywhere=1"));
-        assert_eq!(header(&jar, "http://sub.example.com/").as_deref(), Some("scoped=2; everywhere=1"));
+        assert_eq!(
+            jar.get_for("scoped", "example.com", "/").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            header(&jar, "http://any.host/").as_deref(),
+            Some("everywhere=1")
+        );
+        assert_eq!(
+            header(&jar, "http://sub.example.com/").as_deref(),
+            Some("scoped=2; everywhere=1")
+        );
         assert!(jar.remove("scoped"));
         assert!(!jar.remove("scoped"));
         assert_eq!(jar.len(), 1);
@@ -516,8 +552,16 @@ mod tests {
     #[test]
     fn json_and_netscape_round_trips() {
         let jar = Jar::new();
-        store(&jar, "sid=abc; Secure; HttpOnly; Max-Age=3600", "https://example.com/app");
-        store(&jar, "pref=x; Domain=example.com; Path=/", "https://example.com/");
+        store(
+            &jar,
+            "sid=abc; Secure; HttpOnly; Max-Age=3600",
+            "https://example.com/app",
+        );
+        store(
+            &jar,
+            "pref=x; Domain=example.com; Path=/",
+            "https://example.com/",
+        );
         jar.set("anywhere", "1");
 
         let mut json = Vec::new();
@@ -533,12 +577,21 @@ mod tests {
         let mut txt = Vec::new();
         jar.save_netscape(&mut txt).unwrap();
         let text = String::from_utf8(txt.clone()).unwrap();
-        assert!(text.contains("#HttpOnly_example.com\tFALSE\t/\tTRUE\t"), "{text}");
-        assert!(text.contains(".example.com\tTRUE\t/\tFALSE\t0\tpref\tx"), "{text}");
+        assert!(
+            text.contains("#HttpOnly_example.com\tFALSE\t/\tTRUE\t"),
+            "{text}"
+        );
+        assert!(
+            text.contains(".example.com\tTRUE\t/\tFALSE\t0\tpref\tx"),
+            "{text}"
+        );
         let copy = Jar::new();
         copy.load_netscape(&txt[..]).unwrap();
         assert_eq!(copy.get("sid").as_deref(), Some("abc"));
-        assert_eq!(copy.cookies(&url("https://www.example.com/")).unwrap(), "pref=x");
+        assert_eq!(
+            copy.cookies(&url("https://www.example.com/")).unwrap(),
+            "pref=x"
+        );
         assert!(copy.load_netscape(&b"bad line\n"[..]).is_err());
     }
 }

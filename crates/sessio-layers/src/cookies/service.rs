@@ -67,7 +67,9 @@ impl<S> Cookies<S> {
 
 impl<S: std::fmt::Debug> std::fmt::Debug for Cookies<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cookies").field("inner", &self.inner).finish()
+        f.debug_struct("Cookies")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 
@@ -88,7 +90,10 @@ where
         let extra = req.extensions().get::<RequestCookies>().cloned();
         if !req.headers().contains_key(COOKIE) && (extra.is_some() || !self.store.is_empty()) {
             if let Some(parsed) = url_of(req.uri()) {
-                let own = extra.as_ref().and_then(|c| c.for_url(&parsed)).unwrap_or(&[]);
+                let own = extra
+                    .as_ref()
+                    .and_then(|c| c.for_url(&parsed))
+                    .unwrap_or(&[]);
                 if let Some(header) = cookie_header(&*self.store, &parsed, own) {
                     req.headers_mut().insert(COOKIE, header);
                 }
@@ -159,8 +164,12 @@ mod tests {
 
     fn echo_cookie(
         set: &'static str,
-    ) -> impl Service<Request<()>, Response = Response<Option<String>>, Error = Error, Future = impl Send>
-    + Clone {
+    ) -> impl Service<
+        Request<()>,
+        Response = Response<Option<String>>,
+        Error = Error,
+        Future = impl Send,
+    > + Clone {
         service_fn(move |req: Request<()>| async move {
             let seen = req
                 .headers()
@@ -213,16 +222,27 @@ mod tests {
             .extensions_mut()
             .insert(RequestCookies::new(&url, vec![("only".into(), "r".into())]));
         let seen = svc.oneshot(other_origin).await.unwrap().into_body();
-        assert_eq!(seen.as_deref(), Some("k=jar"), "request cookies stay with their origin");
+        assert_eq!(
+            seen.as_deref(),
+            Some("k=jar"),
+            "request cookies stay with their origin"
+        );
     }
 
     #[tokio::test]
     async fn set_cookie_is_stored_for_the_requested_url() {
         let jar = Arc::new(Jar::new());
         let svc = CookiesLayer::new(jar.clone()).layer(echo_cookie("sid=9; Path=/"));
-        svc.clone().oneshot(get("http://a.test/login")).await.unwrap();
+        svc.clone()
+            .oneshot(get("http://a.test/login"))
+            .await
+            .unwrap();
         assert_eq!(jar.get_for("sid", "a.test", "/").as_deref(), Some("9"));
-        let seen = svc.oneshot(get("http://a.test/")).await.unwrap().into_body();
+        let seen = svc
+            .oneshot(get("http://a.test/"))
+            .await
+            .unwrap()
+            .into_body();
         assert_eq!(seen.as_deref(), Some("sid=9"));
     }
 }

@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName};
-use sessio_core::{Auth, Body, BoxError, Error, Result, Timeouts};
+use sessio_core::{Auth, Body, BoxError, Error, Hook, Result, Timeouts};
+use sessio_layers::cookies::Jar;
+use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Config, Defaults, Hop, HopService, Session, SessionRef, default_header_map};
+use super::stack::{self, Hop, RedirectSettings};
+use super::{Config, Defaults, HopService, Session, SessionRef, default_header_map};
 use crate::adapter::{Adapter, HttpAdapterBuilder, IntoAdapter, into_error, into_response_body};
 use crate::mount::{MountTable, Router};
 
@@ -45,6 +48,9 @@ pub struct SessionBuilder {
     defaults: Defaults,
     timeouts: Timeouts,
     max_redirects: usize,
+    https_only: bool,
+    redirect_policy: Option<Arc<dyn RedirectPolicy>>,
+    jar: Option<Arc<Jar>>,
     max_decompressed_size: Option<u64>,
     stream: bool,
     http: HttpAdapterBuilder,
@@ -60,9 +66,13 @@ impl SessionBuilder {
                 headers: default_header_map(true),
                 params: Vec::new(),
                 auth: None,
+                hooks: Default::default(),
             },
             timeouts: Timeouts::default(),
-            max_redirects: 30,
+            max_redirects: sessio_layers::redirect::DEFAULT_MAX_REDIRECTS,
+            https_only: false,
+            redirect_policy: None,
+            jar: None,
             max_decompressed_size: Some(sessio_core::DEFAULT_MAX_DECOMPRESSED_SIZE),
             stream: false,
             http: HttpAdapterBuilder::default(),
@@ -156,9 +166,40 @@ impl SessionBuilder {
         self
     }
 
-    /// The redirect limit (default 30, requests' `max_redirects`).
+    /// The redirect limit (default 30, requests' `max_redirects`): that many
+    /// redirects are followed, one more fails with an error for which
+    /// `is_redirect()` is true and that carries the last response. `0` fails on the
+    /// first redirect; use `allow_redirects(false)` on a request to get the 3xx.
     pub fn max_redirects(mut self, max: usize) -> Self {
         self.max_redirects = max;
+        self
+    }
+
+    /// Refuse to follow a redirect to anything but `https` (an error).
+    pub fn https_only(mut self, enabled: bool) -> Self {
+        self.https_only = enabled;
+        self
+    }
+
+    /// Decide each redirect with a custom policy (requests' redirect mixin
+    /// overrides): follow, stop, fail, and when to strip `Authorization`.
+    pub fn redirect_policy(mut self, policy: impl RedirectPolicy) -> Self {
+        self.redirect_policy = Some(Arc::new(policy));
+        self
+    }
+
+    /// Use this cookie jar (to share it between sessions, or start from saved
+    /// cookies). By default each session has a jar of its own.
+    pub fn cookie_jar(mut self, jar: Arc<Jar>) -> Self {
+        self.jar = Some(jar);
+        self
+    }
+
+    /// Adds a session hook; it runs on every hop of every request (see
+    /// [`Hook`](sessio_core::Hook)). A request's own hooks of the same event replace
+    /// the session's, as in requests.
+    pub fn hook(mut self, hook: Hook) -> Self {
+        self.defaults.hooks.push(hook);
         self
     }
 
@@ -306,11 +347,19 @@ impl SessionBuilder {
             }
             Hop::Layered(service)
         };
+        let jar = self.jar.unwrap_or_default();
+        let redirects = RedirectSettings {
+            max_redirects: self.max_redirects,
+            https_only: self.https_only,
+            policy: self.redirect_policy,
+        };
+        let stack = stack::build(hop, jar.clone(), redirects);
         Ok(Session {
             inner: Arc::new(SessionRef {
                 defaults: RwLock::new(defaults),
                 mounts,
-                hop,
+                stack,
+                jar,
                 config: Config {
                     timeouts: self.timeouts,
                     max_redirects: self.max_redirects,

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use sessio_core::request::{AuthSetting, RequestBody};
-use sessio_core::{Auth, Body, Error, ErrorKind, Request, Response, Result, Streaming, Timeouts};
+use sessio_core::{
+    AllowRedirects, Auth, Body, Error, ErrorKind, Hook, Request, Response, Result, Streaming,
+    Timeouts,
+};
 
 use super::Session;
 
@@ -242,6 +245,50 @@ impl RequestBuilder {
     pub fn stream(self, stream: bool) -> Self {
         self.with(|parts| {
             parts.extensions.insert(Streaming(stream));
+            Ok(())
+        })
+    }
+
+    /// Whether redirects are followed (requests' `allow_redirects`; default: yes,
+    /// except for `HEAD`). Not following returns the 3xx with
+    /// [`Response::next`](sessio_core::Response::next) set.
+    pub fn allow_redirects(self, allow: bool) -> Self {
+        self.with(|parts| {
+            parts.extensions.insert(AllowRedirects(allow));
+            Ok(())
+        })
+    }
+
+    /// A cookie for this request only (requests' `cookies=`): it replaces a jar
+    /// cookie of the same name, goes with every redirect hop to the same origin,
+    /// and is never stored in the jar.
+    pub fn cookie(self, name: &str, value: &str) -> Self {
+        self.with(|parts| {
+            let pair = format!("{name}={value}");
+            sessio_core::request::header_value("cookie", &pair)?;
+            if name.is_empty() || name.contains(['=', ';', ' ']) {
+                return Err(Error::invalid_header("cookie", "invalid cookie name"));
+            }
+            parts.cookies.retain(|(k, _)| k != name);
+            parts.cookies.push((name.to_owned(), value.to_owned()));
+            Ok(())
+        })
+    }
+
+    /// A hook for this request. Per event, the request's hooks replace the
+    /// session's (requests' `merge_hooks`), unless
+    /// [`extend_session_hooks`](RequestBuilder::extend_session_hooks) is called.
+    pub fn hook(self, hook: Hook) -> Self {
+        self.with(|parts| {
+            parts.hooks.push(hook);
+            Ok(())
+        })
+    }
+
+    /// Run this request's hooks after the session's instead of replacing them.
+    pub fn extend_session_hooks(self) -> Self {
+        self.with(|parts| {
+            parts.extend_hooks = true;
             Ok(())
         })
     }

@@ -1,0 +1,324 @@
+//! Hooks on every hop: request hooks before it is sent, response hooks when its
+//! response arrives (see [`sessio_core::hooks`] for the rules).
+//!
+//! The hooks come from a [`HookRegistry`] request extension (a session puts the
+//! merged session and request hooks there), else from the layer's own registry.
+//! With no hooks at all the layer adds nothing: the inner future is returned as it is.
+//!
+//! This layer works on sessio's own body types (`Body` in, `ResponseBody` out),
+//! because hooks receive sessio's `PreparedRequest` and `Response`.
+//!
+//! # Example
+//!
+//! ```
+//! use http::{Request, Response};
+//! use sessio_core::{Body, Error, Hook, HookRegistry, ResponseBody};
+//! use sessio_layers::hooks::HooksLayer;
+//! use tower::{ServiceBuilder, ServiceExt, service_fn};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let server = service_fn(|req: Request<Body>| async move {
+//!     let signed = req.headers().contains_key("x-signature");
+//!     Ok::<_, Error>(Response::new(ResponseBody::from(format!("signed: {signed}"))))
+//! });
+//! let mut hooks = HookRegistry::default();
+//! hooks.push(Hook::request(|mut request| async move {
+//!     request.headers_mut().insert("x-signature", "abc".parse().unwrap());
+//!     Ok(request)
+//! }));
+//! hooks.push(Hook::response(|response| async move {
+//!     assert_eq!(response.request().headers()["x-signature"], "abc");
+//!     Ok(response)
+//! }));
+//! let client = ServiceBuilder::new().layer(HooksLayer::new(hooks)).service(server);
+//!
+//! let request = Request::get("http://example.test/").body(Body::empty()).unwrap();
+//! let response = client.oneshot(request).await.unwrap();
+//! let text = sessio_core::Response::new(response, sessio_core::PreparedRequest::new(
+//!     http::Method::GET, "http://example.test/".parse().unwrap())).text().await.unwrap();
+//! assert_eq!(text, "signed: true");
+//! # });
+//! ```
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use sessio_core::{Body, BoxError, Error, ErrorKind, HookRegistry, PreparedRequest, ResponseBody};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::either::EitherFuture;
+
+/// Runs hooks on every request through it. See the [module docs](self) for more details.
+#[derive(Debug, Clone, Default)]
+pub struct HooksLayer {
+    hooks: Arc<HookRegistry>,
+}
+
+impl HooksLayer {
+    /// A layer running `hooks` (a request's [`HookRegistry`] extension replaces them).
+    pub fn new(hooks: HookRegistry) -> Self {
+        HooksLayer {
+            hooks: Arc::new(hooks),
+        }
+    }
+}
+
+impl<S> Layer<S> for HooksLayer {
+    type Service = Hooks<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Hooks {
+            inner,
+            hooks: self.hooks.clone(),
+        }
+    }
+}
+
+/// The service of [`HooksLayer`]. See the [module docs](self) for more details.
+#[derive(Debug, Clone)]
+pub struct Hooks<S> {
+    inner: S,
+    hooks: Arc<HookRegistry>,
+}
+
+impl<S> Hooks<S> {
+    /// Wraps `inner`, running `hooks`.
+    pub fn new(inner: S, hooks: HookRegistry) -> Self {
+        HooksLayer::new(hooks).layer(inner)
+    }
+
+    /// A layer for this service.
+    pub fn layer(hooks: HookRegistry) -> HooksLayer {
+        HooksLayer::new(hooks)
+    }
+
+    define_inner_service_accessors!();
+}
+
+type Running<E> = Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, E>> + Send>>;
+
+impl<S> Service<Request<Body>> for Hooks<S>
+where
+    S: Service<Request<Body>, Response = Response<ResponseBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: From<Error> + Send + 'static,
+{
+    type Response = Response<ResponseBody>;
+    type Error = S::Error;
+    type Future = EitherFuture<S::Future, Running<S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let hooks = match req.extensions().get::<HookRegistry>() {
+            Some(own) if !own.is_empty() => Arc::new(own.clone()),
+            Some(_) => return EitherFuture::left(self.inner.call(req)),
+            None if self.hooks.is_empty() => return EitherFuture::left(self.inner.call(req)),
+            None => self.hooks.clone(),
+        };
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        EitherFuture::right(Box::pin(run(inner, hooks, req)))
+    }
+}
+
+async fn run<S>(
+    mut inner: S,
+    hooks: Arc<HookRegistry>,
+    mut req: Request<Body>,
+) -> Result<Response<ResponseBody>, S::Error>
+where
+    S: Service<Request<Body>, Response = Response<ResponseBody>>,
+    S::Error: From<Error>,
+{
+    if hooks.has_request_hooks() {
+        let mut prepared = PreparedRequest::from_http(req)?;
+        for hook in hooks.request_hooks() {
+            prepared = guarded(|| hook(prepared)).await?;
+        }
+        req = prepared.into_http()?;
+    }
+    let snapshot = match hooks.has_response_hooks() {
+        true => Some(snapshot(&req)?),
+        false => None,
+    };
+    std::future::poll_fn(|cx| inner.poll_ready(cx)).await?;
+    let response = inner.call(req).await?;
+    let Some(request) = snapshot else {
+        return Ok(response);
+    };
+    let mut response = sessio_core::Response::new(response, request);
+    for hook in hooks.response_hooks() {
+        response = guarded(|| hook(response)).await?;
+    }
+    Ok(response.into_http())
+}
+
+/// The request as a hook's `Response::request` shows it.
+fn snapshot(req: &Request<Body>) -> Result<PreparedRequest, Error> {
+    let url = req.uri().to_string();
+    let url = url
+        .parse()
+        .map_err(|e: url::ParseError| Error::invalid_url(&url, &e.to_string()))?;
+    let mut prepared = PreparedRequest::new(req.method().clone(), url);
+    *prepared.headers_mut() = req.headers().clone();
+    if let Some(body) = req.body().try_clone() {
+        *prepared.body_mut() = body;
+    }
+    Ok(prepared)
+}
+
+/// Runs one hook: its error becomes a sessio error, and a panic (while creating
+/// or polling its future) becomes an `ErrorKind::Hook` error instead of unwinding
+/// through the session.
+async fn guarded<T, Fut>(make: impl FnOnce() -> Fut) -> Result<T, Error>
+where
+    Fut: Future<Output = Result<T, BoxError>> + Unpin,
+{
+    let panicked = || Error::msg(ErrorKind::Hook, "a hook panicked");
+    let future = std::panic::catch_unwind(AssertUnwindSafe(make)).map_err(|_| panicked())?;
+    let result = CatchUnwind(future).await.map_err(|_| panicked())?;
+    result.map_err(|err| match err.downcast::<Error>() {
+        Ok(err) => *err,
+        Err(other) => Error::new(ErrorKind::Hook, other),
+    })
+}
+
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sessio_core::Hook;
+    use std::sync::Mutex;
+    use tower::{ServiceExt, service_fn};
+
+    fn server() -> impl Service<
+        Request<Body>,
+        Response = Response<ResponseBody>,
+        Error = Error,
+        Future = impl Send + 'static,
+    > + Clone
+    + Send
+    + 'static {
+        service_fn(|req: Request<Body>| async move {
+            let tag = req
+                .headers()
+                .get("x-tag")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            Ok::<_, Error>(Response::new(ResponseBody::from(tag)))
+        })
+    }
+
+    fn get() -> Request<Body> {
+        Request::get("http://a.test/").body(Body::empty()).unwrap()
+    }
+
+    async fn text(response: Response<ResponseBody>) -> String {
+        let request = PreparedRequest::new(http::Method::GET, "http://a.test/".parse().unwrap());
+        sessio_core::Response::new(response, request)
+            .text()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn hooks_run_in_order_and_may_replace() {
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut hooks = HookRegistry::default();
+        for name in ["first", "second"] {
+            let order = order.clone();
+            hooks.push(Hook::request(move |mut req| {
+                order.lock().unwrap().push(format!("request {name}"));
+                async move {
+                    req.headers_mut().insert("x-tag", name.parse().unwrap());
+                    Ok(req)
+                }
+            }));
+        }
+        let order2 = order.clone();
+        hooks.push(Hook::response(move |response| {
+            order2.lock().unwrap().push("response".to_owned());
+            async move {
+                let replaced = http::Response::new(ResponseBody::from("replaced"));
+                Ok(sessio_core::Response::new(
+                    replaced,
+                    response.request().snapshot(),
+                ))
+            }
+        }));
+        let svc = HooksLayer::new(hooks).layer(server());
+        let response = svc.oneshot(get()).await.unwrap();
+        assert_eq!(text(response).await, "replaced");
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["request first", "request second", "response"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_registry_replaces_the_layers() {
+        let mut layer_hooks = HookRegistry::default();
+        layer_hooks.push(Hook::request(|mut req| async move {
+            req.headers_mut().insert("x-tag", "layer".parse().unwrap());
+            Ok(req)
+        }));
+        let mut own = HookRegistry::default();
+        own.push(Hook::request(|mut req| async move {
+            req.headers_mut().insert("x-tag", "own".parse().unwrap());
+            Ok(req)
+        }));
+        let svc = HooksLayer::new(layer_hooks).layer(server());
+        let mut req = get();
+        req.extensions_mut().insert(own);
+        assert_eq!(text(svc.clone().oneshot(req).await.unwrap()).await, "own");
+        assert_eq!(text(svc.oneshot(get()).await.unwrap()).await, "layer");
+    }
+
+    #[tokio::test]
+    async fn errors_and_panics_are_hook_errors() {
+        let mut failing = HookRegistry::default();
+        failing.push(Hook::response(|_response| async {
+            Err::<sessio_core::Response, BoxError>("rejected".into())
+        }));
+        let err = HooksLayer::new(failing)
+            .layer(server())
+            .oneshot(get())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Hook);
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("rejected"));
+
+        let mut panicking = HookRegistry::default();
+        panicking.push(Hook::request(|_req| async { panic!("boom") }));
+        let svc = HooksLayer::new(panicking).layer(server());
+        let err = svc.clone().oneshot(get()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Hook);
+        assert!(
+            svc.oneshot(get()).await.is_err(),
+            "the service still answers after a panic"
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! The session's static stack, outermost first: `Redirect` → `Cookies` → `Hooks` →
+//! user layers (boxed once each) → the mount table's adapters (boxed once each).
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use sessio_core::{Body, CookieStore, Error, ResponseBody, Result};
+use sessio_layers::cookies::{Cookies, CookiesLayer};
+use sessio_layers::hooks::{Hooks, HooksLayer};
+use sessio_layers::redirect::{Redirect, RedirectLayer, RedirectPolicy};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::HopService;
+use crate::adapter::AdapterFuture;
+use crate::mount::Router;
+
+/// Every request of a session goes through this one type.
+pub(crate) type Stack = Redirect<Cookies<Hooks<Hop>>>;
+
+/// Where a hop goes below the hooks: straight to the router, or through the user's
+/// layers first.
+#[derive(Clone)]
+pub(crate) enum Hop {
+    Router(Router),
+    Layered(HopService),
+}
+
+impl Service<http::Request<Body>> for Hop {
+    type Response = http::Response<ResponseBody>;
+    type Error = Error;
+    type Future = AdapterFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        match self {
+            Hop::Router(_) => Poll::Ready(Ok(())),
+            Hop::Layered(service) => service.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        match self {
+            Hop::Router(router) => router.route(request),
+            Hop::Layered(service) => service.call(request),
+        }
+    }
+}
+
+/// Redirect settings of a session.
+pub(crate) struct RedirectSettings {
+    pub(crate) max_redirects: usize,
+    pub(crate) https_only: bool,
+    pub(crate) policy: Option<Arc<dyn RedirectPolicy>>,
+}
+
+pub(crate) fn build(hop: Hop, cookies: Arc<dyn CookieStore>, redirects: RedirectSettings) -> Stack {
+    let mut redirect = RedirectLayer::new()
+        .max_redirects(redirects.max_redirects)
+        .https_only(redirects.https_only);
+    if let Some(policy) = redirects.policy {
+        redirect = redirect.policy(policy);
+    }
+    let hooks = HooksLayer::default().layer(hop);
+    redirect.layer(CookiesLayer::new(cookies).layer(hooks))
+}
