@@ -576,7 +576,7 @@ mod tests {
 
     /// The per-request future is one state machine with no box per layer; its
     /// size is pinned so that growth is a deliberate decision (measured: 2880 and
-    /// 3272 bytes with redirects, cookies and hooks; reqwest pins its own `Pending`
+    /// 3352 bytes with redirects, cookies and hooks; reqwest pins its own `Pending`
     /// the same way).
     #[test]
     fn per_request_future_size_is_pinned() {
@@ -591,7 +591,7 @@ mod tests {
         let builder_send = s.get("http://example.com/").send();
         let size = std::mem::size_of_val(&builder_send);
         assert!(
-            size <= 2432,
+            size <= 3584,
             "RequestBuilder::send future grew to {size} bytes"
         );
     }
