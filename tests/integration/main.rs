@@ -2,12 +2,16 @@
 //! One module per area.
 
 mod bad_input;
+mod cookies;
 mod differences;
 mod faults;
+mod hooks;
 mod middleware;
 mod mounts;
 mod prepare;
+mod redirects;
 mod response;
+mod security;
 mod session;
 mod timeouts;
 mod transport;

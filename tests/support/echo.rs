@@ -24,6 +24,14 @@ use crate::{ServerBody, full, respond};
 /// | `/links` | a `Link` header with `next` and `last` |
 /// | `/charset/latin1` | `café` in Latin-1, `text/plain` without charset |
 /// | `/json-utf16` | `{"k": "v"}` in UTF-16LE without BOM |
+/// | `/redirect/{n}` | `302` to `/redirect/{n-1}`; `/redirect/0` echoes |
+/// | `/redirect-to?url=U&status=S` | status `S` (default 302) with `Location: U` |
+/// | `/loop` | `302` to `/loop`, forever |
+/// | `/no-location` | `302` without a `Location` |
+/// | `/utf8-location` | `302` with the raw UTF-8 bytes `/café` as `Location` |
+/// | `/cookies/set?k=v&..` | `302` to `/cookies`, setting each cookie (`Path=/`) |
+/// | `/set-cookie?h=..&h=..` | `200` with each `h` as a raw `Set-Cookie` header |
+/// | `/redirect-bomb` | `302` to `/get` whose body is 8 MiB of zeros gzipped |
 ///
 /// The echo JSON has `method`, `path`, `query`, `version`, `headers` (name to value,
 /// repeated values joined with `, `), `header_names` (in received order), `body`
@@ -92,6 +100,61 @@ pub async fn echo(req: http::Request<Incoming>) -> http::Response<ServerBody> {
             "",
         ),
         ["charset", "latin1"] => respond(200, &[("content-type", "text/plain")], &b"caf\xe9"[..]),
+        ["redirect", n] => {
+            let n: u32 = n.parse().unwrap_or(0);
+            if n == 0 {
+                respond(
+                    200,
+                    &[("content-type", "application/json")],
+                    seen_json(req).await,
+                )
+            } else {
+                let location = format!("/redirect/{}", n - 1);
+                respond(302, &[("location", &location)], "")
+            }
+        }
+        ["redirect-to"] => {
+            let params = query_pairs(&query);
+            let url = lookup(&params, "url").unwrap_or("/");
+            let status = lookup(&params, "status")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(302);
+            respond(status, &[("location", url)], "redirecting")
+        }
+        ["loop"] => respond(302, &[("location", "/loop")], ""),
+        ["no-location"] => respond(302, &[], "no location"),
+        ["utf8-location"] => {
+            let mut response = respond(302, &[], "");
+            let location = http::HeaderValue::from_bytes("/caf\u{e9}".as_bytes()).expect("bytes");
+            response.headers_mut().insert("location", location);
+            response
+        }
+        ["cookies", "set"] => {
+            let mut response = respond(302, &[("location", "/cookies")], "");
+            for (k, v) in query_pairs(&query) {
+                let cookie = format!("{k}={v}; Path=/");
+                let value = http::HeaderValue::from_str(&cookie).expect("cookie header");
+                response.headers_mut().append("set-cookie", value);
+            }
+            response
+        }
+        ["set-cookie"] => {
+            let mut response = respond(200, &[], "");
+            for (_, v) in query_pairs(&query) {
+                if let Ok(value) = http::HeaderValue::from_str(&v) {
+                    response.headers_mut().append("set-cookie", value);
+                }
+            }
+            response
+        }
+        ["redirect-bomb"] => {
+            let bomb = gzip(&vec![0u8; 8 << 20]);
+            respond(
+                302,
+                &[("location", "/get"), ("content-encoding", "gzip")],
+                bomb,
+            )
+        }
         ["json-utf16"] => {
             let body: Vec<u8> = "{\"k\": \"v\"}"
                 .encode_utf16()
@@ -138,6 +201,19 @@ pub async fn seen_json(req: http::Request<Incoming>) -> Vec<u8> {
         "body_len": body.len(),
     });
     serde_json::to_vec(&seen).expect("json")
+}
+
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// gzip-compresses `data`.

@@ -294,3 +294,82 @@ pub async fn raw_server(reply: RawReply) -> SilentServer {
 pub async fn raw_head_server() -> SilentServer {
     raw_server(RawReply::EchoHead).await
 }
+
+/// What a [`Scripted`] adapter received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The method.
+    pub method: http::Method,
+    /// The full URL (`scheme://authority/path?query`).
+    pub url: String,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// An in-process adapter for exact host/scheme/port vectors: it answers each URL
+/// by a script (`url` → `status`, `Location`; anything else `200 ok`) and records
+/// every request it gets. Mount it at `http://` and `https://` to replace the network.
+#[derive(Debug, Clone, Default)]
+pub struct Scripted {
+    routes: Arc<Vec<(String, u16, String)>>,
+    seen: Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl Scripted {
+    /// A script of `(url, status, location)` rows.
+    pub fn new(routes: &[(&str, u16, &str)]) -> Scripted {
+        Scripted {
+            routes: Arc::new(
+                routes
+                    .iter()
+                    .map(|(u, s, l)| ((*u).to_owned(), *s, (*l).to_owned()))
+                    .collect(),
+            ),
+            seen: Arc::default(),
+        }
+    }
+
+    /// The requests received so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("log").clone()
+    }
+}
+
+impl tower::Service<http::Request<sessio::Body>> for Scripted {
+    type Response = http::Response<ServerBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<sessio::Body>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let url = parts.uri.to_string();
+            this.seen.lock().expect("log").push(Seen {
+                method: parts.method.clone(),
+                url: url.clone(),
+                headers: parts.headers.clone(),
+                body,
+            });
+            let route = this.routes.iter().find(|(u, _, _)| *u == url);
+            Ok(match route {
+                Some((_, status, location)) => respond(*status, &[("location", location)], ""),
+                None => respond(200, &[], "ok"),
+            })
+        })
+    }
+}

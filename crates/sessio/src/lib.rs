@@ -70,10 +70,13 @@ pub use session::{HopService, RequestBuilder, Session, SessionBuilder, SessionFu
 pub use sessio_core::http::header;
 pub use sessio_core::request::AuthSetting;
 pub use sessio_core::{
-    Auth, Body, BoxError, BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Link,
-    PreparedRequest, Request, Response, ResponseBody, Result, Timeouts,
+    AllowRedirects, Auth, Body, BoxError, BytesStream, CookieStore, DEFAULT_MAX_DECOMPRESSED_SIZE,
+    Error, ErrorKind, Hook, HookRegistry, Link, PreparedRequest, Request, Response, ResponseBody,
+    Result, Timeouts,
 };
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};
+
+pub use sessio_layers::cookies::Jar;
 
 /// The tower layers sessio is built from, for use in any tower HTTP stack.
 pub use sessio_layers as layers;

@@ -14,7 +14,7 @@ use url::Url;
 
 use super::{RequestCookies, cookie_header};
 
-/// Sends and stores cookies. See the [module docs](self) for more details.
+/// Sends and stores cookies. See the [module docs](crate::cookies) for more details.
 #[derive(Clone)]
 pub struct CookiesLayer {
     store: Arc<dyn CookieStore>,
@@ -44,7 +44,7 @@ impl<S> Layer<S> for CookiesLayer {
     }
 }
 
-/// The service of [`CookiesLayer`]. See the [module docs](self) for more details.
+/// The service of [`CookiesLayer`]. See the [module docs](crate::cookies) for more details.
 #[derive(Clone)]
 pub struct Cookies<S> {
     inner: S,
@@ -88,17 +88,19 @@ where
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let mut url = None;
         let extra = req.extensions().get::<RequestCookies>().cloned();
-        if !req.headers().contains_key(COOKIE) && (extra.is_some() || !self.store.is_empty()) {
-            if let Some(parsed) = url_of(req.uri()) {
-                let own = extra
-                    .as_ref()
-                    .and_then(|c| c.for_url(&parsed))
-                    .unwrap_or(&[]);
-                if let Some(header) = cookie_header(&*self.store, &parsed, own) {
-                    req.headers_mut().insert(COOKIE, header);
-                }
-                url = Some(parsed);
+        let wanted = extra.is_some() || !self.store.is_empty();
+        if wanted
+            && !req.headers().contains_key(COOKIE)
+            && let Some(parsed) = url_of(req.uri())
+        {
+            let own = extra
+                .as_ref()
+                .and_then(|c| c.for_url(&parsed))
+                .unwrap_or(&[]);
+            if let Some(header) = cookie_header(&*self.store, &parsed, own) {
+                req.headers_mut().insert(COOKIE, header);
             }
+            url = Some(parsed);
         }
         ResponseFuture {
             uri: url.is_none().then(|| req.uri().clone()),

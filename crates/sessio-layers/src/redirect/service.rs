@@ -24,7 +24,7 @@ pub(crate) struct Config {
     pub(crate) policy: Arc<dyn RedirectPolicy>,
 }
 
-/// Follows redirects. See the [module docs](self) for more details.
+/// Follows redirects. See the [module docs](crate::redirect) for more details.
 #[derive(Debug, Clone)]
 pub struct RedirectLayer {
     config: Arc<Config>,
@@ -87,7 +87,7 @@ impl<S> Layer<S> for RedirectLayer {
     }
 }
 
-/// The service of [`RedirectLayer`]. See the [module docs](self) for more details.
+/// The service of [`RedirectLayer`]. See the [module docs](crate::redirect) for more details.
 #[derive(Debug, Clone)]
 pub struct Redirect<S> {
     inner: S,

@@ -1,0 +1,160 @@
+//! The cookie jar through a whole session: login flows by 302, per-hop storage,
+//! per-request cookies, `prepare` showing the `Cookie` header, the dict API.
+
+use std::sync::Arc;
+
+use sessio::Session;
+use sessio::layers::cookies::Jar;
+use sessio_tests::Server;
+
+use crate::seen;
+
+#[tokio::test]
+async fn a_login_by_302_sets_cookies_that_the_next_hop_and_later_requests_send() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let r = s
+        .get(server.url("/cookies/set?sid=abc&theme=dark"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), "/cookies");
+    assert_eq!(
+        r.history()[0].cookies().count(),
+        2,
+        "Response::cookies lists Set-Cookie"
+    );
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["headers"]["cookie"], "sid=abc; theme=dark");
+    assert_eq!(s.cookies().get("sid").as_deref(), Some("abc"));
+    let v = seen(s.get(server.url("/later"))).await;
+    assert_eq!(v["headers"]["cookie"], "sid=abc; theme=dark");
+}
+
+#[tokio::test]
+async fn prepare_shows_the_cookie_header_that_will_be_sent() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    s.get(server.url("/set-cookie?h=a%3D1"))
+        .send()
+        .await
+        .unwrap();
+    let request = s.get(server.url("/x")).cookie("b", "2").build().unwrap();
+    let prepared = s.prepare(request).unwrap();
+    assert_eq!(prepared.headers()["cookie"], "a=1; b=2");
+}
+
+#[tokio::test]
+async fn request_cookies_win_follow_the_chain_and_are_never_stored() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    s.cookies().set("k", "jar");
+    let r = s
+        .get(server.url("/redirect/2"))
+        .cookie("k", "request")
+        .cookie("extra", "1")
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        v["headers"]["cookie"], "k=request; extra=1",
+        "carried to the last hop"
+    );
+    assert_eq!(s.cookies().get("k").as_deref(), Some("jar"));
+    assert_eq!(s.cookies().get("extra"), None);
+    let v = seen(s.get(server.url("/"))).await;
+    assert_eq!(v["headers"]["cookie"], "k=jar");
+}
+
+#[tokio::test]
+async fn an_explicit_cookie_header_wins_and_is_dropped_on_redirect() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    s.cookies().set("from_jar", "1");
+    let v = seen(s.get(server.url("/")).header("cookie", "mine=1")).await;
+    assert_eq!(
+        v["headers"]["cookie"], "mine=1",
+        "the header wins over the jar"
+    );
+    let r = s
+        .get(server.url("/redirect/1"))
+        .header("cookie", "mine=1")
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        v["headers"]["cookie"], "from_jar=1",
+        "requests drops a user Cookie header on the first redirect; the jar's are sent"
+    );
+}
+
+#[tokio::test]
+async fn cookies_stay_with_their_host() {
+    // SEC-14: a cookie without Domain belongs to the host that set it.
+    let server = Server::echo().await;
+    let s = Session::new();
+    s.get(server.url("/set-cookie?h=host_only%3D1"))
+        .send()
+        .await
+        .unwrap();
+    let v = seen(s.get(server.url("/"))).await;
+    assert_eq!(v["headers"]["cookie"], "host_only=1");
+    let v = seen(s.get(server.localhost_url("/"))).await;
+    assert!(
+        v["headers"].get("cookie").is_none(),
+        "127.0.0.1's cookie is not localhost's"
+    );
+}
+
+#[tokio::test]
+async fn the_jar_can_be_shared_saved_and_loaded() {
+    let server = Server::echo().await;
+    let jar = Arc::new(Jar::new());
+    let a = Session::builder().cookie_jar(jar.clone()).build().unwrap();
+    let b = Session::builder().cookie_jar(jar.clone()).build().unwrap();
+    a.get(server.url("/set-cookie?h=shared%3D1%3B%20Max-Age%3D600"))
+        .send()
+        .await
+        .unwrap();
+    let v = seen(b.get(server.url("/"))).await;
+    assert_eq!(v["headers"]["cookie"], "shared=1");
+
+    let mut saved = Vec::new();
+    jar.save_json(&mut saved).unwrap();
+    let restored = Arc::new(Jar::new());
+    restored.load_json(&saved[..]).unwrap();
+    let c = Session::builder().cookie_jar(restored).build().unwrap();
+    let v = seen(c.get(server.url("/"))).await;
+    assert_eq!(v["headers"]["cookie"], "shared=1");
+
+    let mut txt = Vec::new();
+    jar.save_netscape(&mut txt).unwrap();
+    let from_txt = Arc::new(Jar::new());
+    from_txt.load_netscape(&txt[..]).unwrap();
+    assert_eq!(from_txt.get("shared").as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn the_dict_api_is_live() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    s.cookies().set("everywhere", "1");
+    s.cookies()
+        .set_for("scoped", "2", "127.0.0.1", "/only")
+        .unwrap();
+    let v = seen(s.get(server.url("/"))).await;
+    assert_eq!(v["headers"]["cookie"], "everywhere=1");
+    let v = seen(s.get(server.url("/only/here"))).await;
+    assert_eq!(v["headers"]["cookie"], "scoped=2; everywhere=1");
+    let v = seen(s.get(server.localhost_url("/"))).await;
+    assert_eq!(
+        v["headers"]["cookie"], "everywhere=1",
+        "domainless cookies go to every host"
+    );
+    assert!(s.cookies().remove("everywhere"));
+    s.cookies().clear();
+    let v = seen(s.get(server.url("/only/x"))).await;
+    assert!(v["headers"].get("cookie").is_none());
+}
