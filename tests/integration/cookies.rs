@@ -158,3 +158,50 @@ async fn the_dict_api_is_live() {
     let v = seen(s.get(server.url("/only/x"))).await;
     assert!(v["headers"].get("cookie").is_none());
 }
+
+#[tokio::test]
+async fn a_custom_cookie_store_is_used_for_every_hop() {
+    use std::sync::Mutex;
+
+    use sessio::{CookieStore, HeaderValue, Url};
+
+    /// Remembers raw Set-Cookie values and sends them back to every URL.
+    #[derive(Default)]
+    struct Remember(Mutex<Vec<String>>);
+
+    impl CookieStore for Remember {
+        fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, _url: &Url) {
+            let mut all = self.0.lock().unwrap();
+            for header in headers {
+                let pair = header
+                    .to_str()
+                    .unwrap()
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                all.push(pair);
+            }
+        }
+        fn cookies(&self, _url: &Url) -> Option<HeaderValue> {
+            let all = self.0.lock().unwrap();
+            (!all.is_empty()).then(|| HeaderValue::from_str(&all.join("; ")).unwrap())
+        }
+    }
+
+    let server = Server::echo().await;
+    let store = Arc::new(Remember::default());
+    let s = Session::builder()
+        .cookie_store(store.clone())
+        .build()
+        .unwrap();
+    let r = s
+        .get(server.url("/cookies/set?custom=1"))
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["headers"]["cookie"], "custom=1");
+    assert_eq!(store.0.lock().unwrap().len(), 1);
+    assert!(s.cookies().is_empty(), "the default jar is not used");
+}

@@ -140,3 +140,23 @@ async fn json_nan_is_sent_as_null() {
     let v = seen(Session::new().post(server.url("/")).json(&f64::NAN)).await;
     assert_eq!(v["body"], "null");
 }
+
+#[tokio::test]
+async fn request_cookies_stay_with_the_first_origin() {
+    let script = sessio_tests::Scripted::new(&[("http://a.test/", 302, "http://b.test/")]);
+    let s = Session::builder()
+        .mount("http://", script.clone())
+        .build()
+        .unwrap();
+    s.get("http://a.test/")
+        .cookie("only_a", "1")
+        .send()
+        .await
+        .unwrap();
+    let seen = script.seen();
+    assert_eq!(seen[0].headers["cookie"], "only_a=1");
+    assert!(
+        !seen[1].headers.contains_key("cookie"),
+        "requests would send it to b.test"
+    );
+}

@@ -390,3 +390,27 @@ async fn sec_28_domainless_cookies_are_supercookies_like_requests() {
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn sec_28_strict_mode_scopes_domainless_cookies_to_the_first_origin() {
+    let script = Scripted::new(&[
+        ("http://a.test/", 302, "http://b.test/"),
+        ("http://b.test/", 302, "http://a.test/back"),
+    ]);
+    let s = scripted_session(&script)
+        .strict_cookies(true)
+        .build()
+        .unwrap();
+    s.cookies().set("sid", "x");
+    s.get("http://a.test/").send().await.unwrap();
+    let seen = script.seen();
+    assert_eq!(seen[0].headers["cookie"], "sid=x");
+    assert!(
+        !seen[1].headers.contains_key("cookie"),
+        "not sent to b.test"
+    );
+    assert_eq!(
+        seen[2].headers["cookie"], "sid=x",
+        "back on the first origin"
+    );
+}

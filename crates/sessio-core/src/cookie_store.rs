@@ -43,6 +43,14 @@ pub trait CookieStore: Send + Sync {
     /// The `Cookie` header to send with a request to `url`, if any cookie matches.
     fn cookies(&self, url: &Url) -> Option<HeaderValue>;
 
+    /// Like [`cookies`](CookieStore::cookies), but leaving out cookies that have no
+    /// domain (requests' "supercookies", sent to every host). Used in strict mode for
+    /// redirect hops that left the origin of the first request. The default returns
+    /// [`cookies`](CookieStore::cookies) for stores without such cookies.
+    fn scoped_cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.cookies(url)
+    }
+
     /// Whether the store surely has no cookie at all (lets layers skip work).
     fn is_empty(&self) -> bool {
         false

@@ -341,6 +341,21 @@ impl CookieStore for Jar {
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.header_for(url, true)
+    }
+
+    fn scoped_cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.header_for(url, false)
+    }
+
+    fn is_empty(&self) -> bool {
+        let state = self.read();
+        state.anywhere.is_empty() && state.store.iter_any().next().is_none()
+    }
+}
+
+impl Jar {
+    fn header_for(&self, url: &Url, with_domainless: bool) -> Option<HeaderValue> {
         let state = self.read();
         let secure = url.scheme() == "https" || url.scheme() == "wss";
         let mut matched: Vec<(&str, &str, usize)> = state
@@ -354,6 +369,7 @@ impl CookieStore for Jar {
             state
                 .anywhere
                 .iter()
+                .filter(|_| with_domainless)
                 .filter(|c| url.path().starts_with(&c.path))
                 .map(|c| (c.name.as_str(), c.value.as_str(), c.path.len())),
         );
@@ -367,11 +383,6 @@ impl CookieStore for Jar {
             .collect::<Vec<_>>()
             .join("; ");
         HeaderValue::try_from(header).ok()
-    }
-
-    fn is_empty(&self) -> bool {
-        let state = self.read();
-        state.anywhere.is_empty() && state.store.iter_any().next().is_none()
     }
 }
 
@@ -521,6 +532,30 @@ mod tests {
             Some("updated"),
             "updates are not new cookies"
         );
+    }
+
+    #[test]
+    fn quoted_values_are_kept_as_sent() {
+        // requests test_cookie_quote_wrapped
+        let jar = Jar::new();
+        store(&jar, "foo=\"bar:baz\"", "http://example.com/");
+        assert_eq!(
+            header(&jar, "http://example.com/").as_deref(),
+            Some("foo=\"bar:baz\"")
+        );
+    }
+
+    #[test]
+    fn scoped_cookies_leave_out_domainless_ones() {
+        let jar = Jar::new();
+        jar.set("super", "1");
+        store(&jar, "own=1", "http://example.com/");
+        assert_eq!(
+            header(&jar, "http://example.com/").as_deref(),
+            Some("own=1; super=1")
+        );
+        let scoped = jar.scoped_cookies(&url("http://example.com/")).unwrap();
+        assert_eq!(scoped, "own=1");
     }
 
     #[test]

@@ -72,10 +72,29 @@ impl RequestCookies {
 
     /// The pairs, if `url` has the origin they are for.
     pub fn for_url(&self, url: &Url) -> Option<&[(String, String)]> {
-        let same = self.origin.scheme() == url.scheme()
-            && self.origin.host_str() == url.host_str()
-            && self.origin.port_or_known_default() == url.port_or_known_default();
-        same.then_some(&*self.pairs)
+        StrictOrigin::new(&self.origin)
+            .allows(url)
+            .then_some(&*self.pairs)
+    }
+}
+
+/// Request extension for strict cookie scoping: on a hop whose origin is not the
+/// origin of the first request, cookies without a domain (set with `Jar::set`) are
+/// left out. Without it, they go to every host, as in requests (SEC-28).
+#[derive(Debug, Clone)]
+pub struct StrictOrigin(Url);
+
+impl StrictOrigin {
+    /// Scope domainless cookies to the origin of `url`.
+    pub fn new(url: &Url) -> Self {
+        StrictOrigin(url.clone())
+    }
+
+    /// Whether `url` has that origin.
+    pub fn allows(&self, url: &Url) -> bool {
+        self.0.scheme() == url.scheme()
+            && self.0.host_str() == url.host_str()
+            && self.0.port_or_known_default() == url.port_or_known_default()
     }
 }
 
@@ -98,10 +117,20 @@ pub fn cookie_header(
     url: &Url,
     extra: &[(String, String)],
 ) -> Option<HeaderValue> {
-    let stored = if store.is_empty() {
-        None
-    } else {
-        store.cookies(url)
+    cookie_header_scoped(store, url, extra, None)
+}
+
+/// [`cookie_header`] with strict scoping of domainless cookies.
+pub fn cookie_header_scoped(
+    store: &dyn CookieStore,
+    url: &Url,
+    extra: &[(String, String)],
+    strict: Option<&StrictOrigin>,
+) -> Option<HeaderValue> {
+    let stored = match (store.is_empty(), strict) {
+        (true, _) => None,
+        (false, Some(origin)) if !origin.allows(url) => store.scoped_cookies(url),
+        (false, _) => store.cookies(url),
     };
     if extra.is_empty() {
         return stored;

@@ -12,7 +12,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use url::Url;
 
-use super::{RequestCookies, cookie_header};
+use super::{RequestCookies, StrictOrigin, cookie_header_scoped};
 
 /// Sends and stores cookies. See the [module docs](crate::cookies) for more details.
 #[derive(Clone)]
@@ -97,7 +97,8 @@ where
                 .as_ref()
                 .and_then(|c| c.for_url(&parsed))
                 .unwrap_or(&[]);
-            if let Some(header) = cookie_header(&*self.store, &parsed, own) {
+            let strict = req.extensions().get::<StrictOrigin>();
+            if let Some(header) = cookie_header_scoped(&*self.store, &parsed, own, strict) {
                 req.headers_mut().insert(COOKIE, header);
             }
             url = Some(parsed);

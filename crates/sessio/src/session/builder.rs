@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName};
-use sessio_core::{Auth, Body, BoxError, Error, Hook, Result, Timeouts};
+use sessio_core::{Auth, Body, BoxError, CookieStore, Error, Hook, Result, Timeouts};
 use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
@@ -51,6 +51,8 @@ pub struct SessionBuilder {
     https_only: bool,
     redirect_policy: Option<Arc<dyn RedirectPolicy>>,
     jar: Option<Arc<Jar>>,
+    store: Option<Arc<dyn CookieStore>>,
+    strict_cookies: bool,
     max_decompressed_size: Option<u64>,
     stream: bool,
     http: HttpAdapterBuilder,
@@ -73,6 +75,8 @@ impl SessionBuilder {
             https_only: false,
             redirect_policy: None,
             jar: None,
+            store: None,
+            strict_cookies: false,
             max_decompressed_size: Some(sessio_core::DEFAULT_MAX_DECOMPRESSED_SIZE),
             stream: false,
             http: HttpAdapterBuilder::default(),
@@ -192,6 +196,21 @@ impl SessionBuilder {
     /// cookies). By default each session has a jar of its own.
     pub fn cookie_jar(mut self, jar: Arc<Jar>) -> Self {
         self.jar = Some(jar);
+        self
+    }
+
+    /// Keep cookies in a store of your own instead of the default [`Jar`]
+    /// (then [`Session::cookies`] is a jar the session does not use).
+    pub fn cookie_store(mut self, store: Arc<dyn CookieStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Strict scoping of cookies that have no domain (`session.cookies().set(..)`):
+    /// sent only to the origin of each request's first hop, not to every host a
+    /// redirect reaches. Off by default, as in requests (SEC-28).
+    pub fn strict_cookies(mut self, strict: bool) -> Self {
+        self.strict_cookies = strict;
         self
     }
 
@@ -348,23 +367,29 @@ impl SessionBuilder {
             Hop::Layered(service)
         };
         let jar = self.jar.unwrap_or_default();
+        let store: Arc<dyn CookieStore> = match self.store {
+            Some(store) => store,
+            None => jar.clone(),
+        };
         let redirects = RedirectSettings {
             max_redirects: self.max_redirects,
             https_only: self.https_only,
             policy: self.redirect_policy,
         };
-        let stack = stack::build(hop, jar.clone(), redirects);
+        let stack = stack::build(hop, store.clone(), redirects);
         Ok(Session {
             inner: Arc::new(SessionRef {
                 defaults: RwLock::new(defaults),
                 mounts,
                 stack,
                 jar,
+                store,
                 config: Config {
                     timeouts: self.timeouts,
                     max_redirects: self.max_redirects,
                     max_decompressed_size: self.max_decompressed_size,
                     stream: self.stream,
+                    strict_cookies: self.strict_cookies,
                 },
                 closed: AtomicBool::new(false),
             }),

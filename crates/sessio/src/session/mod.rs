@@ -15,8 +15,8 @@ use std::time::Instant;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use sessio_core::request::{AuthSetting, PrepareInput, prepare_merged};
 use sessio_core::{
-    Auth, Body, Deadline, Error, ErrorKind, Fragment, HookRegistry, PreparedRequest, Request,
-    Response, ResponseBody, Result, Streaming, Timeouts,
+    Auth, Body, CookieStore, Deadline, Error, ErrorKind, Fragment, HookRegistry, PreparedRequest,
+    Request, Response, ResponseBody, Result, Streaming, Timeouts,
 };
 use sessio_layers::cookies::{self, Jar};
 use sessio_layers::default_headers;
@@ -66,6 +66,7 @@ struct SessionRef {
     mounts: Arc<RwLock<MountTable>>,
     stack: Stack,
     jar: Arc<Jar>,
+    store: Arc<dyn CookieStore>,
     config: Config,
     closed: AtomicBool,
 }
@@ -86,6 +87,7 @@ struct Config {
     max_redirects: usize,
     max_decompressed_size: Option<u64>,
     stream: bool,
+    strict_cookies: bool,
 }
 
 impl Session {
@@ -187,13 +189,17 @@ impl Session {
         // P4: the jar's cookies and the request's own, unless a Cookie header is set.
         if !prepared.headers().contains_key(http::header::COOKIE)
             && let Some(header) =
-                cookies::cookie_header(&*self.inner.jar, prepared.url(), &parts.cookies)
+                cookies::cookie_header(&*self.inner.store, prepared.url(), &parts.cookies)
         {
             prepared.headers_mut().insert(http::header::COOKIE, header);
         }
         if !parts.cookies.is_empty() {
             let own = cookies::RequestCookies::new(prepared.url(), parts.cookies);
             prepared.extensions_mut().insert(own);
+        }
+        if self.inner.config.strict_cookies {
+            let origin = cookies::StrictOrigin::new(prepared.url());
+            prepared.extensions_mut().insert(origin);
         }
         // P7
         if let Some(hooks) = hooks {
@@ -298,6 +304,8 @@ impl Session {
     }
 
     /// The live cookie jar, shared by every clone (requests' `session.cookies`).
+    ///
+    /// With a custom store ([`SessionBuilder::cookie_store`]) this jar is not used.
     pub fn cookies(&self) -> &Arc<Jar> {
         &self.inner.jar
     }
