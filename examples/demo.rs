@@ -1,5 +1,6 @@
-//! The sessio demo: a Session that keeps headers, auth and params across requests,
-//! over one pooled connection, against a loopback server this program starts.
+//! The sessio demo: a Session that keeps headers, auth, params and cookies across
+//! requests and follows redirects, over one pooled connection, against a loopback
+//! server this program starts.
 //!
 //! Run it with `cargo run --example demo`.
 
@@ -63,6 +64,30 @@ async fn main() -> sessio::Result<()> {
     println!(
         "GET /anonymous without x-client or auth: x-client={} authorization={}",
         seen["headers"]["x-client"], seen["headers"]["authorization"]
+    );
+
+    // A login that answers with a 302 and a cookie: the redirect is followed, the
+    // cookie stored, sent on the next hop and on every later request.
+    let response = session
+        .get(server.url("/cookies/set?session_id=s3cr3t"))
+        .remove_param("api-version")
+        .send()
+        .await?;
+    println!(
+        "\nGET /cookies/set -> {} at {} after {} redirect(s)",
+        response.status(),
+        response.url().path(),
+        response.history().len()
+    );
+    let seen: serde_json::Value = session
+        .get(server.url("/profile"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    println!(
+        "GET /profile sends the stored cookie: {}",
+        seen["headers"]["cookie"]
     );
 
     println!(
