@@ -205,3 +205,20 @@ async fn a_custom_cookie_store_is_used_for_every_hop() {
     assert_eq!(store.0.lock().unwrap().len(), 1);
     assert!(s.cookies().is_empty(), "the default jar is not used");
 }
+
+#[tokio::test]
+async fn each_hop_records_the_cookie_it_sent() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let r = s
+        .get(server.url("/cookies/set?hop=1"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.history()[0].request().headers().get("cookie").is_none());
+    assert_eq!(
+        r.request().headers()["cookie"],
+        "hop=1",
+        "the final hop's Cookie, as sent"
+    );
+}

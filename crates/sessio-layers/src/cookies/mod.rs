@@ -78,6 +78,12 @@ impl RequestCookies {
     }
 }
 
+/// Response extension: the `Cookie` header the layer added to the request (absent
+/// when the request already had one, or no cookie matched). Lets outer layers
+/// record the request exactly as it was sent.
+#[derive(Debug, Clone)]
+pub struct CookieSent(pub HeaderValue);
+
 /// Request extension for strict cookie scoping: on a hop whose origin is not the
 /// origin of the first request, cookies without a domain (set with `Jar::set`) are
 /// left out. Without it, they go to every host, as in requests (SEC-28).

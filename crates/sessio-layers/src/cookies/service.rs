@@ -12,7 +12,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use url::Url;
 
-use super::{RequestCookies, StrictOrigin, cookie_header_scoped};
+use super::{CookieSent, RequestCookies, StrictOrigin, cookie_header_scoped};
 
 /// Sends and stores cookies. See the [module docs](crate::cookies) for more details.
 #[derive(Clone)]
@@ -87,6 +87,7 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let mut url = None;
+        let mut sent = None;
         let extra = req.extensions().get::<RequestCookies>().cloned();
         let wanted = extra.is_some() || !self.store.is_empty();
         if wanted
@@ -99,7 +100,8 @@ where
                 .unwrap_or(&[]);
             let strict = req.extensions().get::<StrictOrigin>();
             if let Some(header) = cookie_header_scoped(&*self.store, &parsed, own, strict) {
-                req.headers_mut().insert(COOKIE, header);
+                req.headers_mut().insert(COOKIE, header.clone());
+                sent = Some(header);
             }
             url = Some(parsed);
         }
@@ -108,6 +110,7 @@ where
             inner: self.inner.call(req),
             store: self.store.clone(),
             url,
+            sent,
         }
     }
 }
@@ -121,6 +124,7 @@ pin_project_lite::pin_project! {
         store: Arc<dyn CookieStore>,
         url: Option<Url>,
         uri: Option<Uri>,
+        sent: Option<http::HeaderValue>,
     }
 }
 
@@ -132,7 +136,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response = ready!(this.inner.poll(cx))?;
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some(sent) = this.sent.take() {
+            response.extensions_mut().insert(CookieSent(sent));
+        }
         if response.headers().contains_key(SET_COOKIE) {
             let url = this
                 .url

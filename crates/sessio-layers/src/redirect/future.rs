@@ -17,6 +17,7 @@ use super::hop::{self, Hop};
 use super::policy::{Action, Attempt};
 use super::service::Config;
 use super::{RedirectInfo, RedirectOutcome, ReplayBody};
+use crate::cookies::CookieSent;
 
 /// What the chain needs besides the first response: the inner service, and the
 /// first request without its body (plus a replayable copy of the body).
@@ -219,7 +220,8 @@ fn finish<B: ReplayBody + 'static, RB>(
     not_followed: Option<&str>,
 ) -> Response<RB> {
     let outcome = RedirectOutcome {
-        request: (!history.is_empty()).then(|| current.snapshot()),
+        request: (!history.is_empty())
+            .then(|| with_sent_cookie(current.snapshot(), response.extensions())),
         history: with_nested_histories(history),
         next: next.map(Hop::snapshot),
         not_followed: not_followed.map(str::to_owned),
@@ -239,10 +241,24 @@ where
     RB::Error: Into<BoxError>,
 {
     let (parts, body) = response.into_parts();
+    let request = with_sent_cookie(request, &parts.extensions);
     let drained = hop::drain(body).await.unwrap_or_default();
     let mut record = sessio_core::Response::buffered(Response::from_parts(parts, drained), request);
     record.set_elapsed(elapsed);
     record
+}
+
+/// The hop's request as sent: with the `Cookie` header the cookies layer added.
+fn with_sent_cookie(
+    mut request: sessio_core::PreparedRequest,
+    extensions: &http::Extensions,
+) -> sessio_core::PreparedRequest {
+    if let Some(CookieSent(cookie)) = extensions.get::<CookieSent>() {
+        request
+            .headers_mut()
+            .insert(http::header::COOKIE, cookie.clone());
+    }
+    request
 }
 
 /// requests' history: each entry's own history is the entries before it.
