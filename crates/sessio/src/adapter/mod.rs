@@ -52,27 +52,8 @@ pub struct Adapter {
 impl Adapter {
     /// Type-erases `service` into an adapter. An `Adapter` given here is returned
     /// as it is, not wrapped again.
-    pub fn new<S, B>(service: S) -> Self
-    where
-        S: Service<::http::Request<Body>, Response = ::http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-        B::Error: Into<BoxError>,
-    {
-        if let Some(adapter) = (&service as &dyn Any).downcast_ref::<Adapter>() {
-            return adapter.clone();
-        }
-        Adapter {
-            inner: Arc::new(ServiceAdapter {
-                service: Timeout::new(service.map_err(into_error), Default::default()),
-            }),
-            name: std::any::type_name::<S>(),
-        }
+    pub fn new(service: impl IntoAdapter) -> Self {
+        service.into_adapter()
     }
 
     /// The type name of the service inside, for diagnostics.
@@ -126,7 +107,15 @@ where
     B::Error: Into<BoxError>,
 {
     fn into_adapter(self) -> Adapter {
-        Adapter::new(self)
+        if let Some(adapter) = (&self as &dyn Any).downcast_ref::<Adapter>() {
+            return adapter.clone();
+        }
+        Adapter {
+            inner: Arc::new(ServiceAdapter {
+                service: Timeout::new(self.map_err(into_error), Default::default()),
+            }),
+            name: std::any::type_name::<S>(),
+        }
     }
 }
 
