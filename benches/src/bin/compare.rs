@@ -1,0 +1,255 @@
+//! Compares sessio with raw hyper-util and reqwest on loopback.
+//!
+//! ```text
+//! compare                      the full table (server on CPU 0, client on CPU 1)
+//!   [--seconds S] [--runs N] [--only raw-hyper,sessio,...]
+//! compare soak [--requests N]  resident memory over N pooled sessio requests
+//! compare run --variant V --requests N --url U [--ca PEM]
+//!                              N sequential requests, for callgrind (see callgrind.sh)
+//! compare server               the server alone (prints its endpoints)
+//! ```
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use sessio_benches::clients::{BenchClient, Variant};
+use sessio_benches::measure::{self, Measurement};
+use sessio_benches::server::{self, Endpoints, ServerProcess};
+
+#[global_allocator]
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("server") => server::serve_forever(),
+        Some("run") => pinned(&args).and_then(|()| run_fixed(&args[1..])),
+        Some("soak") => pinned(&args).and_then(|()| soak(&args[1..])),
+        _ => pinned(&args).and_then(|()| compare(&args)),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// Re-runs this program on CPU 1 under `taskset` (the server gets CPU 0).
+fn pinned(args: &[String]) -> Result<(), String> {
+    if std::env::var_os("SESSIO_BENCH_PINNED").is_some() || !server::has_taskset() {
+        return Ok(());
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let status = Command::new("taskset")
+        .arg("-c")
+        .arg("1")
+        .arg(exe)
+        .args(args)
+        .env("SESSIO_BENCH_PINNED", "1")
+        .status()
+        .map_err(|e| e.to_string())?;
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+struct Row {
+    variant: Variant,
+    tls: bool,
+    concurrency: usize,
+    pooled: bool,
+    result: Measurement,
+}
+
+fn compare(args: &[String]) -> Result<(), String> {
+    let seconds: f64 = option(args, "--seconds")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let runs: usize = option(args, "--runs")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let only: Vec<Variant> = match option(args, "--only") {
+        Some(list) => list.split(',').filter_map(Variant::from_name).collect(),
+        None => Variant::ALL.to_vec(),
+    };
+    let server = ServerProcess::start(true).map_err(|e| format!("starting the server: {e}"))?;
+    let endpoints = server.endpoints.clone();
+    let duration = Duration::from_secs_f64(seconds);
+    eprintln!(
+        "server on CPU 0, client on CPU 1 ({}); {runs} runs of {seconds} s per cell, median",
+        if server::has_taskset() {
+            "taskset"
+        } else {
+            "not pinned: no taskset"
+        }
+    );
+    let runtime = runtime()?;
+    let mut rows: Vec<Row> = Vec::new();
+    for tls in [false, true] {
+        for concurrency in [1, 32] {
+            for pooled in [true, false] {
+                for &variant in &only {
+                    if !variant.supports(tls, pooled) {
+                        continue;
+                    }
+                    let url = endpoints.url(tls, pooled);
+                    let result = runtime.block_on(async {
+                        let client = BenchClient::new(variant, &endpoints, pooled);
+                        measure::median_of(&client, url, concurrency, duration, runs).await
+                    })?;
+                    eprintln!(
+                        "  {:<11} {:<5} {:>2} in flight {:<8} {:>9.0} req/s",
+                        variant.name(),
+                        if tls { "tls" } else { "plain" },
+                        concurrency,
+                        if pooled { "pooled" } else { "unpooled" },
+                        result.per_second()
+                    );
+                    rows.push(Row {
+                        variant,
+                        tls,
+                        concurrency,
+                        pooled,
+                        result,
+                    });
+                }
+            }
+        }
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+fn print_table(rows: &[Row]) {
+    let baseline = |row: &Row| {
+        rows.iter().find(|b| {
+            b.variant == Variant::RawHyper
+                && b.tls == row.tls
+                && b.concurrency == row.concurrency
+                && b.pooled == row.pooled
+        })
+    };
+    println!(
+        "| variant | transport | in flight | pool | req/s | × raw hyper | allocs/req | bytes/req |"
+    );
+    println!("|---|---|---:|---|---:|---:|---:|---:|");
+    for row in rows {
+        let ratio = baseline(row)
+            .map(|b| format!("{:.2}", row.result.per_second() / b.result.per_second()))
+            .unwrap_or_else(|| "–".to_owned());
+        println!(
+            "| {} | {} | {} | {} | {:.0} | {} | {:.1} | {:.0} |",
+            row.variant.name(),
+            if row.tls { "TLS" } else { "plain" },
+            row.concurrency,
+            if row.pooled { "pooled" } else { "unpooled" },
+            row.result.per_second(),
+            ratio,
+            row.result.allocations_per_request(),
+            row.result.bytes_per_request(),
+        );
+    }
+    println!();
+    println!("| variant | transport | in flight | pooled / unpooled | × raw hyper's ratio |");
+    println!("|---|---|---:|---:|---:|");
+    let ratio_of = |variant: Variant, tls: bool, concurrency: usize| {
+        let find = |pooled: bool| {
+            rows.iter().find(|r| {
+                r.variant == variant
+                    && r.tls == tls
+                    && r.concurrency == concurrency
+                    && r.pooled == pooled
+            })
+        };
+        Some(find(true)?.result.per_second() / find(false)?.result.per_second())
+    };
+    for tls in [false, true] {
+        for concurrency in [1, 32] {
+            for variant in Variant::ALL {
+                let Some(ratio) = ratio_of(variant, tls, concurrency) else {
+                    continue;
+                };
+                let vs_raw = ratio_of(Variant::RawHyper, tls, concurrency)
+                    .map(|raw| format!("{:.2}", ratio / raw))
+                    .unwrap_or_else(|| "–".to_owned());
+                println!(
+                    "| {} | {} | {} | {:.1} | {} |",
+                    variant.name(),
+                    if tls { "TLS" } else { "plain" },
+                    concurrency,
+                    ratio,
+                    vs_raw
+                );
+            }
+        }
+    }
+}
+
+/// N sequential pooled requests of one variant against a running server, for
+/// callgrind: prints nothing but errors.
+fn run_fixed(args: &[String]) -> Result<(), String> {
+    let variant = option(args, "--variant")
+        .and_then(Variant::from_name)
+        .ok_or("--variant is one of raw-hyper, sessio, sessio-full, sessio-get, reqwest")?;
+    let requests: u64 = option(args, "--requests")
+        .and_then(|n| n.parse().ok())
+        .ok_or("--requests N")?;
+    let url = option(args, "--url").ok_or("--url")?.to_owned();
+    let ca_pem = match option(args, "--ca") {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| e.to_string())?,
+        None => String::new(),
+    };
+    let endpoints = Endpoints {
+        plain: url.clone(),
+        tls: url.clone(),
+        plain_close: url.clone(),
+        tls_close: url.clone(),
+        ca_pem,
+    };
+    runtime()?.block_on(async {
+        let client = BenchClient::new(variant, &endpoints, variant != Variant::SessioOneShot);
+        for _ in 0..requests {
+            client.get(&url).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Many pooled sessio requests, printing resident memory as they go.
+fn soak(args: &[String]) -> Result<(), String> {
+    let requests: u64 = option(args, "--requests")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    let server = ServerProcess::start(true).map_err(|e| format!("starting the server: {e}"))?;
+    let endpoints = server.endpoints.clone();
+    let started = Instant::now();
+    runtime()?.block_on(async {
+        let client = BenchClient::new(Variant::Sessio, &endpoints, true);
+        let step = (requests / 10).max(1);
+        println!("| requests | resident KiB | seconds |");
+        println!("|---:|---:|---:|");
+        for done in 0..requests {
+            client.get(&endpoints.plain).await?;
+            if (done + 1) % step == 0 || done + 1 == 10_000 {
+                println!(
+                    "| {} | {} | {:.0} |",
+                    done + 1,
+                    measure::resident_kib().unwrap_or(0),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        Ok(())
+    })
+}

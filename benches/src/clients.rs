@@ -1,0 +1,176 @@
+//! The clients compared: raw hyper-util (the baseline), sessio in three shapes,
+//! and reqwest. Every request reads its body fully, so connections can be reused.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use sessio::{Hook, Session};
+
+use crate::server::Endpoints;
+
+/// The kinds of client in the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// hyper-util's legacy `Client` with hyper-rustls: the baseline.
+    RawHyper,
+    /// A `Session` with its default layers.
+    Sessio,
+    /// A `Session` with a cookie in the jar and a response hook, so that the
+    /// cookies and hooks layers work on every request (redirects are always on).
+    SessioFull,
+    /// `sessio::get`: a new unpooled session per request, like `requests.get`.
+    SessioOneShot,
+    /// reqwest 0.13 with the same rustls provider (ring).
+    Reqwest,
+}
+
+impl Variant {
+    /// Every variant, baseline first.
+    pub const ALL: [Variant; 5] = [
+        Variant::RawHyper,
+        Variant::Sessio,
+        Variant::SessioFull,
+        Variant::SessioOneShot,
+        Variant::Reqwest,
+    ];
+
+    /// The name printed in tables and accepted on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::RawHyper => "raw-hyper",
+            Variant::Sessio => "sessio",
+            Variant::SessioFull => "sessio-full",
+            Variant::SessioOneShot => "sessio-get",
+            Variant::Reqwest => "reqwest",
+        }
+    }
+
+    /// The variant of a name.
+    pub fn from_name(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// Whether the variant can run this way (the one-shot helper is unpooled and
+    /// has no way to trust a custom CA yet).
+    pub fn supports(self, tls: bool, pooled: bool) -> bool {
+        match self {
+            Variant::SessioOneShot => !tls && !pooled,
+            _ => true,
+        }
+    }
+}
+
+type RawClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
+/// A ready client of one variant.
+#[derive(Debug, Clone)]
+pub enum BenchClient {
+    /// raw hyper-util
+    Raw(RawClient),
+    /// sessio (default or full)
+    Sessio(Session),
+    /// `sessio::get`
+    OneShot,
+    /// reqwest
+    Reqwest(reqwest::Client),
+}
+
+fn roots(ca_pem: &str) -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()).flatten() {
+        let _ = roots.add(cert);
+    }
+    roots
+}
+
+fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots(ca_pem))
+        .with_no_client_auth()
+}
+
+impl BenchClient {
+    /// A client of `variant`, pooled or not, trusting the server's CA.
+    pub fn new(variant: Variant, endpoints: &Endpoints, pooled: bool) -> BenchClient {
+        let idle = if pooled { usize::MAX } else { 0 };
+        match variant {
+            Variant::RawHyper => {
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                http.set_nodelay(true);
+                let https = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(tls_config(&endpoints.ca_pem))
+                    .https_or_http()
+                    .enable_http1()
+                    .wrap_connector(http);
+                let client = Client::builder(TokioExecutor::new())
+                    .pool_max_idle_per_host(idle)
+                    .build(https);
+                BenchClient::Raw(client)
+            }
+            Variant::Sessio | Variant::SessioFull => {
+                let mut builder = Session::builder().pool_max_idle_per_host(idle);
+                if !endpoints.ca_pem.is_empty() {
+                    builder = builder.add_root_certificate_pem(&endpoints.ca_pem);
+                }
+                if variant == Variant::SessioFull {
+                    builder = builder.hook(Hook::response(|response| async move { Ok(response) }));
+                }
+                let session = builder.build().expect("session");
+                if variant == Variant::SessioFull {
+                    session.cookies().set("bench", "1");
+                }
+                BenchClient::Sessio(session)
+            }
+            Variant::SessioOneShot => BenchClient::OneShot,
+            Variant::Reqwest => {
+                let client = reqwest::Client::builder()
+                    .tls_backend_preconfigured(tls_config(&endpoints.ca_pem))
+                    .pool_max_idle_per_host(idle)
+                    .no_proxy()
+                    .http1_only()
+                    .build()
+                    .expect("reqwest client");
+                BenchClient::Reqwest(client)
+            }
+        }
+    }
+
+    /// One GET with the body read fully; returns the body length.
+    pub async fn get(&self, url: &str) -> Result<usize, String> {
+        match self {
+            BenchClient::Raw(client) => {
+                let uri: http::Uri = url.parse().map_err(|e| format!("{e}"))?;
+                let response = client.get(uri).await.map_err(|e| e.to_string())?;
+                let body = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(body.to_bytes().len())
+            }
+            BenchClient::Sessio(session) => {
+                let response = session.get(url).send().await.map_err(|e| e.to_string())?;
+                Ok(response.bytes().await.map_err(|e| e.to_string())?.len())
+            }
+            BenchClient::OneShot => {
+                let response = sessio::get(url).await.map_err(|e| e.to_string())?;
+                Ok(response.bytes().await.map_err(|e| e.to_string())?.len())
+            }
+            BenchClient::Reqwest(client) => {
+                let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+                Ok(response.bytes().await.map_err(|e| e.to_string())?.len())
+            }
+        }
+    }
+}
