@@ -71,6 +71,7 @@ type RawClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes
 
 /// A ready client of one variant.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per run; boxing would add a pointer hop to the baseline
 pub enum BenchClient {
     /// raw hyper-util
     Raw(RawClient),
