@@ -7,6 +7,24 @@ use crate::{Error, Result};
 /// Characters `requote_uri` leaves alone besides letters, digits and `_.-~`.
 const REQUOTE_SAFE: &[u8] = b"!#$%&'()*+,/:;=?@[]~";
 const REQUOTE_SAFE_WITHOUT_PERCENT: &[u8] = b"!#$&'()*+,/:;=?@[]~";
+/// Bytes `requote_uri` never changes (`%` excluded: it may start an escape to decode).
+const LEFT_AS_IS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c != b'%'
+            && (c.is_ascii_alphanumeric()
+                || matches!(c, b'_' | b'.' | b'-' | b'~')
+                || matches!(
+                    c,
+                    b'!' | b'#' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'/'
+                        | b':' | b';' | b'=' | b'?' | b'@' | b'[' | b']'
+                ));
+        b += 1;
+    }
+    table
+};
 const UNRESERVED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
 /// Parses and normalises a user URL as requests' `PreparedRequest.prepare_url` does,
@@ -41,7 +59,7 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
     if is_http && !has_authority(trimmed) {
         return Err(Error::invalid_url(trimmed, "No host supplied"));
     }
-    let requoted = requote_uri(trimmed);
+    let requoted = requote_uri_cow(trimmed);
     let mut url = Url::parse(&requoted).map_err(|err| url_error(trimmed, err))?;
     if url.cannot_be_a_base() {
         return Err(Error::invalid_url(trimmed, "No host supplied"));
@@ -101,10 +119,18 @@ fn url_error(raw: &str, err: url::ParseError) -> Error {
 /// assert_eq!(requote_uri("http://h/%zz"), "http://h/%25zz");
 /// ```
 pub fn requote_uri(uri: &str) -> String {
-    match unquote_unreserved(uri) {
+    requote_uri_cow(uri).into_owned()
+}
+
+/// [`requote_uri`] without a copy when nothing needs quoting (the common case).
+fn requote_uri_cow(uri: &str) -> std::borrow::Cow<'_, str> {
+    if uri.bytes().all(|b| LEFT_AS_IS[b as usize]) {
+        return std::borrow::Cow::Borrowed(uri);
+    }
+    std::borrow::Cow::Owned(match unquote_unreserved(uri) {
         Some(unquoted) => quote(&unquoted, REQUOTE_SAFE),
         None => quote(uri, REQUOTE_SAFE_WITHOUT_PERCENT),
-    }
+    })
 }
 
 /// Decodes `%XX` only when it names an unreserved character; `None` on an invalid escape.

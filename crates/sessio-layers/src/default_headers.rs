@@ -78,6 +78,26 @@ pub fn merge(defaults: &HeaderMap, request: HeaderMap, removed: &[HeaderName]) -
     if defaults.is_empty() {
         return request;
     }
+    if removed.is_empty() {
+        // Fast path: copy the defaults (no rehashing) and overlay the request's
+        // headers; `insert` keeps a replaced name at its place, new names go last.
+        let mut merged = defaults.clone();
+        let mut last: Option<HeaderName> = None;
+        for (name, value) in request {
+            match name {
+                Some(name) => {
+                    merged.insert(name.clone(), value);
+                    last = Some(name);
+                }
+                None => {
+                    if let Some(name) = &last {
+                        merged.append(name.clone(), value);
+                    }
+                }
+            }
+        }
+        return merged;
+    }
     let mut merged = HeaderMap::with_capacity(defaults.keys_len() + request.keys_len());
     for name in defaults.keys() {
         if request.contains_key(name) {

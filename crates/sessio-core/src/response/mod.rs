@@ -156,7 +156,7 @@ pub struct Response {
     elapsed: Duration,
     history: Vec<Response>,
     max_decompressed_size: Option<u64>,
-    next: Option<PreparedRequest>,
+    next: Option<Box<PreparedRequest>>,
     not_followed: Option<String>,
     reader: Reader,
 }
@@ -219,7 +219,7 @@ impl Response {
             .iter()
             .filter_map(Response::try_clone)
             .collect();
-        copy.next = self.next.as_ref().and_then(PreparedRequest::try_clone);
+        copy.next = self.next.as_deref().and_then(PreparedRequest::try_clone).map(Box::new);
         copy.not_followed = self.not_followed.clone();
         Some(copy)
     }
@@ -251,7 +251,7 @@ impl Response {
 
     /// Sets the request a redirect would go to (see [`Response::next`]).
     pub fn set_next(&mut self, next: Option<PreparedRequest>) {
-        self.next = next;
+        self.next = next.map(Box::new);
     }
 
     /// Records why a redirect was not followed (see [`Response::redirect_not_followed`]).
@@ -262,7 +262,7 @@ impl Response {
     /// The request the redirect of this response leads to, when redirects were not
     /// followed (requests' `Response.next`).
     pub fn next(&self) -> Option<&PreparedRequest> {
-        self.next.as_ref()
+        self.next.as_deref()
     }
 
     /// Why a redirect was not followed although redirects were allowed (a 307/308

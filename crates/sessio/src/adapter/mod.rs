@@ -148,11 +148,21 @@ where
     B::Error: Into<BoxError>,
 {
     fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
-        let service = self.service.clone();
-        Box::pin(async move {
-            let response = service.oneshot(request).await?;
-            Ok(response.map(ResponseBody::new))
-        })
+        let mut service = self.service.clone();
+        // Most adapters (HttpAdapter included) are always ready: then call at once
+        // and box only the response future, not the service and the request too.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match service.poll_ready(&mut cx) {
+            std::task::Poll::Ready(Ok(())) => {
+                let future = service.call(request);
+                Box::pin(async move { Ok(future.await?.map(ResponseBody::new)) })
+            }
+            std::task::Poll::Ready(Err(err)) => Box::pin(std::future::ready(Err(err))),
+            std::task::Poll::Pending => Box::pin(async move {
+                let response = service.oneshot(request).await?;
+                Ok(response.map(ResponseBody::new))
+            }),
+        }
     }
 }
 
