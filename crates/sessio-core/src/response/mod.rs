@@ -219,7 +219,11 @@ impl Response {
             .iter()
             .filter_map(Response::try_clone)
             .collect();
-        copy.next = self.next.as_deref().and_then(PreparedRequest::try_clone).map(Box::new);
+        copy.next = self
+            .next
+            .as_deref()
+            .and_then(PreparedRequest::try_clone)
+            .map(Box::new);
         copy.not_followed = self.not_followed.clone();
         Some(copy)
     }
