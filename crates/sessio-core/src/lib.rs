@@ -26,6 +26,7 @@ pub mod hooks;
 pub mod options;
 pub mod request;
 mod response;
+mod simple_url;
 pub mod url;
 
 pub use auth::Auth;

@@ -4,6 +4,8 @@ use std::fmt;
 
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use std::sync::OnceLock;
+
 use url::{Position, Url};
 
 use crate::{Auth, Body, Error, Result};
@@ -226,8 +228,12 @@ pub fn prepare_merged(input: PrepareInput<'_>) -> Result<PreparedRequest> {
 
     // P1: methods are case-sensitive tokens; requests upper-cases them.
     let method = upper_method(method)?;
-    // P2
-    let url = crate::url::prepare_url(url, params)?;
+    // P2: simple URLs go straight to the wire form; the rest through `url`.
+    let trimmed = url.trim_start();
+    let target = match crate::simple_url::simple_uri(trimmed, params) {
+        Some(uri) => Target::simple(uri),
+        None => Target::Parsed(crate::url::prepare_url(url, params)?),
+    };
     // P3: names and values were validated when they were set.
     // P5
     let body = match body {
@@ -261,7 +267,9 @@ pub fn prepare_merged(input: PrepareInput<'_>) -> Result<PreparedRequest> {
     match auth {
         Some(auth) => auth.apply(&mut headers)?,
         None if use_url_credentials => {
-            if let Some(auth) = url_credentials(&url) {
+            if let Target::Parsed(url) = &target
+                && let Some(auth) = url_credentials(url)
+            {
                 auth.apply(&mut headers)?;
             }
         }
@@ -269,7 +277,7 @@ pub fn prepare_merged(input: PrepareInput<'_>) -> Result<PreparedRequest> {
     }
     Ok(PreparedRequest {
         method,
-        url,
+        target,
         headers,
         body,
         extensions,
@@ -315,10 +323,52 @@ pub fn url_credentials(url: &Url) -> Option<Auth> {
 /// ```
 pub struct PreparedRequest {
     method: Method,
-    url: Url,
+    target: Target,
     headers: HeaderMap,
     body: Body,
     extensions: Extensions,
+}
+
+/// Where a prepared request goes: a parsed `Url`, or (for simple URLs) the wire
+/// `Uri` with the `Url` built only when asked for.
+#[derive(Clone)]
+enum Target {
+    Parsed(Url),
+    // Boxed: the `Url` is rarely built, and a small target keeps futures small.
+    Simple { uri: Uri, url: OnceLock<Box<Url>> },
+}
+
+impl Target {
+    fn simple(uri: Uri) -> Self {
+        Target::Simple {
+            uri,
+            url: OnceLock::new(),
+        }
+    }
+
+    fn url(&self) -> &Url {
+        match self {
+            Target::Parsed(url) => url,
+            Target::Simple { uri, url } => url.get_or_init(|| Box::new(url_of_simple(uri))),
+        }
+    }
+
+    fn into_url(self) -> Url {
+        match self {
+            Target::Parsed(url) => url,
+            Target::Simple { uri, url } => match url.into_inner() {
+                Some(url) => *url,
+                None => url_of_simple(&uri),
+            },
+        }
+    }
+}
+
+/// The `Url` of a URI that passed the simple-URL check; the `url` crate accepts
+/// every such URI unchanged (see `simple_url`'s tests), so the fallback is never used.
+fn url_of_simple(uri: &Uri) -> Url {
+    Url::parse(&uri.to_string())
+        .unwrap_or_else(|_| Url::parse("http://invalid.invalid/").expect("a valid literal URL"))
 }
 
 impl PreparedRequest {
@@ -326,7 +376,7 @@ impl PreparedRequest {
     pub fn new(method: Method, url: Url) -> Self {
         PreparedRequest {
             method,
-            url,
+            target: Target::Parsed(url),
             headers: HeaderMap::new(),
             body: Body::empty(),
             extensions: Extensions::new(),
@@ -345,12 +395,28 @@ impl PreparedRequest {
 
     /// The full URL (with fragment and any userinfo as given).
     pub fn url(&self) -> &Url {
-        &self.url
+        self.target.url()
     }
 
     /// The URL, for changing.
     pub fn url_mut(&mut self) -> &mut Url {
-        &mut self.url
+        if let Target::Simple { .. } = self.target {
+            let target = std::mem::replace(&mut self.target, Target::simple(Uri::default()));
+            self.target = Target::Parsed(target.into_url());
+        }
+        match &mut self.target {
+            Target::Parsed(url) => url,
+            Target::Simple { .. } => unreachable!("converted just above"),
+        }
+    }
+
+    /// The fragment of the URL, if any (without building a `Url` for simple URLs,
+    /// which have none).
+    pub fn fragment(&self) -> Option<&str> {
+        match &self.target {
+            Target::Parsed(url) => url.fragment(),
+            Target::Simple { .. } => None,
+        }
     }
 
     /// The headers that will be sent.
@@ -385,14 +451,17 @@ impl PreparedRequest {
 
     /// The path and query as sent on the request line (requests' `path_url`).
     pub fn path_url(&self) -> &str {
-        &self.url[Position::BeforePath..Position::AfterQuery]
+        match &self.target {
+            Target::Parsed(url) => &url[Position::BeforePath..Position::AfterQuery],
+            Target::Simple { uri, .. } => uri.path_and_query().map_or("/", |p| p.as_str()),
+        }
     }
 
     /// A copy, or `None` when the body is a stream.
     pub fn try_clone(&self) -> Option<PreparedRequest> {
         Some(PreparedRequest {
             method: self.method.clone(),
-            url: self.url.clone(),
+            target: self.target.clone(),
             headers: self.headers.clone(),
             body: self.body.try_clone()?,
             extensions: self.extensions.clone(),
@@ -403,7 +472,7 @@ impl PreparedRequest {
     pub fn snapshot(&self) -> PreparedRequest {
         PreparedRequest {
             method: self.method.clone(),
-            url: self.url.clone(),
+            target: self.target.clone(),
             headers: self.headers.clone(),
             body: self.body.try_clone().unwrap_or_default(),
             extensions: Extensions::new(),
@@ -413,7 +482,10 @@ impl PreparedRequest {
     /// The request as an `http::Request`: the URI leaves out userinfo and fragment,
     /// and the `Url` travels in the extensions.
     pub fn into_http(self) -> Result<http::Request<Body>> {
-        let uri = wire_uri(&self.url)?;
+        let uri = match self.target {
+            Target::Parsed(url) => wire_uri(&url)?,
+            Target::Simple { uri, .. } => uri,
+        };
         let mut request = http::Request::new(self.body);
         *request.method_mut() = self.method;
         *request.uri_mut() = uri;
@@ -429,7 +501,7 @@ impl PreparedRequest {
             .map_err(|e| Error::invalid_url(&parts.uri.to_string(), &e.to_string()))?;
         Ok(PreparedRequest {
             method: parts.method,
-            url,
+            target: Target::Parsed(url),
             headers: parts.headers,
             body,
             extensions: parts.extensions,
@@ -455,7 +527,7 @@ impl fmt::Debug for PreparedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PreparedRequest")
             .field("method", &self.method)
-            .field("url", &self.url.as_str())
+            .field("url", &self.url().as_str())
             .field("headers", &self.headers)
             .field("body", &self.body)
             .finish()

@@ -8,7 +8,7 @@ use crate::{Error, Result};
 const REQUOTE_SAFE: &[u8] = b"!#$%&'()*+,/:;=?@[]~";
 const REQUOTE_SAFE_WITHOUT_PERCENT: &[u8] = b"!#$&'()*+,/:;=?@[]~";
 /// Bytes `requote_uri` never changes (`%` excluded: it may start an escape to decode).
-const LEFT_AS_IS: [bool; 256] = {
+pub(crate) const LEFT_AS_IS: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {

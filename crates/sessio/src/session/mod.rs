@@ -187,7 +187,9 @@ impl Session {
             extensions: parts.extensions,
         })?;
         // P4: the jar's cookies and the request's own, unless a Cookie header is set.
-        if !prepared.headers().contains_key(http::header::COOKIE)
+        let wants_cookies = !parts.cookies.is_empty() || !self.inner.store.is_empty();
+        if wants_cookies
+            && !prepared.headers().contains_key(http::header::COOKIE)
             && let Some(header) =
                 cookies::cookie_header(&*self.inner.store, prepared.url(), &parts.cookies)
         {
@@ -245,7 +247,7 @@ impl Session {
         if let Some(at) = deadline {
             http.extensions_mut().insert(Deadline(at));
         }
-        if let Some(fragment) = snapshot.url().fragment() {
+        if let Some(fragment) = snapshot.fragment() {
             http.extensions_mut().insert(Fragment(fragment.to_owned()));
         }
 
@@ -293,12 +295,8 @@ impl Session {
                 response.set_redirect_not_followed(why);
             }
         }
-        if !stream {
-            let url = response.url().clone();
-            response
-                .buffer_raw_body()
-                .await
-                .map_err(|err| err.with_url_if_missing(&url))?;
+        if !stream && let Err(err) = response.buffer_raw_body().await {
+            return Err(err.with_url_if_missing(response.url()));
         }
         Ok(response)
     }

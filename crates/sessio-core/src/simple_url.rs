@@ -1,0 +1,166 @@
+//! A fast path for the common URL: `http(s)://host[:port]/path?query` that the
+//! WHATWG parser would leave exactly as written. Such a URL goes straight to an
+//! `http::Uri` (what the transport needs); the `url::Url` is only built if someone
+//! asks for it. Anything else takes the full path through the `url` crate.
+
+use http::Uri;
+
+use crate::url::{LEFT_AS_IS, encode_pairs};
+
+/// The wire URI of `raw` with `params` appended, when `raw` is simple enough that
+/// the `url` crate would serialise it unchanged (after adding a `/` path); `None`
+/// sends the caller down the full path.
+pub(crate) fn simple_uri(raw: &str, params: &[(String, String)]) -> Option<Uri> {
+    let rest = raw
+        .strip_prefix("http://")
+        .map(|rest| (rest, 80))
+        .or_else(|| raw.strip_prefix("https://").map(|rest| (rest, 443)));
+    let (rest, default_port) = rest?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if !simple_authority(authority, default_port) || !simple_tail(tail) {
+        return None;
+    }
+    let scheme_and_authority = &raw[..raw.len() - tail.len()];
+    let mut text = String::with_capacity(raw.len() + 1 + params.len() * 16);
+    text.push_str(scheme_and_authority);
+    if !tail.starts_with('/') {
+        text.push('/');
+    }
+    text.push_str(tail);
+    if !params.is_empty() {
+        text.push(if tail.contains('?') { '&' } else { '?' });
+        text.push_str(&encode_pairs(params));
+    }
+    Uri::try_from(text).ok()
+}
+
+/// `host[:port]` with a lower-case ASCII host name or a canonical IPv4 address,
+/// and no default, empty or zero-padded port.
+fn simple_authority(authority: &str, default_port: u16) -> bool {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    if let Some(port) = port {
+        let digits =
+            !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+        if !digits || port.starts_with('0') {
+            return false;
+        }
+        match port.parse::<u32>() {
+            Ok(n) if n <= 65535 && n != u32::from(default_port) => {}
+            _ => return false,
+        }
+    }
+    if host.is_empty() || host.len() > 253 {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let last = labels.last().copied().unwrap_or("");
+    if last.starts_with(|c: char| c.is_ascii_digit()) {
+        // The WHATWG parser reads such hosts as IPv4 in many spellings; only the
+        // canonical dotted quad is left unchanged.
+        return labels.len() == 4
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 3
+                    && label.bytes().all(|b| b.is_ascii_digit())
+                    && (label.len() == 1 || !label.starts_with('0'))
+                    && label.parse::<u16>().is_ok_and(|n| n <= 255)
+            });
+    }
+    labels.iter().all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with("xn--")
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
+}
+
+/// A path and query the WHATWG parser would not change: no byte it would
+/// percent-encode or requests would requote, no `%` escapes, no dot segments, no
+/// fragment, no empty query.
+fn simple_tail(tail: &str) -> bool {
+    if tail.ends_with('?') {
+        return false;
+    }
+    let simple_byte = |b: u8| LEFT_AS_IS[b as usize] && !matches!(b, b'#' | b'[' | b']' | b'\'');
+    if !tail.bytes().all(simple_byte) {
+        return false;
+    }
+    let path = tail.split('?').next().unwrap_or("");
+    !path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path must give exactly what the full path gives.
+    #[test]
+    fn simple_urls_serialise_as_the_url_crate_does() {
+        let params = [("k".to_owned(), "a b".to_owned())];
+        let cases = [
+            "http://example.com",
+            "http://example.com/",
+            "http://example.com/a/b?c=d&e=f",
+            "https://api.example.com:8443/v1/items?page=2",
+            "http://127.0.0.1:8080/get",
+            "http://localhost/x;y,z!$&()*+=:@",
+            "http://a-b.c-d.example/~user/",
+            "http://example.com?q=1",
+            "https://10.0.0.255/",
+        ];
+        for raw in cases {
+            for params in [&[][..], &params[..]] {
+                let fast = simple_uri(raw, params).unwrap_or_else(|| panic!("{raw} is simple"));
+                let full = crate::url::prepare_url(raw, params).unwrap();
+                assert_eq!(fast.to_string(), full.as_str(), "{raw} {params:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn anything_the_url_crate_would_change_takes_the_full_path() {
+        let cases = [
+            "HTTP://example.com/",
+            "http://Example.com/",
+            "http://example.com:80/",
+            "https://example.com:443/",
+            "http://example.com:080/",
+            "http://example.com:/",
+            "http://example.com:99999/",
+            "http://127.1/",
+            "http://0x7f.0.0.1/",
+            "http://127.000.0.1/",
+            "http://1.2.3.4.5/",
+            "http://xn--bcher-kva.example/",
+            "http://bücher.example/",
+            "http://user:pw@example.com/",
+            "http://example.com/a/../b",
+            "http://example.com/./b",
+            "http://example.com/a b",
+            "http://example.com/%41",
+            "http://example.com/#frag",
+            "http://example.com/?",
+            "http://example.com/?q='x'",
+            "http://example.com/[x]",
+            "http://exa_mple.com/",
+            "http://.example.com/",
+            "http://example..com/",
+            "ftp://example.com/",
+            "http:/example.com/",
+            "http:///example.com/",
+            "http://",
+            "http://example.com\\a",
+        ];
+        for raw in cases {
+            assert!(simple_uri(raw, &[]).is_none(), "{raw} must not be simple");
+        }
+    }
+}
