@@ -114,6 +114,12 @@ impl fmt::Debug for Hook {
 /// ```
 #[derive(Clone, Default)]
 pub struct HookRegistry {
+    // Shared: a registry is cloned into every request that uses it.
+    lists: Arc<Lists>,
+}
+
+#[derive(Clone, Default)]
+struct Lists {
     request: Vec<Arc<RequestFn>>,
     response: Vec<Arc<ResponseFn>>,
 }
@@ -121,15 +127,16 @@ pub struct HookRegistry {
 impl HookRegistry {
     /// Adds a hook at the end of its event's list.
     pub fn push(&mut self, hook: Hook) {
+        let lists = Arc::make_mut(&mut self.lists);
         match hook.kind {
-            HookKind::Request(f) => self.request.push(f),
-            HookKind::Response(f) => self.response.push(f),
+            HookKind::Request(f) => lists.request.push(f),
+            HookKind::Response(f) => lists.response.push(f),
         }
     }
 
     /// Whether there is no hook at all.
     pub fn is_empty(&self) -> bool {
-        self.request.is_empty() && self.response.is_empty()
+        self.lists.request.is_empty() && self.lists.response.is_empty()
     }
 
     /// requests' `merge_hooks`: per event, the request's list if it has one, else the
@@ -143,8 +150,10 @@ impl HookRegistry {
             }
         }
         HookRegistry {
-            request: pick(&session.request, &request.request, extend),
-            response: pick(&session.response, &request.response, extend),
+            lists: Arc::new(Lists {
+                request: pick(&session.lists.request, &request.lists.request, extend),
+                response: pick(&session.lists.response, &request.lists.response, extend),
+            }),
         }
     }
 
@@ -153,32 +162,32 @@ impl HookRegistry {
         &self,
     ) -> impl Iterator<Item = &(dyn Fn(PreparedRequest) -> BoxFuture<PreparedRequest> + Send + Sync)>
     {
-        self.request.iter().map(|f| &**f)
+        self.lists.request.iter().map(|f| &**f)
     }
 
     /// The response hooks, in order.
     pub fn response_hooks(
         &self,
     ) -> impl Iterator<Item = &(dyn Fn(Response) -> BoxFuture<Response> + Send + Sync)> {
-        self.response.iter().map(|f| &**f)
+        self.lists.response.iter().map(|f| &**f)
     }
 
     /// Whether there are request hooks.
     pub fn has_request_hooks(&self) -> bool {
-        !self.request.is_empty()
+        !self.lists.request.is_empty()
     }
 
     /// Whether there are response hooks.
     pub fn has_response_hooks(&self) -> bool {
-        !self.response.is_empty()
+        !self.lists.response.is_empty()
     }
 }
 
 impl fmt::Debug for HookRegistry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HookRegistry")
-            .field("request", &self.request.len())
-            .field("response", &self.response.len())
+            .field("request", &self.lists.request.len())
+            .field("response", &self.lists.response.len())
             .finish()
     }
 }

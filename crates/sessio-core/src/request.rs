@@ -329,8 +329,8 @@ pub struct PreparedRequest {
     extensions: Extensions,
 }
 
-/// Where a prepared request goes: a parsed `Url`, or (for simple URLs) the wire
-/// `Uri` with the `Url` built only when asked for.
+/// Where a prepared request goes: a parsed `Url`, or the wire `Uri` with the `Url`
+/// built from it only when asked for (simple URLs, requests rebuilt from the wire).
 #[derive(Clone)]
 enum Target {
     Parsed(Url),
@@ -364,8 +364,9 @@ impl Target {
     }
 }
 
-/// The `Url` of a URI that passed the simple-URL check; the `url` crate accepts
-/// every such URI unchanged (see `simple_url`'s tests), so the fallback is never used.
+/// The `Url` of a wire URI. The `url` crate accepts every absolute URI the `http`
+/// crate does (and simple URLs unchanged, see `simple_url`'s tests), so the
+/// fallback is not expected to be used.
 fn url_of_simple(uri: &Uri) -> Url {
     Url::parse(&uri.to_string())
         .unwrap_or_else(|_| Url::parse("http://invalid.invalid/").expect("a valid literal URL"))
@@ -497,14 +498,26 @@ impl PreparedRequest {
     /// A prepared request from an `http::Request` (its URI must be absolute).
     pub fn from_http(request: http::Request<Body>) -> Result<Self> {
         let (parts, body) = request.into_parts();
-        let url = Url::parse(&parts.uri.to_string())
-            .map_err(|e| Error::invalid_url(&parts.uri.to_string(), &e.to_string()))?;
+        let mut prepared = Self::from_wire(parts.method, parts.uri, parts.headers, body)?;
+        prepared.extensions = parts.extensions;
+        Ok(prepared)
+    }
+
+    /// A prepared request from its wire parts. The `Url` is built from the URI
+    /// only when [`url`](PreparedRequest::url) is called; the URI must be absolute.
+    pub fn from_wire(method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Result<Self> {
+        if uri.scheme().is_none() || uri.authority().is_none() {
+            return Err(Error::invalid_url(
+                &uri.to_string(),
+                "the request URI must be absolute",
+            ));
+        }
         Ok(PreparedRequest {
-            method: parts.method,
-            target: Target::Parsed(url),
-            headers: parts.headers,
+            method,
+            target: Target::simple(uri),
+            headers,
             body,
-            extensions: parts.extensions,
+            extensions: Extensions::new(),
         })
     }
 }

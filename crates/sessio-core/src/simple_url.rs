@@ -56,13 +56,12 @@ fn simple_authority(authority: &str, default_port: u16) -> bool {
     if host.is_empty() || host.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    let last = labels.last().copied().unwrap_or("");
+    let last = host.rsplit('.').next().unwrap_or("");
     if last.starts_with(|c: char| c.is_ascii_digit()) {
         // The WHATWG parser reads such hosts as IPv4 in many spellings; only the
         // canonical dotted quad is left unchanged.
-        return labels.len() == 4
-            && labels.iter().all(|label| {
+        return host.split('.').count() == 4
+            && host.split('.').all(|label| {
                 !label.is_empty()
                     && label.len() <= 3
                     && label.bytes().all(|b| b.is_ascii_digit())
@@ -70,7 +69,7 @@ fn simple_authority(authority: &str, default_port: u16) -> bool {
                     && label.parse::<u16>().is_ok_and(|n| n <= 255)
             });
     }
-    labels.iter().all(|label| {
+    host.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
             && !label.starts_with("xn--")

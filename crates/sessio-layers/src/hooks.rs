@@ -43,7 +43,6 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
@@ -56,15 +55,13 @@ use crate::either::EitherFuture;
 /// Runs hooks on every request through it. See the [module docs](self) for more details.
 #[derive(Debug, Clone, Default)]
 pub struct HooksLayer {
-    hooks: Arc<HookRegistry>,
+    hooks: HookRegistry,
 }
 
 impl HooksLayer {
     /// A layer running `hooks` (a request's [`HookRegistry`] extension replaces them).
     pub fn new(hooks: HookRegistry) -> Self {
-        HooksLayer {
-            hooks: Arc::new(hooks),
-        }
+        HooksLayer { hooks }
     }
 }
 
@@ -83,7 +80,7 @@ impl<S> Layer<S> for HooksLayer {
 #[derive(Debug, Clone)]
 pub struct Hooks<S> {
     inner: S,
-    hooks: Arc<HookRegistry>,
+    hooks: HookRegistry,
 }
 
 impl<S> Hooks<S> {
@@ -118,7 +115,7 @@ where
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         let hooks = match req.extensions().get::<HookRegistry>() {
-            Some(own) if !own.is_empty() => Arc::new(own.clone()),
+            Some(own) if !own.is_empty() => own.clone(),
             Some(_) => return EitherFuture::left(self.inner.call(req)),
             None if self.hooks.is_empty() => return EitherFuture::left(self.inner.call(req)),
             None => self.hooks.clone(),
@@ -131,7 +128,7 @@ where
 
 async fn run<S>(
     mut inner: S,
-    hooks: Arc<HookRegistry>,
+    hooks: HookRegistry,
     mut req: Request<Body>,
 ) -> Result<Response<ResponseBody>, S::Error>
 where
@@ -163,16 +160,13 @@ where
 
 /// The request as a hook's `Response::request` shows it.
 fn snapshot(req: &Request<Body>) -> Result<PreparedRequest, Error> {
-    let url = req.uri().to_string();
-    let url = url
-        .parse()
-        .map_err(|e: url::ParseError| Error::invalid_url(&url, &e.to_string()))?;
-    let mut prepared = PreparedRequest::new(req.method().clone(), url);
-    *prepared.headers_mut() = req.headers().clone();
-    if let Some(body) = req.body().try_clone() {
-        *prepared.body_mut() = body;
-    }
-    Ok(prepared)
+    let body = req.body().try_clone().unwrap_or_default();
+    PreparedRequest::from_wire(
+        req.method().clone(),
+        req.uri().clone(),
+        req.headers().clone(),
+        body,
+    )
 }
 
 /// Runs one hook: its error becomes a sessio error, and a panic (while creating
@@ -210,7 +204,7 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
 mod tests {
     use super::*;
     use sessio_core::Hook;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
     use tower::{ServiceExt, service_fn};
 
     fn server() -> impl Service<

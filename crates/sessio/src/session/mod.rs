@@ -214,8 +214,18 @@ impl Session {
     ///
     /// Unless the request (or the session) asked for streaming, the body is read into
     /// memory before this returns, as requests does with `stream=False`; the
-    /// connection then goes back to the pool at once.
-    pub async fn send(&self, request: PreparedRequest) -> Result<Response> {
+    /// connection then goes back to the pool at once. The future owns what it needs
+    /// (it is `'static`), so it can be spawned.
+    pub fn send(
+        &self,
+        request: PreparedRequest,
+    ) -> impl Future<Output = Result<Response>> + Send + 'static {
+        exchange_result(self.start_exchange(request))
+    }
+
+    /// Everything `send` does before the first await: checks, options, the wire
+    /// request and the snapshot kept for `Response::request`.
+    fn start_exchange(&self, request: PreparedRequest) -> Result<Exchange> {
         if self.is_closed() {
             return Err(closed().with_url(request.url().clone()));
         }
@@ -250,55 +260,14 @@ impl Session {
         if let Some(fragment) = snapshot.fragment() {
             http.extensions_mut().insert(Fragment(fragment.to_owned()));
         }
-
-        let started = Instant::now();
-        let mut stack = self.inner.stack.clone();
-        let exchange = async move {
-            std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
-            stack.call(http).await
-        };
-        let result = match deadline {
-            None => exchange.await,
-            Some(at) => match tokio::time::timeout_at(at.into(), exchange).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::msg(
-                    ErrorKind::Timeout,
-                    "request timed out (total timeout)",
-                )),
-            },
-        };
-        let mut http_response = result.map_err(|err| err.with_url_if_missing(snapshot.url()))?;
-        let outcome = http_response
-            .extensions_mut()
-            .remove::<RedirectInfo>()
-            .and_then(|info| info.take());
-        let reason = reason_of(http_response.extensions());
-        let request = match outcome.as_ref().and_then(|o| o.request.as_ref()) {
-            Some(last) => last.snapshot(),
-            None => snapshot,
-        };
-        let mut response = Response::new(http_response, request);
-        response.set_elapsed(started.elapsed());
-        response.set_max_decompressed_size(config.max_decompressed_size);
-        if let Some(reason) = reason {
-            response.set_reason(reason);
-        }
-        if let Some(outcome) = outcome {
-            let history = outcome
-                .history
-                .into_iter()
-                .map(|entry| finish_history_entry(entry, config.max_decompressed_size))
-                .collect();
-            response.set_history(history);
-            response.set_next(outcome.next);
-            if let Some(why) = outcome.not_followed {
-                response.set_redirect_not_followed(why);
-            }
-        }
-        if !stream && let Err(err) = response.buffer_raw_body().await {
-            return Err(err.with_url_if_missing(response.url()));
-        }
-        Ok(response)
+        Ok(Exchange {
+            stack: self.inner.stack.clone(),
+            http,
+            snapshot,
+            deadline,
+            stream,
+            max_decompressed_size: config.max_decompressed_size,
+        })
     }
 
     /// The live cookie jar, shared by every clone (requests' `session.cookies`).
@@ -417,6 +386,103 @@ impl Default for Session {
     }
 }
 
+/// A request on its way: what `Session::start_exchange` prepared.
+struct Exchange {
+    stack: Stack,
+    http: http::Request<Body>,
+    snapshot: PreparedRequest,
+    deadline: Option<Instant>,
+    stream: bool,
+    max_decompressed_size: Option<u64>,
+}
+
+/// Sends the request through the stack and builds the `Response`.
+async fn exchange_result(start: Result<Exchange>) -> Result<Response> {
+    let Exchange {
+        mut stack,
+        http,
+        snapshot,
+        deadline,
+        stream,
+        max_decompressed_size,
+    } = start?;
+    let started = Instant::now();
+    let result = WithDeadline::new(deadline, async move {
+        std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
+        stack.call(http).await
+    })
+    .await;
+    let mut http_response = result.map_err(|err| err.with_url_if_missing(snapshot.url()))?;
+    let outcome = http_response
+        .extensions_mut()
+        .remove::<RedirectInfo>()
+        .and_then(|info| info.take());
+    let reason = reason_of(http_response.extensions());
+    let request = match outcome.as_ref().and_then(|o| o.request.as_ref()) {
+        Some(last) => last.snapshot(),
+        None => snapshot,
+    };
+    let mut response = Response::new(http_response, request);
+    response.set_elapsed(started.elapsed());
+    response.set_max_decompressed_size(max_decompressed_size);
+    if let Some(reason) = reason {
+        response.set_reason(reason);
+    }
+    if let Some(outcome) = outcome {
+        let history = outcome
+            .history
+            .into_iter()
+            .map(|entry| finish_history_entry(entry, max_decompressed_size))
+            .collect();
+        response.set_history(history);
+        response.set_next(outcome.next);
+        if let Some(why) = outcome.not_followed {
+            response.set_redirect_not_followed(why);
+        }
+    }
+    if !stream && let Err(err) = response.buffer_raw_body().await {
+        return Err(err.with_url_if_missing(response.url()));
+    }
+    Ok(response)
+}
+
+pin_project_lite::pin_project! {
+    /// A future with an optional deadline: one type whether or not there is one.
+    struct WithDeadline<F> {
+        #[pin]
+        inner: F,
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
+    }
+}
+
+impl<F> WithDeadline<F> {
+    fn new(deadline: Option<Instant>, inner: F) -> Self {
+        WithDeadline {
+            inner,
+            sleep: deadline.map(|at| tokio::time::sleep_until(at.into())),
+        }
+    }
+}
+
+impl<F: Future<Output = Result<http::Response<ResponseBody>>>> Future for WithDeadline<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.inner.poll(cx) {
+            return Poll::Ready(output);
+        }
+        match this.sleep.as_pin_mut().map(|sleep| sleep.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Err(Error::msg(
+                ErrorKind::Timeout,
+                "request timed out (total timeout)",
+            ))),
+            _ => Poll::Pending,
+        }
+    }
+}
+
 fn closed() -> Error {
     Error::msg(ErrorKind::Closed, "the session is closed")
 }
@@ -479,11 +545,10 @@ impl Service<Request> for Session {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let session = self.clone();
-        Box::pin(async move {
-            let prepared = session.prepare(request)?;
-            session.send(prepared).await
-        })
+        match self.prepare(request) {
+            Ok(prepared) => Box::pin(self.send(prepared)),
+            Err(err) => Box::pin(std::future::ready(Err(err))),
+        }
     }
 }
 
@@ -497,8 +562,7 @@ impl Service<PreparedRequest> for Session {
     }
 
     fn call(&mut self, request: PreparedRequest) -> Self::Future {
-        let session = self.clone();
-        Box::pin(async move { session.send(request).await })
+        Box::pin(self.send(request))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `RequestBuilder`: one request's own headers, params, auth, body and options.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -298,11 +299,14 @@ impl RequestBuilder {
         self.request
     }
 
-    /// Prepares (merging the session's state) and sends the request.
-    pub async fn send(self) -> Result<Response> {
+    /// Prepares (merging the session's state) and sends the request. The future
+    /// owns what it needs (it is `'static`), so it can be spawned.
+    pub fn send(self) -> impl Future<Output = Result<Response>> + Send + 'static {
         let RequestBuilder { session, request } = self;
-        let prepared = session.prepare(request?)?;
-        session.send(prepared).await
+        let start = request
+            .and_then(|request| session.prepare(request))
+            .and_then(|prepared| session.start_exchange(prepared));
+        super::exchange_result(start)
     }
 }
 
