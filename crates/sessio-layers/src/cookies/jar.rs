@@ -377,11 +377,17 @@ impl Jar {
             return None;
         }
         matched.sort_by_key(|(_, _, path_len)| std::cmp::Reverse(*path_len));
-        let header = matched
-            .iter()
-            .map(|(name, value, _)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let mut header = String::with_capacity(
+            matched.iter().map(|(n, v, _)| n.len() + v.len() + 3).sum(),
+        );
+        for (i, (name, value, _)) in matched.iter().enumerate() {
+            if i > 0 {
+                header.push_str("; ");
+            }
+            header.push_str(name);
+            header.push('=');
+            header.push_str(value);
+        }
         HeaderValue::try_from(header).ok()
     }
 }
