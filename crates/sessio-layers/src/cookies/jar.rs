@@ -377,9 +377,8 @@ impl Jar {
             return None;
         }
         matched.sort_by_key(|(_, _, path_len)| std::cmp::Reverse(*path_len));
-        let mut header = String::with_capacity(
-            matched.iter().map(|(n, v, _)| n.len() + v.len() + 3).sum(),
-        );
+        let mut header =
+            String::with_capacity(matched.iter().map(|(n, v, _)| n.len() + v.len() + 3).sum());
         for (i, (name, value, _)) in matched.iter().enumerate() {
             if i > 0 {
                 header.push_str("; ");
