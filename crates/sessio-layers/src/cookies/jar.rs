@@ -358,11 +358,14 @@ impl Jar {
     fn header_for(&self, url: &Url, with_domainless: bool) -> Option<HeaderValue> {
         let state = self.read();
         let secure = url.scheme() == "https" || url.scheme() == "wss";
+        let host = url.host_str().unwrap_or("");
+        let is_ip = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+        let path = url.path();
         let mut matched: Vec<(&str, &str, usize)> = state
             .store
-            .matches(url)
-            .into_iter()
+            .iter_unexpired()
             .filter(|c| secure || !c.secure().unwrap_or(false))
+            .filter(|c| domain_matches(&c.domain, host, is_ip) && path_matches(&c.path, path))
             .map(|c| (c.name(), c.value(), c.path.len()))
             .collect();
         matched.extend(
@@ -389,6 +392,29 @@ impl Jar {
         }
         HeaderValue::try_from(header).ok()
     }
+}
+
+/// RFC 6265 §5.1.3 domain-match (host names are already canonical, lower case).
+fn domain_matches(domain: &cookie_store::CookieDomain, host: &str, is_ip: bool) -> bool {
+    match domain {
+        cookie_store::CookieDomain::HostOnly(d) => d == host,
+        cookie_store::CookieDomain::Suffix(d) => {
+            host == d
+                || (!is_ip
+                    && host.len() > d.len()
+                    && host.ends_with(d.as_str())
+                    && host.as_bytes()[host.len() - d.len() - 1] == b'.')
+        }
+        _ => false,
+    }
+}
+
+/// RFC 6265 §5.1.4 path-match.
+fn path_matches(cookie_path: &str, request_path: &str) -> bool {
+    request_path == cookie_path
+        || (request_path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/')
+                || request_path.as_bytes().get(cookie_path.len()) == Some(&b'/')))
 }
 
 fn info_of(c: &cookie_store::Cookie<'static>) -> CookieInfo {
@@ -561,6 +587,20 @@ mod tests {
         );
         let scoped = jar.scoped_cookies(&url("http://example.com/")).unwrap();
         assert_eq!(scoped, "own=1");
+    }
+
+    #[test]
+    fn path_and_domain_matching_follow_rfc_6265() {
+        assert!(path_matches("/", "/anything"));
+        assert!(path_matches("/a", "/a"));
+        assert!(path_matches("/a", "/a/b"));
+        assert!(!path_matches("/a", "/ab"));
+        assert!(path_matches("/a/", "/a/b"));
+        let suffix = cookie_store::CookieDomain::Suffix("example.com".into());
+        assert!(domain_matches(&suffix, "example.com", false));
+        assert!(domain_matches(&suffix, "www.example.com", false));
+        assert!(!domain_matches(&suffix, "badexample.com", false));
+        assert!(!domain_matches(&suffix, "example.com.evil", false));
     }
 
     #[test]
