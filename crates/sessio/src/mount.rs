@@ -111,10 +111,7 @@ impl Router {
             .cloned();
         match adapter {
             Some(adapter) => adapter.send(request),
-            None => {
-                let err = no_adapter(&request.uri().to_string());
-                Box::pin(std::future::ready(Err(err)))
-            }
+            None => AdapterFuture::error(no_adapter(&request.uri().to_string())),
         }
     }
 }

@@ -52,8 +52,13 @@ type Connector = TimeoutConnector<HttpsConnector<HttpConnector>>;
 /// ```
 #[derive(Clone)]
 pub struct HttpAdapter {
+    // One allocation shared by all clones: cloning per request is one atomic.
+    inner: Arc<Shared>,
+}
+
+struct Shared {
     client: Client<Connector, Body>,
-    settings: Arc<HttpAdapterBuilder>,
+    settings: HttpAdapterBuilder,
 }
 
 impl HttpAdapter {
@@ -84,7 +89,7 @@ impl Default for HttpAdapter {
 impl fmt::Debug for HttpAdapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpAdapter")
-            .field("settings", &self.settings)
+            .field("settings", &self.inner.settings)
             .finish()
     }
 }
@@ -232,8 +237,10 @@ impl HttpAdapterBuilder {
             .http1_title_case_headers(self.http1_title_case_headers)
             .http2_only(self.http2_prior_knowledge);
         Ok(HttpAdapter {
-            client: builder.build(connector),
-            settings: Arc::new(self),
+            inner: Arc::new(Shared {
+                client: builder.build(connector),
+                settings: self,
+            }),
         })
     }
 }
@@ -252,7 +259,7 @@ impl Service<http::Request<Body>> for HttpAdapter {
             .extensions()
             .get::<Timeouts>()
             .and_then(|t| t.connect);
-        let future = self.client.request(request);
+        let future = self.inner.client.request(request);
         let inner = match connect {
             None => Inner::Plain { future },
             Some(limit) => Inner::Scoped {

@@ -24,9 +24,59 @@ use tower_service::Service;
 
 pub use self::http::{DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture};
 
-/// A boxed future of an adapter's response.
-pub type AdapterFuture =
+type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;
+
+pin_project_lite::pin_project! {
+    /// The future of an adapter's response. The default [`HttpAdapter`] is called
+    /// without boxing its future; any other adapter's future is boxed once.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct AdapterFuture {
+        #[pin]
+        inner: FutureKind,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = FutureKindProj]
+    enum FutureKind {
+        Http { #[pin] future: sessio_layers::timeout::ResponseFuture<HttpFuture> },
+        Boxed { future: BoxedFuture },
+    }
+}
+
+impl AdapterFuture {
+    /// A future from any boxed future of a response.
+    pub fn boxed(future: BoxedFuture) -> Self {
+        AdapterFuture {
+            inner: FutureKind::Boxed { future },
+        }
+    }
+
+    /// A future that is already done with `error`.
+    pub fn error(error: Error) -> Self {
+        Self::boxed(Box::pin(std::future::ready(Err(error))))
+    }
+}
+
+impl Future for AdapterFuture {
+    type Output = Result<::http::Response<ResponseBody>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().inner.project() {
+            FutureKindProj::Http { future } => future
+                .poll(cx)
+                .map(|result| result.map(|response| response.map(ResponseBody::new))),
+            FutureKindProj::Boxed { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl fmt::Debug for AdapterFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdapterFuture")
+    }
+}
 
 /// A mounted adapter: any suitable tower service, type-erased once.
 ///
@@ -45,8 +95,15 @@ pub type AdapterFuture =
 /// ```
 #[derive(Clone)]
 pub struct Adapter {
-    inner: Arc<dyn DynAdapter>,
+    inner: AdapterKind,
     name: &'static str,
+}
+
+/// The default adapter keeps its type (no boxing per request); any other is erased.
+#[derive(Clone)]
+enum AdapterKind {
+    Http(Timeout<HttpAdapter>),
+    Dyn(Arc<dyn DynAdapter>),
 }
 
 impl Adapter {
@@ -63,7 +120,16 @@ impl Adapter {
 
     /// Sends one request through the adapter.
     pub fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
-        self.inner.send(request)
+        match &self.inner {
+            AdapterKind::Http(http) => {
+                // HttpAdapter and Timeout are always ready.
+                let future = http.clone().call(request);
+                AdapterFuture {
+                    inner: FutureKind::Http { future },
+                }
+            }
+            AdapterKind::Dyn(adapter) => adapter.send(request),
+        }
     }
 }
 
@@ -83,7 +149,7 @@ impl Service<::http::Request<Body>> for Adapter {
     }
 
     fn call(&mut self, request: ::http::Request<Body>) -> Self::Future {
-        self.inner.send(request)
+        self.send(request)
     }
 }
 
@@ -110,10 +176,16 @@ where
         if let Some(adapter) = (&self as &dyn Any).downcast_ref::<Adapter>() {
             return adapter.clone();
         }
+        if let Some(http) = (&self as &dyn Any).downcast_ref::<HttpAdapter>() {
+            return Adapter {
+                inner: AdapterKind::Http(Timeout::new(http.clone(), Default::default())),
+                name: std::any::type_name::<HttpAdapter>(),
+            };
+        }
         Adapter {
-            inner: Arc::new(ServiceAdapter {
+            inner: AdapterKind::Dyn(Arc::new(ServiceAdapter {
                 service: Timeout::new(self.map_err(into_error), Default::default()),
-            }),
+            })),
             name: std::any::type_name::<S>(),
         }
     }
@@ -155,13 +227,15 @@ where
         match service.poll_ready(&mut cx) {
             std::task::Poll::Ready(Ok(())) => {
                 let future = service.call(request);
-                Box::pin(async move { Ok(future.await?.map(ResponseBody::new)) })
+                AdapterFuture::boxed(Box::pin(
+                    async move { Ok(future.await?.map(ResponseBody::new)) },
+                ))
             }
-            std::task::Poll::Ready(Err(err)) => Box::pin(std::future::ready(Err(err))),
-            std::task::Poll::Pending => Box::pin(async move {
+            std::task::Poll::Ready(Err(err)) => AdapterFuture::error(err),
+            std::task::Poll::Pending => AdapterFuture::boxed(Box::pin(async move {
                 let response = service.oneshot(request).await?;
                 Ok(response.map(ResponseBody::new))
-            }),
+            })),
         }
     }
 }

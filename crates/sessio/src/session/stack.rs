@@ -41,7 +41,7 @@ impl Service<http::Request<Body>> for Hop {
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         match self {
             Hop::Router(router) => router.route(request),
-            Hop::Layered(service) => service.call(request),
+            Hop::Layered(service) => AdapterFuture::boxed(service.call(request)),
         }
     }
 }
