@@ -458,6 +458,17 @@ impl PreparedRequest {
         }
     }
 
+    /// Splits the request into method, URL, headers, body and extensions.
+    pub fn into_parts(self) -> (Method, Url, HeaderMap, Body, Extensions) {
+        (
+            self.method,
+            self.target.into_url(),
+            self.headers,
+            self.body,
+            self.extensions,
+        )
+    }
+
     /// A copy, or `None` when the body is a stream.
     pub fn try_clone(&self) -> Option<PreparedRequest> {
         Some(PreparedRequest {

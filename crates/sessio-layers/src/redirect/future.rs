@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::{Extensions, HeaderMap, Method, Response, Uri, Version};
-use sessio_core::{BoxError, Error, ErrorKind};
+use sessio_core::{BoxError, Error, ErrorKind, PreparedRequest};
 use tower_service::Service;
 use url::Url;
 
@@ -23,16 +23,29 @@ use crate::cookies::CookieSent;
 /// first request without its body (plus a replayable copy of the body).
 pub(crate) struct Context<S, B> {
     pub(crate) service: S,
-    pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    pub(crate) origin: Origin<B>,
     pub(crate) version: Version,
-    pub(crate) headers: HeaderMap,
     pub(crate) extensions: Extensions,
-    pub(crate) fragment: Option<String>,
-    pub(crate) body: Option<B>,
     pub(crate) allow: bool,
     pub(crate) started: Instant,
     pub(crate) config: Arc<Config>,
+}
+
+/// The first request of the chain: copied by the layer, or the caller's own
+/// record of it (no copy; given back when no redirect needed it).
+pub(crate) enum Origin<B> {
+    Copied {
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        fragment: Option<String>,
+        body: Option<B>,
+    },
+    Record {
+        request: PreparedRequest,
+        /// `false` when the body was a stream (the record keeps an empty body).
+        replayable: bool,
+    },
 }
 
 type Chain<RB, E> = Pin<Box<dyn Future<Output = Result<Response<RB>, E>> + Send>>;
@@ -71,6 +84,66 @@ where
                 context: Some(context),
             },
         }
+    }
+
+    /// The caller's record, if no redirect took it.
+    fn take_record(self: Pin<&mut Self>) -> Option<PreparedRequest> {
+        match self.project().state.project() {
+            StateProj::First { context, .. } => match context.take()?.origin {
+                Origin::Record { request, .. } => Some(request),
+                Origin::Copied { .. } => None,
+            },
+            StateProj::Chain { .. } => None,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Redirect::call_recorded`](super::Redirect::call_recorded): the
+    /// response, and the caller's record of the request back when no redirect used it.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct RecordedFuture<S, B, RB>
+    where
+        S: Service<http::Request<B>, Response = Response<RB>>,
+    {
+        #[pin]
+        inner: ResponseFuture<S, B, RB>,
+    }
+}
+
+impl<S, B, RB> RecordedFuture<S, B, RB>
+where
+    S: Service<http::Request<B>, Response = Response<RB>>,
+{
+    pub(crate) fn new(inner: ResponseFuture<S, B, RB>) -> Self {
+        RecordedFuture { inner }
+    }
+}
+
+impl<S, B, RB> Future for RecordedFuture<S, B, RB>
+where
+    S: Service<http::Request<B>, Response = Response<RB>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: From<Error> + Send + 'static,
+    B: ReplayBody + Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    type Output = (Result<Response<RB>, S::Error>, Option<PreparedRequest>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let mut inner = self.project().inner;
+        let result = ready!(inner.as_mut().poll(cx));
+        Poll::Ready((result, inner.take_record()))
+    }
+}
+
+impl<S, B, RB> std::fmt::Debug for RecordedFuture<S, B, RB>
+where
+    S: Service<http::Request<B>, Response = Response<RB>>,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("redirect::RecordedFuture")
     }
 }
 
@@ -130,28 +203,14 @@ where
 {
     let Context {
         mut service,
-        method,
-        uri,
+        origin,
         version,
-        headers,
         extensions,
-        mut fragment,
-        body,
         allow,
         started,
         config,
     } = context;
-    let mut url = Url::parse(&uri.to_string())
-        .map_err(|e| Error::invalid_url(&uri.to_string(), &e.to_string()))?;
-    url.set_fragment(fragment.as_deref());
-    let mut current = Hop {
-        method,
-        url,
-        version,
-        headers,
-        extensions,
-        body,
-    };
+    let (mut current, mut fragment) = first_hop(origin, version, extensions)?;
     let mut elapsed = started.elapsed();
     let mut history: Vec<sessio_core::Response> = Vec::new();
     let mut urls: Vec<Url> = Vec::new();
@@ -211,6 +270,62 @@ where
     }
 }
 
+/// The first hop of a chain, from whichever origin the layer has.
+fn first_hop<B: ReplayBody + 'static>(
+    origin: Origin<B>,
+    version: Version,
+    extensions: Extensions,
+) -> Result<(Hop<B>, Option<String>), Error> {
+    match origin {
+        Origin::Copied {
+            method,
+            uri,
+            headers,
+            fragment,
+            body,
+        } => {
+            let mut url = Url::parse(&uri.to_string())
+                .map_err(|e| Error::invalid_url(&uri.to_string(), &e.to_string()))?;
+            url.set_fragment(fragment.as_deref());
+            let hop = Hop {
+                method,
+                url,
+                version,
+                headers,
+                extensions,
+                body,
+            };
+            Ok((hop, fragment))
+        }
+        Origin::Record {
+            request,
+            replayable,
+        } => {
+            let (method, url, headers, body, _) = request.into_parts();
+            let fragment = url.fragment().map(str::to_owned);
+            // The record's body is sessio's `Body`; the layer's is `B` (the same type
+            // whenever a record is used: `call_recorded` takes `Request<Body>`).
+            let body = replayable
+                .then(|| {
+                    (Box::new(body) as Box<dyn std::any::Any>)
+                        .downcast::<B>()
+                        .ok()
+                })
+                .flatten()
+                .map(|b| *b);
+            let hop = Hop {
+                method,
+                url,
+                version,
+                headers,
+                extensions,
+                body,
+            };
+            Ok((hop, fragment))
+        }
+    }
+}
+
 /// The response to return, with the outcome of the chain attached.
 fn finish<B: ReplayBody + 'static, RB>(
     mut response: Response<RB>,
@@ -220,8 +335,7 @@ fn finish<B: ReplayBody + 'static, RB>(
     not_followed: Option<&str>,
 ) -> Response<RB> {
     let outcome = RedirectOutcome {
-        request: (!history.is_empty())
-            .then(|| with_sent_cookie(current.snapshot(), response.extensions())),
+        request: Some(with_sent_cookie(current.snapshot(), response.extensions())),
         history: with_nested_histories(history),
         next: next.map(Hop::snapshot),
         not_followed: not_followed.map(str::to_owned),

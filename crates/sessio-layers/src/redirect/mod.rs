@@ -70,7 +70,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use sessio_core::{Body, PreparedRequest, Response};
 
-pub use future::ResponseFuture;
+pub use future::{RecordedFuture, ResponseFuture};
 pub use hop::DRAIN_LIMIT;
 pub use policy::{
     Action, Attempt, RedirectFn, RedirectPolicy, Standard, redirect_fn, should_strip_auth,
@@ -150,7 +150,7 @@ impl ReplayBody for http_body_util::Empty<Bytes> {
 pub struct RedirectOutcome {
     /// The redirect responses followed, oldest first; their bodies are in memory.
     pub history: Vec<Response>,
-    /// The request of the final hop, as sent (absent when no redirect was followed).
+    /// The request of the final hop, as sent.
     pub request: Option<PreparedRequest>,
     /// The request the returned redirect leads to, when it was not followed.
     pub next: Option<PreparedRequest>,

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use sessio_core::{AllowRedirects, BoxError, Error, Fragment};
+use sessio_core::{AllowRedirects, Body, BoxError, Error, Fragment, PreparedRequest};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::ReplayBody;
-use super::future::{Context as FollowContext, ResponseFuture};
+use super::future::{Context as FollowContext, Origin, RecordedFuture, ResponseFuture};
 use super::policy::{RedirectPolicy, Standard};
 
 /// requests' `DEFAULT_REDIRECT_LIMIT`.
@@ -134,17 +134,59 @@ where
             .map_or(req.method() != Method::HEAD, |a| a.0);
         let context = FollowContext {
             service: self.inner.clone(),
-            method: req.method().clone(),
-            uri: req.uri().clone(),
+            origin: Origin::Copied {
+                method: req.method().clone(),
+                uri: req.uri().clone(),
+                headers: req.headers().clone(),
+                fragment: req.extensions().get::<Fragment>().map(|f| f.0.clone()),
+                body: req.body().try_replay(),
+            },
             version: req.version(),
-            headers: req.headers().clone(),
             extensions: req.extensions().clone(),
-            fragment: req.extensions().get::<Fragment>().map(|f| f.0.clone()),
-            body: req.body().try_replay(),
             allow,
             started: Instant::now(),
             config: self.config.clone(),
         };
         ResponseFuture::new(inner.call(req), context)
+    }
+}
+
+impl<S, RB> Redirect<S>
+where
+    S: Service<Request<Body>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: From<Error> + Send + 'static,
+    RB: http_body::Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    /// Like `call`, for a caller that keeps its own record of the request anyway
+    /// (a session keeps one for `Response::request`): the layer uses `record`
+    /// instead of copying the request head, and gives it back with the response
+    /// when no redirect needed it. `record` must describe `req` exactly (its body
+    /// may be empty where `req`'s is a stream). Call `poll_ready` first, as for `call`.
+    pub fn call_recorded(
+        &mut self,
+        req: Request<Body>,
+        record: PreparedRequest,
+    ) -> RecordedFuture<S, Body, RB> {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let allow = req
+            .extensions()
+            .get::<AllowRedirects>()
+            .map_or(req.method() != Method::HEAD, |a| a.0);
+        let context = FollowContext {
+            service: self.inner.clone(),
+            origin: Origin::Record {
+                replayable: !req.body().is_stream(),
+                request: record,
+            },
+            version: req.version(),
+            extensions: req.extensions().clone(),
+            allow,
+            started: Instant::now(),
+            config: self.config.clone(),
+        };
+        RecordedFuture::new(ResponseFuture::new(inner.call(req), context))
     }
 }
