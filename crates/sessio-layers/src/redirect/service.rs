@@ -126,28 +126,37 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        let origin = Origin::Copied {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            fragment: req.extensions().get::<Fragment>().map(|f| f.0.clone()),
+            body: req.body().try_replay(),
+        };
+        let (mut inner, context) = self.start(&req, origin);
+        ResponseFuture::new(inner.call(req), context)
+    }
+}
+
+impl<S: Clone> Redirect<S> {
+    /// The service to call now (the one polled ready) and the chain's context.
+    fn start<B>(&mut self, req: &Request<B>, origin: Origin<B>) -> (S, FollowContext<S, B>) {
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let inner = std::mem::replace(&mut self.inner, clone);
         let allow = req
             .extensions()
             .get::<AllowRedirects>()
             .map_or(req.method() != Method::HEAD, |a| a.0);
         let context = FollowContext {
             service: self.inner.clone(),
-            origin: Origin::Copied {
-                method: req.method().clone(),
-                uri: req.uri().clone(),
-                headers: req.headers().clone(),
-                fragment: req.extensions().get::<Fragment>().map(|f| f.0.clone()),
-                body: req.body().try_replay(),
-            },
+            origin,
             version: req.version(),
             extensions: req.extensions().clone(),
             allow,
             started: Instant::now(),
             config: self.config.clone(),
         };
-        ResponseFuture::new(inner.call(req), context)
+        (inner, context)
     }
 }
 
@@ -169,24 +178,11 @@ where
         req: Request<Body>,
         record: PreparedRequest,
     ) -> RecordedFuture<S, Body, RB> {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let allow = req
-            .extensions()
-            .get::<AllowRedirects>()
-            .map_or(req.method() != Method::HEAD, |a| a.0);
-        let context = FollowContext {
-            service: self.inner.clone(),
-            origin: Origin::Record {
-                replayable: !req.body().is_stream(),
-                request: record,
-            },
-            version: req.version(),
-            extensions: req.extensions().clone(),
-            allow,
-            started: Instant::now(),
-            config: self.config.clone(),
+        let origin = Origin::Record {
+            replayable: !req.body().is_stream(),
+            request: record,
         };
+        let (mut inner, context) = self.start(&req, origin);
         RecordedFuture::new(ResponseFuture::new(inner.call(req), context))
     }
 }

@@ -330,3 +330,35 @@ async fn an_invalid_location_is_a_redirect_error() {
     let err = svc.oneshot(get("http://a.test/")).await.unwrap_err();
     assert!(err.is_redirect(), "{err}");
 }
+
+#[tokio::test]
+async fn call_recorded_gives_the_record_back_unless_a_redirect_used_it() {
+    let mut svc = RedirectLayer::new().layer(server(Log::default()));
+    let record =
+        sessio_core::PreparedRequest::new(Method::GET, "http://a.test/plain".parse().unwrap());
+    std::future::poll_fn(|cx| svc.poll_ready(cx)).await.unwrap();
+    let (response, back) = svc.call_recorded(get("http://a.test/plain"), record).await;
+    assert_eq!(response.unwrap().body(), "final /plain");
+    assert_eq!(back.unwrap().url().path(), "/plain");
+
+    let record = sessio_core::PreparedRequest::new(
+        Method::GET,
+        "http://a.test/302/%2Fend#f".parse().unwrap(),
+    );
+    std::future::poll_fn(|cx| svc.poll_ready(cx)).await.unwrap();
+    let (response, back) = svc
+        .call_recorded(get("http://a.test/302/%2Fend"), record)
+        .await;
+    let response = response.unwrap();
+    assert!(back.is_none(), "the chain used the record");
+    let outcome = outcome(&response);
+    assert_eq!(
+        outcome.history[0].url().fragment(),
+        Some("f"),
+        "the record's fragment"
+    );
+    assert_eq!(
+        outcome.request.unwrap().url().as_str(),
+        "http://a.test/end#f"
+    );
+}
