@@ -44,7 +44,7 @@ fn request() -> http::Request<Body> {
 /// One request through `svc` (a fresh clone, as a session does per request).
 async fn once<S>(svc: &S)
 where
-    S: Service<http::Request<Body>, Error = Error> + Clone,
+    S: Service<http::Request<Body>> + Clone,
 {
     let _ = svc.clone().oneshot(request()).await;
 }

@@ -18,6 +18,9 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod auth;
 mod body;
 mod cookie_store;

@@ -286,6 +286,14 @@ pub fn merge_params(
     merged
 }
 
+/// Whether two URLs have the same origin: scheme, host and port (a default port
+/// written out or left out is the same port).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

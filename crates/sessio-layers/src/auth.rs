@@ -6,6 +6,10 @@
 //! Like requests' auth handlers, the layer replaces an `Authorization` header
 //! the request already has.
 //!
+//! Credentials that cannot be sent (a token with a line break) fail the request
+//! before the inner service is called, with sessio's [`Error`](sessio_core::Error)
+//! (`is_builder()`) as the [`BoxError`](crate::BoxError).
+//!
 //! # Example
 //!
 //! ```
@@ -16,7 +20,7 @@
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let echo = service_fn(|req: Request<()>| async move {
-//!     Ok::<_, sessio_core::Error>(Response::new(req.headers().get("authorization").cloned()))
+//!     Ok::<_, std::convert::Infallible>(Response::new(req.headers().get("authorization").cloned()))
 //! });
 //! let client = ServiceBuilder::new()
 //!     .layer(AddAuthLayer::new(Auth::basic("user", "pass")))
@@ -31,7 +35,8 @@
 //! # });
 //! ```
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::Request;
@@ -40,7 +45,7 @@ use sessio_core::{Auth, Error};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::either::EitherFuture;
+use crate::BoxError;
 
 /// The credentials that apply to a request, from the session's and the request's
 /// settings (requests' `merge_setting(request.auth, session.auth)`, plus an
@@ -120,14 +125,14 @@ impl<S> AddAuth<S> {
 impl<S, B> Service<Request<B>> for AddAuth<S>
 where
     S: Service<Request<B>>,
-    S::Error: From<Error>,
+    S::Error: Into<BoxError>,
 {
     type Response = S::Response;
-    type Error = S::Error;
-    type Future = EitherFuture<S::Future, Ready<Result<S::Response, S::Error>>>;
+    type Error = BoxError;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
@@ -137,9 +142,65 @@ where
         if let Some(auth) = resolve(Some(&self.auth), setting)
             && let Err(err) = auth.apply(&mut parts.headers)
         {
-            return EitherFuture::right(ready(Err(err.into())));
+            return ResponseFuture::failed(err);
         }
-        EitherFuture::left(self.inner.call(Request::from_parts(parts, body)))
+        ResponseFuture::called(self.inner.call(Request::from_parts(parts, body)))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`AddAuth`]: the inner service's, or the error of
+    /// credentials that could not be sent.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Called { #[pin] future: F },
+        Failed { error: Option<Error> },
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    fn called(future: F) -> Self {
+        ResponseFuture {
+            state: State::Called { future },
+        }
+    }
+
+    fn failed(error: Error) -> Self {
+        ResponseFuture {
+            state: State::Failed { error: Some(error) },
+        }
+    }
+}
+
+impl<F, T, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<T, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Called { future } => future.poll(cx).map_err(Into::into),
+            StateProj::Failed { error } => match error.take() {
+                Some(error) => Poll::Ready(Err(Box::new(error))),
+                None => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("auth::ResponseFuture")
     }
 }
 
@@ -152,11 +213,13 @@ mod tests {
     fn echo() -> impl Service<
         Request<()>,
         Response = Response<Option<HeaderValue>>,
-        Error = Error,
+        Error = std::convert::Infallible,
         Future = impl Send,
     > + Clone {
         service_fn(|req: Request<()>| async move {
-            Ok::<_, Error>(Response::new(req.headers().get("authorization").cloned()))
+            Ok::<_, std::convert::Infallible>(Response::new(
+                req.headers().get("authorization").cloned(),
+            ))
         })
     }
 
@@ -184,6 +247,6 @@ mod tests {
     async fn invalid_credentials_fail_before_the_inner_service() {
         let svc = AddAuthLayer::bearer("bad\ntoken").layer(echo());
         let err = svc.oneshot(Request::new(())).await.unwrap_err();
-        assert!(err.is_builder());
+        assert!(err.downcast::<Error>().unwrap().is_builder());
     }
 }

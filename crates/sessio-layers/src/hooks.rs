@@ -6,20 +6,22 @@
 //! With no hooks at all the layer adds nothing: the inner future is returned as it is.
 //!
 //! This layer works on sessio's own body types (`Body` in, `ResponseBody` out),
-//! because hooks receive sessio's `PreparedRequest` and `Response`.
+//! because hooks receive sessio's `PreparedRequest` and `Response`. Its errors
+//! are [`BoxError`](crate::BoxError)s: sessio [`Error`]s for hooks that failed or
+//! panicked, or the inner service's own.
 //!
 //! # Example
 //!
 //! ```
 //! use http::{Request, Response};
-//! use sessio_core::{Body, Error, Hook, HookRegistry, ResponseBody};
+//! use sessio_core::{Body, Hook, HookRegistry, ResponseBody};
 //! use sessio_layers::hooks::HooksLayer;
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let server = service_fn(|req: Request<Body>| async move {
 //!     let signed = req.headers().contains_key("x-signature");
-//!     Ok::<_, Error>(Response::new(ResponseBody::from(format!("signed: {signed}"))))
+//!     Ok::<_, std::convert::Infallible>(Response::new(ResponseBody::from(format!("signed: {signed}"))))
 //! });
 //! let mut hooks = HookRegistry::default();
 //! hooks.push(Hook::request(|mut request| async move {
@@ -49,8 +51,6 @@ use http::{Request, Response};
 use sessio_core::{Body, BoxError, Error, ErrorKind, HookRegistry, PreparedRequest, ResponseBody};
 use tower_layer::Layer;
 use tower_service::Service;
-
-use crate::either::EitherFuture;
 
 /// Runs hooks on every request through it. See the [module docs](self) for more details.
 #[derive(Debug, Clone, Default)]
@@ -97,32 +97,85 @@ impl<S> Hooks<S> {
     define_inner_service_accessors!();
 }
 
-type Running<E> = Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, E>> + Send>>;
+type Running = Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, BoxError>> + Send>>;
 
 impl<S> Service<Request<Body>> for Hooks<S>
 where
     S: Service<Request<Body>, Response = Response<ResponseBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    S::Error: From<Error> + Send + 'static,
+    S::Error: Into<BoxError>,
 {
     type Response = Response<ResponseBody>;
-    type Error = S::Error;
-    type Future = EitherFuture<S::Future, Running<S::Error>>;
+    type Error = BoxError;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         let hooks = match req.extensions().get::<HookRegistry>() {
             Some(own) if !own.is_empty() => own.clone(),
-            Some(_) => return EitherFuture::left(self.inner.call(req)),
-            None if self.hooks.is_empty() => return EitherFuture::left(self.inner.call(req)),
+            Some(_) => return ResponseFuture::direct(self.inner.call(req)),
+            None if self.hooks.is_empty() => return ResponseFuture::direct(self.inner.call(req)),
             None => self.hooks.clone(),
         };
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        EitherFuture::right(Box::pin(run(inner, hooks, req)))
+        ResponseFuture::running(Box::pin(run(inner, hooks, req)))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`Hooks`]: the inner service's future as it is when
+    /// there are no hooks, else one boxed future that runs them.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Direct { #[pin] future: F },
+        Running { future: Running },
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    fn direct(future: F) -> Self {
+        ResponseFuture {
+            state: State::Direct { future },
+        }
+    }
+
+    fn running(future: Running) -> Self {
+        ResponseFuture {
+            state: State::Running { future },
+        }
+    }
+}
+
+impl<F, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<ResponseBody>, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response<ResponseBody>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Direct { future } => future.poll(cx).map_err(Into::into),
+            StateProj::Running { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hooks::ResponseFuture")
     }
 }
 
@@ -130,10 +183,10 @@ async fn run<S>(
     mut inner: S,
     hooks: HookRegistry,
     mut req: Request<Body>,
-) -> Result<Response<ResponseBody>, S::Error>
+) -> Result<Response<ResponseBody>, BoxError>
 where
     S: Service<Request<Body>, Response = Response<ResponseBody>>,
-    S::Error: From<Error>,
+    S::Error: Into<BoxError>,
 {
     if hooks.has_request_hooks() {
         let mut prepared = PreparedRequest::from_http(req)?;
@@ -146,8 +199,10 @@ where
         true => Some(snapshot(&req)?),
         false => None,
     };
-    std::future::poll_fn(|cx| inner.poll_ready(cx)).await?;
-    let response = inner.call(req).await?;
+    std::future::poll_fn(|cx| inner.poll_ready(cx))
+        .await
+        .map_err(Into::into)?;
+    let response = inner.call(req).await.map_err(Into::into)?;
     let Some(request) = snapshot else {
         return Ok(response);
     };
@@ -210,7 +265,7 @@ mod tests {
     fn server() -> impl Service<
         Request<Body>,
         Response = Response<ResponseBody>,
-        Error = Error,
+        Error = std::convert::Infallible,
         Future = impl Send + 'static,
     > + Clone
     + Send
@@ -221,7 +276,7 @@ mod tests {
                 .get("x-tag")
                 .map(|v| v.to_str().unwrap().to_owned())
                 .unwrap_or_default();
-            Ok::<_, Error>(Response::new(ResponseBody::from(tag)))
+            Ok::<_, std::convert::Infallible>(Response::new(ResponseBody::from(tag)))
         })
     }
 
@@ -301,6 +356,7 @@ mod tests {
             .oneshot(get())
             .await
             .unwrap_err();
+        let err = err.downcast::<Error>().unwrap();
         assert_eq!(err.kind(), ErrorKind::Hook);
         let cause = std::error::Error::source(&err).map(ToString::to_string);
         assert_eq!(cause.as_deref(), Some("rejected"));
@@ -309,7 +365,7 @@ mod tests {
         panicking.push(Hook::request(|_req| async { panic!("boom") }));
         let svc = HooksLayer::new(panicking).layer(server());
         let err = svc.clone().oneshot(get()).await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Hook);
+        assert_eq!(err.downcast::<Error>().unwrap().kind(), ErrorKind::Hook);
         assert!(
             svc.oneshot(get()).await.is_err(),
             "the service still answers after a panic"

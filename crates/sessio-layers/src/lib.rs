@@ -23,7 +23,7 @@
 //!     .layer(DefaultHeadersLayer::new(defaults))
 //!     .layer(AddAuthLayer::new(Auth::bearer("t")))
 //!     .service(service_fn(|req: Request<()>| async move {
-//!         Ok::<_, sessio_core::Error>(Response::new(req.headers().len()))
+//!         Ok::<_, std::convert::Infallible>(Response::new(req.headers().len()))
 //!     }));
 //! assert_eq!(client.oneshot(Request::new(())).await.unwrap().into_body(), 2);
 //! # });
@@ -37,10 +37,10 @@ mod macros;
 pub mod auth;
 pub mod cookies;
 pub mod default_headers;
-mod either;
 pub mod hooks;
 pub mod redirect;
+mod replay;
 pub mod timeout;
 
-pub use either::EitherFuture;
+pub use replay::ReplayBody;
 pub use sessio_core::BoxError;

@@ -3,7 +3,7 @@
 
 mod decode;
 mod links;
-mod text;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -344,8 +344,7 @@ impl Response {
 
     /// A redirect sessio would follow: 301, 302, 303, 307 or 308 with a `Location`.
     pub fn is_redirect(&self) -> bool {
-        self.headers.contains_key(LOCATION)
-            && matches!(self.status.as_u16(), 301 | 302 | 303 | 307 | 308)
+        self.headers.contains_key(LOCATION) && is_redirect_status(self.status)
     }
 
     /// Same as [`is_redirect`](Response::is_redirect) (httpx's name).
@@ -488,6 +487,11 @@ impl Response {
         self.reader.source = Source::Buffered(Some(all));
         Ok(())
     }
+}
+
+/// The statuses a redirect is followed for (with a `Location`): 301, 302, 303, 307, 308.
+pub fn is_redirect_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// Reads a raw body into memory; more than `max` bytes is a body error.

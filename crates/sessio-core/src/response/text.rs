@@ -131,6 +131,15 @@ pub(crate) fn guess_json_utf(data: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Bytes from the wire (a reason phrase, a `Location`) as text the way requests
+/// reads them: UTF-8 when they are valid UTF-8, else Latin-1.
+pub fn utf8_or_latin1(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|&b| b as char).collect()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,13 +169,6 @@ pub fn should_strip_auth(old: &Url, new: &Url) -> bool {
     old.scheme() != new.scheme() || old_port != new_port
 }
 
-/// Whether two URLs have the same origin (scheme, host, port).
-pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,12 @@
 //! Redirect layer tests over scripted `service_fn` servers.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
-use sessio_core::{AllowRedirects, Body, Error, ErrorKind};
+use sessio_core::{AllowRedirects, Body};
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 use super::*;
@@ -24,7 +25,7 @@ type Log = Arc<Mutex<Vec<Seen>>>;
 /// (URL-decoded), and anything else `200`.
 fn server(
     log: Log,
-) -> impl Service<Request<Body>, Response = Response<String>, Error = Error, Future = impl Send>
+) -> impl Service<Request<Body>, Response = Response<String>, Error = Infallible, Future = impl Send>
 + Clone
 + Send
 + 'static {
@@ -56,7 +57,7 @@ fn server(
                 }
                 _ => Response::builder().body(format!("final {}", parts.uri.path())),
             };
-            Ok::<_, Error>(response.unwrap())
+            Ok::<_, Infallible>(response.unwrap())
         }
     })
 }
@@ -75,13 +76,12 @@ fn with_body(method: Method, uri: &str, body: &'static str) -> Request<Body> {
         .unwrap()
 }
 
-fn outcome(response: &Response<String>) -> RedirectOutcome {
+fn outcome(response: &Response<String>) -> RedirectHistory {
     response
         .extensions()
-        .get::<RedirectInfo>()
-        .expect("redirect info")
-        .take()
-        .expect("outcome")
+        .get::<RedirectHistory>()
+        .expect("redirect history")
+        .clone()
 }
 
 #[tokio::test]
@@ -93,30 +93,17 @@ async fn a_chain_is_followed_and_recorded_oldest_first() {
     assert_eq!(response.body(), "final /end");
     let outcome = outcome(&response);
     let statuses: Vec<u16> = outcome
-        .history
+        .followed
         .iter()
-        .map(|r| r.status().as_u16())
+        .map(|r| r.response.status().as_u16())
         .collect();
     assert_eq!(statuses, [302, 301]);
-    assert_eq!(outcome.history[0].url().as_str(), uri);
-    assert_eq!(outcome.history[1].url().path(), "/301//end");
-    assert_eq!(outcome.history[0].history().len(), 0);
+    assert_eq!(outcome.followed[0].request.url.as_str(), uri);
+    assert_eq!(outcome.followed[1].request.url.path(), "/301//end");
+    assert_eq!(outcome.request.url.path(), "/end");
     assert_eq!(
-        outcome.history[1].history().len(),
-        1,
-        "history[i].history == history[:i]"
-    );
-    assert_eq!(outcome.request.unwrap().url().path(), "/end");
-    let drained = outcome
-        .history
-        .into_iter()
-        .next()
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        drained, "redirect body 302",
+        outcome.followed[0].response.body(),
+        "redirect body 302",
         "redirect bodies are kept, drained raw"
     );
     assert_eq!(log.lock().unwrap().len(), 3);
@@ -126,7 +113,7 @@ async fn a_chain_is_followed_and_recorded_oldest_first() {
 async fn no_redirect_means_no_extension() {
     let svc = RedirectLayer::new().layer(server(Log::default()));
     let response = svc.oneshot(get("http://a.test/plain")).await.unwrap();
-    assert!(response.extensions().get::<RedirectInfo>().is_none());
+    assert!(response.extensions().get::<RedirectHistory>().is_none());
 }
 
 /// Appendix B: method and body per status and method.
@@ -193,7 +180,7 @@ async fn a_stream_body_is_not_replayed_on_307() {
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
     let outcome = outcome(&response);
     assert!(outcome.not_followed.unwrap().contains("stream"));
-    assert_eq!(outcome.next.unwrap().url().path(), "/end");
+    assert_eq!(outcome.next.unwrap().url.path(), "/end");
     assert_eq!(
         log.lock().unwrap().len(),
         1,
@@ -210,25 +197,23 @@ async fn the_limit_counts_like_requests() {
         .max_redirects(3)
         .layer(server(Log::default()));
     let response = svc.oneshot(get(uri)).await.unwrap();
-    assert_eq!(outcome(&response).history.len(), 3);
+    assert_eq!(outcome(&response).followed.len(), 3);
 
     let svc = RedirectLayer::new()
         .max_redirects(2)
         .layer(server(Log::default()));
     let err = svc.oneshot(get(uri)).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Redirect);
-    assert_eq!(
-        err.to_string().split(" for url").next().unwrap(),
-        "Exceeded 2 redirects."
-    );
-    let last = err.response().unwrap();
-    assert_eq!(last.status(), 302);
-    assert_eq!(last.history().len(), 2);
+    let too_many = err.downcast::<TooManyRedirects>().unwrap();
+    assert_eq!(too_many.to_string(), "Exceeded 2 redirects.");
+    assert_eq!(too_many.last().response.status(), 302);
+    assert_eq!(too_many.last().request.url.path(), "/302///end");
+    assert_eq!(too_many.history().len(), 2);
 
     let svc = RedirectLayer::new()
         .max_redirects(0)
         .layer(server(Log::default()));
-    assert!(svc.oneshot(get(uri)).await.unwrap_err().is_redirect());
+    let err = svc.oneshot(get(uri)).await.unwrap_err();
+    assert!(err.is::<TooManyRedirects>());
 }
 
 #[tokio::test]
@@ -240,7 +225,7 @@ async fn not_following_returns_the_3xx_with_next() {
     let response = svc.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), 302);
     let next = outcome(&response).next.unwrap();
-    assert_eq!(next.url().as_str(), "http://a.test/end");
+    assert_eq!(next.url.as_str(), "http://a.test/end");
     assert_eq!(log.lock().unwrap().len(), 1);
 
     let head = Request::head("http://a.test/302/%2Fend")
@@ -297,7 +282,7 @@ async fn https_only_and_policies() {
         .oneshot(get("http://a.test/302/%2Fend"))
         .await
         .unwrap_err();
-    assert!(err.is_redirect() && err.to_string().contains("https_only"));
+    assert!(err.is::<NotHttps>() && err.to_string().contains("https_only"));
 
     let stop = RedirectLayer::new()
         .policy(redirect_fn(|_| Action::Stop))
@@ -313,13 +298,15 @@ async fn https_only_and_policies() {
         .oneshot(get("http://a.test/302/%2Fend"))
         .await
         .unwrap_err();
-    assert!(err.is_redirect());
+    let refused = err.downcast::<PolicyError>().unwrap();
+    assert_eq!(refused.url().path(), "/end");
+    assert_eq!(refused.into_source().to_string(), "no redirects here");
 }
 
 #[tokio::test]
 async fn an_invalid_location_is_a_redirect_error() {
     let svc = RedirectLayer::new().layer(service_fn(|_req: Request<Body>| async {
-        Ok::<_, Error>(
+        Ok::<_, Infallible>(
             Response::builder()
                 .status(302)
                 .header("location", "http://")
@@ -328,37 +315,72 @@ async fn an_invalid_location_is_a_redirect_error() {
         )
     }));
     let err = svc.oneshot(get("http://a.test/")).await.unwrap_err();
-    assert!(err.is_redirect(), "{err}");
+    assert!(err.is::<InvalidLocation>(), "{err}");
 }
 
 #[tokio::test]
-async fn call_recorded_gives_the_record_back_unless_a_redirect_used_it() {
-    let mut svc = RedirectLayer::new().layer(server(Log::default()));
-    let record =
-        sessio_core::PreparedRequest::new(Method::GET, "http://a.test/plain".parse().unwrap());
-    std::future::poll_fn(|cx| svc.poll_ready(cx)).await.unwrap();
-    let (response, back) = svc.call_recorded(get("http://a.test/plain"), record).await;
-    assert_eq!(response.unwrap().body(), "final /plain");
-    assert_eq!(back.unwrap().url().path(), "/plain");
-
-    let record = sessio_core::PreparedRequest::new(
-        Method::GET,
-        "http://a.test/302/%2Fend#f".parse().unwrap(),
-    );
-    std::future::poll_fn(|cx| svc.poll_ready(cx)).await.unwrap();
-    let (response, back) = svc
-        .call_recorded(get("http://a.test/302/%2Fend"), record)
-        .await;
-    let response = response.unwrap();
-    assert!(back.is_none(), "the chain used the record");
+async fn the_fragment_of_the_first_request_carries_over() {
+    let svc = RedirectLayer::new().layer(server(Log::default()));
+    let mut request = get("http://a.test/302/%2Fend");
+    request
+        .extensions_mut()
+        .insert(sessio_core::Fragment("f".to_owned()));
+    let response = svc.oneshot(request).await.unwrap();
     let outcome = outcome(&response);
+    assert_eq!(outcome.followed[0].request.url.fragment(), Some("f"));
+    assert_eq!(outcome.request.url.as_str(), "http://a.test/end#f");
+}
+
+#[tokio::test]
+async fn the_history_says_which_requests_resent_the_body() {
+    let svc = RedirectLayer::new().layer(server(Log::default()));
+    let request = with_body(Method::POST, "http://a.test/307/%2F302%2F%2Fend", "b");
+    let response = svc.oneshot(request).await.unwrap();
+    let outcome = outcome(&response);
+    let resent: Vec<bool> = outcome
+        .followed
+        .iter()
+        .map(|f| f.request.resends_body)
+        .collect();
+    assert_eq!(resent, [true, true], "the first request and the 307 hop");
+    assert!(!outcome.request.resends_body, "the 302 dropped it");
+    assert_eq!(outcome.request.method, Method::GET);
+}
+
+/// The layer over bodies and errors that are not sessio's: `Full<Bytes>` in,
+/// `Full<Bytes>` out, `std::io::Error` from the inner service.
+#[tokio::test]
+async fn any_body_and_error_type_works() {
+    use http_body_util::Full;
+    let svc = RedirectLayer::new().layer(service_fn(|req: Request<Full<Bytes>>| async move {
+        if req.uri().path() == "/fail" {
+            return Err(std::io::Error::other("down"));
+        }
+        let body = req.into_body().collect().await.unwrap().to_bytes();
+        let response = match body.as_ref() {
+            b"again" => Response::builder().body(Full::new(body)),
+            _ => Response::builder()
+                .status(308)
+                .header("location", "/next")
+                .body(Full::default()),
+        };
+        Ok(response.unwrap())
+    }));
+    let request = Request::put("http://a.test/")
+        .body(Full::new(Bytes::from_static(b"again")))
+        .unwrap();
+    let response = svc.clone().oneshot(request).await.unwrap();
     assert_eq!(
-        outcome.history[0].url().fragment(),
-        Some("f"),
-        "the record's fragment"
+        response.into_body().collect().await.unwrap().to_bytes(),
+        "again"
     );
-    assert_eq!(
-        outcome.request.unwrap().url().as_str(),
-        "http://a.test/end#f"
-    );
+    let err = svc
+        .oneshot(
+            Request::get("http://a.test/fail")
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is::<std::io::Error>(), "the inner error, boxed");
 }

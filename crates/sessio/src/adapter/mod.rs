@@ -17,10 +17,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use http_body_util::BodyExt;
 use sessio_core::{Body, BoxError, Error, ResponseBody, Result};
 use sessio_layers::timeout::Timeout;
 use tower::ServiceExt;
 use tower_service::Service;
+
+use crate::error::{body_error, from_boxed};
 
 pub use self::http::{DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture};
 
@@ -64,9 +67,12 @@ impl Future for AdapterFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().inner.project() {
-            FutureKindProj::Http { future } => future
-                .poll(cx)
-                .map(|result| result.map(|response| response.map(ResponseBody::new))),
+            FutureKindProj::Http { future } => future.poll(cx).map(|result| match result {
+                Ok(response) => {
+                    Ok(response.map(|body| ResponseBody::new(body.map_err(body_error))))
+                }
+                Err(err) => Err(from_boxed(err)),
+            }),
             FutureKindProj::Boxed { future } => future.as_mut().poll(cx),
         }
     }
@@ -210,7 +216,7 @@ where
     S: Service<
             ::http::Request<Body>,
             Response = ::http::Response<sessio_layers::timeout::TimeoutBody<B>>,
-            Error = Error,
+            Error = BoxError,
         > + Clone
         + Send
         + Sync
@@ -227,14 +233,15 @@ where
         match service.poll_ready(&mut cx) {
             std::task::Poll::Ready(Ok(())) => {
                 let future = service.call(request);
-                AdapterFuture::boxed(Box::pin(
-                    async move { Ok(future.await?.map(ResponseBody::new)) },
-                ))
+                AdapterFuture::boxed(Box::pin(async move {
+                    let response = future.await.map_err(from_boxed)?;
+                    Ok(response.map(|body| ResponseBody::new(body.map_err(body_error))))
+                }))
             }
-            std::task::Poll::Ready(Err(err)) => AdapterFuture::error(err),
+            std::task::Poll::Ready(Err(err)) => AdapterFuture::error(from_boxed(err)),
             std::task::Poll::Pending => AdapterFuture::boxed(Box::pin(async move {
-                let response = service.oneshot(request).await?;
-                Ok(response.map(ResponseBody::new))
+                let response = service.oneshot(request).await.map_err(from_boxed)?;
+                Ok(response.map(|body| ResponseBody::new(body.map_err(body_error))))
             })),
         }
     }
@@ -242,8 +249,7 @@ where
 
 /// Any adapter error as a sessio error (a sessio error is kept as it is).
 pub(crate) fn into_error<E: Into<BoxError>>(err: E) -> Error {
-    let boxed: BoxError = err.into();
-    Error::from_boxed(boxed)
+    from_boxed(err.into())
 }
 
 /// A response body as a `ResponseBody`, boxing it only if it is not one already.

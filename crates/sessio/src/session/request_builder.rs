@@ -306,7 +306,7 @@ impl RequestBuilder {
         let start = request
             .and_then(|request| session.prepare(request))
             .and_then(|prepared| session.start_exchange(prepared));
-        super::exchange_result(start)
+        super::exchange::run(start)
     }
 }
 

@@ -1,5 +1,8 @@
 //! The session's static stack, outermost first: `Redirect` → `Cookies` → `Hooks` →
 //! user layers (boxed once each) → the mount table's adapters (boxed once each).
+//!
+//! The session calls it with a plain `Service::call`, so a layer can wrap it
+//! from outside (the slot of multi-step auth flows, above `Redirect`).
 
 use std::sync::Arc;
 use std::task::{Context, Poll};

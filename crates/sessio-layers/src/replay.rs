@@ -1,0 +1,107 @@
+//! Request bodies that can be sent again: the one trait the redirect layer (and
+//! any layer that re-sends a request) uses to copy a body.
+
+use bytes::Bytes;
+use http_body_util::combinators::{BoxBody, UnsyncBoxBody};
+use http_body_util::{Empty, Full};
+
+/// A request body that can be sent again (on a 307/308 redirect, say), unless it
+/// is a stream.
+///
+/// It is implemented for sessio's `Body` (bytes replay, streams do not), for the
+/// plain body types of `http-body-util` and for `()`, `String` and `Bytes`.
+/// Boxed bodies never replay: a layer that needs a copy stops cleanly instead.
+///
+/// ```
+/// use bytes::Bytes;
+/// use http_body_util::Full;
+/// use sessio_layers::ReplayBody;
+///
+/// let body = Full::new(Bytes::from_static(b"form=1"));
+/// assert!(body.try_replay().is_some());
+/// ```
+pub trait ReplayBody: Sized {
+    /// A copy to send again; `None` when the body cannot be replayed.
+    fn try_replay(&self) -> Option<Self>;
+
+    /// An empty body, for requests that drop the body.
+    fn empty() -> Self;
+}
+
+impl ReplayBody for sessio_core::Body {
+    fn try_replay(&self) -> Option<Self> {
+        self.try_clone()
+    }
+
+    fn empty() -> Self {
+        sessio_core::Body::empty()
+    }
+}
+
+impl ReplayBody for () {
+    fn try_replay(&self) -> Option<Self> {
+        Some(())
+    }
+
+    fn empty() -> Self {}
+}
+
+impl ReplayBody for String {
+    fn try_replay(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+
+    fn empty() -> Self {
+        String::new()
+    }
+}
+
+impl ReplayBody for Bytes {
+    fn try_replay(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+
+    fn empty() -> Self {
+        Bytes::new()
+    }
+}
+
+impl ReplayBody for Full<Bytes> {
+    fn try_replay(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+
+    fn empty() -> Self {
+        Full::new(Bytes::new())
+    }
+}
+
+impl ReplayBody for Empty<Bytes> {
+    fn try_replay(&self) -> Option<Self> {
+        Some(*self)
+    }
+
+    fn empty() -> Self {
+        Empty::new()
+    }
+}
+
+impl<E: 'static> ReplayBody for BoxBody<Bytes, E> {
+    fn try_replay(&self) -> Option<Self> {
+        None
+    }
+
+    fn empty() -> Self {
+        BoxBody::default()
+    }
+}
+
+impl<E: 'static> ReplayBody for UnsyncBoxBody<Bytes, E> {
+    fn try_replay(&self) -> Option<Self> {
+        None
+    }
+
+    fn empty() -> Self {
+        UnsyncBoxBody::default()
+    }
+}

@@ -1,0 +1,49 @@
+//! The one place where the errors of the layers become sessio's [`Error`].
+
+use sessio_core::{BoxError, Error, ErrorKind};
+use sessio_layers::redirect::{InvalidLocation, NotHttps, PolicyError};
+use sessio_layers::timeout::{ReadTimeout, TotalTimeout};
+
+/// Any error from the stack, a user layer or an adapter, as a sessio error: a
+/// sessio error stays as it is, the layers' own errors get their kind, anything
+/// else is classified by its cause chain (timeouts, I/O).
+///
+/// Too many redirects is turned into an error by the exchange, which has what it
+/// needs to build the response it carries.
+pub(crate) fn from_boxed(err: BoxError) -> Error {
+    let err = match err.downcast::<Error>() {
+        Ok(err) => return *err,
+        Err(other) => other,
+    };
+    if let Some(timeout) = err.downcast_ref::<ReadTimeout>() {
+        return Error::msg(ErrorKind::ReadTimeout, timeout.to_string());
+    }
+    if let Some(timeout) = err.downcast_ref::<TotalTimeout>() {
+        return Error::msg(ErrorKind::Timeout, timeout.to_string());
+    }
+    if let Some(invalid) = err.downcast_ref::<InvalidLocation>() {
+        return Error::msg(ErrorKind::Redirect, invalid.to_string());
+    }
+    if let Some(refused) = err.downcast_ref::<NotHttps>() {
+        return Error::msg(ErrorKind::Redirect, refused.to_string())
+            .with_url(refused.url().clone());
+    }
+    let err = match err.downcast::<PolicyError>() {
+        Ok(refused) => {
+            let url = refused.url().clone();
+            return Error::new(ErrorKind::Redirect, refused.into_source()).with_url(url);
+        }
+        Err(other) => other,
+    };
+    Error::from_boxed(err)
+}
+
+/// A response body error as a sessio error boxed again, so that the body reader
+/// sees a timeout as a timeout.
+pub(crate) fn body_error(err: BoxError) -> BoxError {
+    if err.is::<ReadTimeout>() || err.is::<TotalTimeout>() {
+        Box::new(from_boxed(err))
+    } else {
+        err
+    }
+}

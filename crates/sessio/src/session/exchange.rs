@@ -1,0 +1,154 @@
+//! One exchange: the prepared request through the stack, and the `Response` built
+//! from what comes back.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use sessio_core::{
+    Body, BoxError, Error, ErrorKind, PreparedRequest, Response, ResponseBody, Result,
+};
+use sessio_layers::redirect::{RedirectHistory, TooManyRedirects};
+use tower_service::Service;
+
+use super::history::{ResponseContext, finish};
+use super::stack::Stack;
+use crate::error::from_boxed;
+
+/// A request on its way: what `Session::start_exchange` prepared.
+pub(super) struct Exchange {
+    pub(super) stack: Stack,
+    pub(super) http: http::Request<Body>,
+    /// The request as prepared, for `Response::request()` (a stream body left out).
+    pub(super) snapshot: PreparedRequest,
+    pub(super) deadline: Option<Instant>,
+    pub(super) stream: bool,
+    pub(super) max_decompressed_size: Option<u64>,
+}
+
+/// Sends the request through the stack (a plain `Service::call`) and builds the
+/// `Response`.
+pub(super) async fn run(start: Result<Exchange>) -> Result<Response> {
+    let Exchange {
+        mut stack,
+        http,
+        snapshot,
+        deadline,
+        stream,
+        max_decompressed_size,
+    } = start?;
+    let started = Instant::now();
+    let result = WithDeadline::new(deadline, async move {
+        std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
+        stack.call(http).await
+    })
+    .await;
+    let response = respond(result, snapshot, started, max_decompressed_size)?;
+    read_unless_streaming(response, stream).await
+}
+
+/// The `Response` for what the stack returned.
+fn respond(
+    result: StackResult,
+    snapshot: PreparedRequest,
+    started: Instant,
+    max_decompressed_size: Option<u64>,
+) -> Result<Response> {
+    let context = ResponseContext {
+        first_body: snapshot.body(),
+        max_decompressed_size,
+    };
+    let mut http_response = match result {
+        Ok(response) => response,
+        Err(err) => return Err(stack_error(err, &context).with_url_if_missing(snapshot.url())),
+    };
+    let Some(history) = http_response.extensions_mut().remove::<RedirectHistory>() else {
+        let mut response = Response::new(http_response, snapshot);
+        response.set_elapsed(started.elapsed());
+        finish(&mut response, max_decompressed_size);
+        return Ok(response);
+    };
+    let RedirectHistory {
+        followed,
+        request,
+        next,
+        not_followed,
+        ..
+    } = history;
+    let request = context.request(request, http_response.extensions());
+    let next = next.map(|next| context.request(next, &http::Extensions::new()));
+    let followed = context.history(followed);
+    let mut response = Response::new(http_response, request);
+    response.set_elapsed(started.elapsed());
+    finish(&mut response, max_decompressed_size);
+    response.set_history(followed);
+    response.set_next(next);
+    if let Some(why) = not_followed {
+        response.set_redirect_not_followed(why);
+    }
+    Ok(response)
+}
+
+/// requests' `stream=False`: the body is read into memory before `send` returns.
+async fn read_unless_streaming(mut response: Response, stream: bool) -> Result<Response> {
+    if !stream && let Err(err) = response.buffer_raw_body().await {
+        return Err(err.with_url_if_missing(response.url()));
+    }
+    Ok(response)
+}
+
+/// An error of the stack as a sessio error; too many redirects carries the last
+/// response, with its history.
+fn stack_error(err: BoxError, context: &ResponseContext<'_>) -> Error {
+    match err.downcast::<TooManyRedirects>() {
+        Ok(too_many) => {
+            let message = too_many.to_string();
+            let (last, mut followed) = too_many.into_parts();
+            followed.push(last);
+            let mut history = context.history(followed);
+            let last = history.pop().expect("the redirect that was one too many");
+            Error::msg(ErrorKind::Redirect, message).with_response(last)
+        }
+        Err(other) => from_boxed(other),
+    }
+}
+
+type StackResult = std::result::Result<http::Response<ResponseBody>, BoxError>;
+
+pin_project_lite::pin_project! {
+    /// A future with an optional deadline: one type whether or not there is one.
+    struct WithDeadline<F> {
+        #[pin]
+        inner: F,
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
+    }
+}
+
+impl<F> WithDeadline<F> {
+    fn new(deadline: Option<Instant>, inner: F) -> Self {
+        WithDeadline {
+            inner,
+            sleep: deadline.map(|at| tokio::time::sleep_until(at.into())),
+        }
+    }
+}
+
+impl<F: Future<Output = StackResult>> Future for WithDeadline<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.inner.poll(cx) {
+            return Poll::Ready(output);
+        }
+        match this.sleep.as_pin_mut().map(|sleep| sleep.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Err(Box::new(Error::msg(
+                ErrorKind::Timeout,
+                "request timed out (total timeout)",
+            )))),
+            _ => Poll::Pending,
+        }
+    }
+}
