@@ -67,6 +67,29 @@ async fn request_cookies_win_follow_the_chain_and_are_never_stored() {
     assert_eq!(v["headers"]["cookie"], "k=jar");
 }
 
+/// `Request::prepare()` runs the same prepare as the session: its per-request
+/// cookies also follow a same-origin redirect when the session sends it.
+#[tokio::test]
+async fn request_cookies_of_request_prepare_follow_a_redirect() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let request = s
+        .get(server.url("/redirect/1"))
+        .cookie("k", "request")
+        .build()
+        .unwrap();
+    let prepared = request.prepare().unwrap();
+    assert_eq!(prepared.headers()["cookie"], "k=request");
+    let r = s.send(prepared).await.unwrap();
+    assert_eq!(r.history().len(), 1);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        v["headers"]["cookie"], "k=request",
+        "the cookie went with the same-origin hop"
+    );
+    assert_eq!(s.cookies().get("k"), None, "and never into the jar");
+}
+
 #[tokio::test]
 async fn an_explicit_cookie_header_wins_and_is_dropped_on_redirect() {
     let server = Server::echo().await;

@@ -23,7 +23,7 @@
 pub mod __private;
 mod auth;
 mod body;
-mod cookie_store;
+mod cookie;
 mod error;
 pub mod hooks;
 pub mod options;
@@ -34,7 +34,7 @@ pub mod url;
 
 pub use auth::Auth;
 pub use body::Body;
-pub use cookie_store::CookieStore;
+pub use cookie::{CookieStore, RequestCookies, StrictOrigin};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};
 pub use options::{AllowRedirects, Deadline, Fragment, Streaming, Timeouts};

@@ -3,14 +3,43 @@
 //! `http::Uri` (what the transport needs); the `url::Url` is only built if someone
 //! asks for it. Anything else takes the full path through the `url` crate.
 
+use bytes::Bytes;
 use http::Uri;
 
 use crate::url::{LEFT_AS_IS, encode_pairs};
 
 /// The wire URI of `raw` with `params` appended, when `raw` is simple enough that
-/// the `url` crate would serialise it unchanged (after adding a `/` path); `None`
-/// sends the caller down the full path.
-pub(crate) fn simple_uri(raw: &str, params: &[(String, String)]) -> Option<Uri> {
+/// the `url` crate would serialise it unchanged (after adding a `/` path); `raw`
+/// is given back when it is not, for the full path. A URL that needs no change
+/// becomes the URI without a copy.
+pub(crate) fn simple_uri(raw: String, params: &[(String, String)]) -> Result<Uri, String> {
+    let Some(tail_at) = simple_tail_start(&raw) else {
+        return Err(raw);
+    };
+    let tail = &raw[tail_at..];
+    if params.is_empty() && tail.starts_with('/') {
+        let bytes = Bytes::from(raw);
+        return Uri::from_maybe_shared(bytes.clone())
+            .map_err(|_| String::from_utf8_lossy(&bytes).into_owned());
+    }
+    let query = (!params.is_empty()).then(|| encode_pairs(params));
+    let slash = usize::from(!tail.starts_with('/'));
+    let extra = query.as_ref().map_or(0, |q| q.len() + 1);
+    let mut text = String::with_capacity(raw.len() + slash + extra);
+    text.push_str(&raw[..tail_at]);
+    if slash == 1 {
+        text.push('/');
+    }
+    text.push_str(tail);
+    if let Some(query) = query {
+        text.push(if tail.contains('?') { '&' } else { '?' });
+        text.push_str(&query);
+    }
+    Uri::try_from(text).map_err(|_| raw)
+}
+
+/// Where the path of a simple `raw` starts, or `None` when it is not simple.
+fn simple_tail_start(raw: &str) -> Option<usize> {
     let rest = raw
         .strip_prefix("http://")
         .map(|rest| (rest, 80))
@@ -21,18 +50,7 @@ pub(crate) fn simple_uri(raw: &str, params: &[(String, String)]) -> Option<Uri> 
     if !simple_authority(authority, default_port) || !simple_tail(tail) {
         return None;
     }
-    let scheme_and_authority = &raw[..raw.len() - tail.len()];
-    let mut text = String::with_capacity(raw.len() + 1 + params.len() * 16);
-    text.push_str(scheme_and_authority);
-    if !tail.starts_with('/') {
-        text.push('/');
-    }
-    text.push_str(tail);
-    if !params.is_empty() {
-        text.push(if tail.contains('?') { '&' } else { '?' });
-        text.push_str(&encode_pairs(params));
-    }
-    Uri::try_from(text).ok()
+    Some(raw.len() - tail.len())
 }
 
 /// `host[:port]` with a lower-case ASCII host name or a canonical IPv4 address,
@@ -117,7 +135,8 @@ mod tests {
         ];
         for raw in cases {
             for params in [&[][..], &params[..]] {
-                let fast = simple_uri(raw, params).unwrap_or_else(|| panic!("{raw} is simple"));
+                let fast = simple_uri(raw.to_owned(), params)
+                    .unwrap_or_else(|_| panic!("{raw} is simple"));
                 let full = crate::url::prepare_url(raw, params).unwrap();
                 assert_eq!(fast.to_string(), full.as_str(), "{raw} {params:?}");
             }
@@ -159,7 +178,11 @@ mod tests {
             "http://example.com\\a",
         ];
         for raw in cases {
-            assert!(simple_uri(raw, &[]).is_none(), "{raw} must not be simple");
+            assert_eq!(
+                simple_uri(raw.to_owned(), &[]),
+                Err(raw.to_owned()),
+                "{raw} must not be simple"
+            );
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
+use sessio_core::__private::join_pairs;
 use sessio_core::{CookieStore, Error, ErrorKind, Result};
 use url::Url;
 
@@ -380,16 +381,7 @@ impl Jar {
             return None;
         }
         matched.sort_by_key(|(_, _, path_len)| std::cmp::Reverse(*path_len));
-        let mut header =
-            String::with_capacity(matched.iter().map(|(n, v, _)| n.len() + v.len() + 3).sum());
-        for (i, (name, value, _)) in matched.iter().enumerate() {
-            if i > 0 {
-                header.push_str("; ");
-            }
-            header.push_str(name);
-            header.push('=');
-            header.push_str(value);
-        }
+        let header = join_pairs(matched.iter().map(|(name, value, _)| (*name, *value)));
         HeaderValue::try_from(header).ok()
     }
 }

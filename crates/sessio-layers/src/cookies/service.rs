@@ -12,7 +12,9 @@ use tower_layer::Layer;
 use tower_service::Service;
 use url::Url;
 
-use super::{CookieSent, RequestCookies, StrictOrigin, cookie_header_scoped};
+use sessio_core::__private::cookie_header;
+
+use super::{CookieSent, RequestCookies, StrictOrigin};
 
 /// Sends and stores cookies. See the [module docs](crate::cookies) for more details.
 #[derive(Clone)]
@@ -99,7 +101,7 @@ where
                 .and_then(|c| c.for_url(&parsed))
                 .unwrap_or(&[]);
             let strict = req.extensions().get::<StrictOrigin>();
-            if let Some(header) = cookie_header_scoped(&*self.store, &parsed, own, strict) {
+            if let Ok(Some(header)) = cookie_header(Some(&*self.store), &parsed, own, strict) {
                 req.headers_mut().insert(COOKIE, header.clone());
                 sent = Some(header);
             }

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName};
+use http::HeaderMap;
 use sessio_core::{Auth, Body, BoxError, CookieStore, Error, Hook, Result, Timeouts};
 use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
@@ -94,7 +94,7 @@ impl SessionBuilder {
 
     /// Sets a default header (replacing the built-in one of the same name).
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        match sessio_core::request::header_pair(name, value) {
+        match sessio_core::__private::header_pair(name, value) {
             Ok((name, value)) => {
                 self.defaults.headers.insert(name, value);
             }
@@ -121,11 +121,11 @@ impl SessionBuilder {
     /// Removes a default header, built-in ones included (`User-Agent`, `Accept-Encoding`,
     /// `Accept`, `Connection`). A removed `Accept-Encoding` is never added back.
     pub fn remove_header(mut self, name: &str) -> Self {
-        match HeaderName::from_bytes(name.as_bytes()) {
+        match sessio_core::__private::header_name(name) {
             Ok(name) => {
                 self.defaults.headers.remove(name);
             }
-            Err(_) => self.park(Error::invalid_header(name, "not a valid header name")),
+            Err(err) => self.park(err),
         }
         self
     }

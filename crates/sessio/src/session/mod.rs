@@ -14,14 +14,13 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use sessio_core::request::{AuthSetting, PrepareInput, prepare_merged};
+use http::{HeaderMap, HeaderValue, Method};
+use sessio_core::__private::SessionDefaults;
 use sessio_core::{
     Auth, Body, CookieStore, Deadline, Error, ErrorKind, Fragment, HookRegistry, PreparedRequest,
     Request, Response, ResponseBody, Result, Streaming, Timeouts,
 };
-use sessio_layers::cookies::{self, Jar};
-use sessio_layers::default_headers;
+use sessio_layers::cookies::Jar;
 use tower::util::BoxCloneSyncService;
 use tower_service::Service;
 
@@ -157,59 +156,16 @@ impl Session {
     ///
     /// What this returns is exactly what [`send`](Session::send) puts on the wire.
     pub fn prepare(&self, request: Request) -> Result<PreparedRequest> {
-        let parts = request.into_parts();
         let defaults = self.defaults();
-        let headers =
-            default_headers::merge(&defaults.headers, parts.headers, &parts.removed_headers);
-        let params =
-            sessio_core::url::merge_params(&defaults.params, &parts.params, &parts.removed_params);
-        let (auth, use_url_credentials) = match parts.auth {
-            AuthSetting::Set(auth) => (Some(auth), true),
-            AuthSetting::Disabled => (None, false),
-            AuthSetting::Inherit => (defaults.auth.clone(), true),
+        let session = SessionDefaults {
+            headers: Some(&defaults.headers),
+            params: &defaults.params,
+            auth: defaults.auth.as_ref(),
+            hooks: Some(&defaults.hooks).filter(|hooks| !hooks.is_empty()),
+            cookies: Some(&*self.inner.store),
+            strict_cookies: self.inner.config.strict_cookies,
         };
-        let hooks = match (defaults.hooks.is_empty(), parts.hooks.is_empty()) {
-            (true, true) => None,
-            (false, true) => Some(defaults.hooks.clone()),
-            _ => Some(HookRegistry::merge(
-                &defaults.hooks,
-                &parts.hooks,
-                parts.extend_hooks,
-            )),
-        };
-        drop(defaults);
-        let mut prepared = prepare_merged(PrepareInput {
-            method: parts.method,
-            url: &parts.url,
-            params: &params,
-            headers,
-            auth: auth.as_ref(),
-            use_url_credentials,
-            body: parts.body,
-            extensions: parts.extensions,
-        })?;
-        // P4: the jar's cookies and the request's own, unless a Cookie header is set.
-        let wants_cookies = !parts.cookies.is_empty() || !self.inner.store.is_empty();
-        if wants_cookies
-            && !prepared.headers().contains_key(http::header::COOKIE)
-            && let Some(header) =
-                cookies::cookie_header(&*self.inner.store, prepared.url(), &parts.cookies)
-        {
-            prepared.headers_mut().insert(http::header::COOKIE, header);
-        }
-        if !parts.cookies.is_empty() {
-            let own = cookies::RequestCookies::new(prepared.url(), parts.cookies);
-            prepared.extensions_mut().insert(own);
-        }
-        if self.inner.config.strict_cookies {
-            let origin = cookies::StrictOrigin::new(prepared.url());
-            prepared.extensions_mut().insert(origin);
-        }
-        // P7
-        if let Some(hooks) = hooks {
-            prepared.extensions_mut().insert(hooks);
-        }
-        Ok(prepared)
+        sessio_core::__private::prepare(request, &session)
     }
 
     /// Sends a prepared request as it is, adding nothing from the session's defaults.
@@ -281,15 +237,14 @@ impl Session {
 
     /// Sets a default header on the live session (every clone sees it).
     pub fn set_header(&self, name: &str, value: &str) -> Result<()> {
-        let (name, value) = sessio_core::request::header_pair(name, value)?;
+        let (name, value) = sessio_core::__private::header_pair(name, value)?;
         self.defaults_mut().headers.insert(name, value);
         Ok(())
     }
 
     /// Removes a default header from the live session (for example `User-Agent`).
     pub fn remove_header(&self, name: &str) -> Result<()> {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid_header(name, "not a valid header name"))?;
+        let name = sessio_core::__private::header_name(name)?;
         self.defaults_mut().headers.remove(name);
         Ok(())
     }

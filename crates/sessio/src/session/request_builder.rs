@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use sessio_core::__private::{checked_value, header_name, header_pair};
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
     AllowRedirects, Auth, Body, Error, ErrorKind, Hook, Request, Response, Result, Streaming,
@@ -69,13 +70,10 @@ impl RequestBuilder {
         self.with(|parts| {
             let name = HeaderName::try_from(name)
                 .map_err(|e| Error::new(ErrorKind::InvalidHeader, e.into()))?;
-            let mut value = HeaderValue::try_from(value).map_err(|_| {
+            let value = HeaderValue::try_from(value).map_err(|_| {
                 Error::invalid_header(name.as_str(), "header value contains CR, LF or NUL")
             })?;
-            check_value(&name, &value)?;
-            if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
-                value.set_sensitive(true);
-            }
+            let value = checked_value(&name, value)?;
             parts.removed_headers.retain(|removed| removed != name);
             parts.headers.insert(name, value);
             Ok(())
@@ -88,13 +86,12 @@ impl RequestBuilder {
             let mut last: Option<HeaderName> = None;
             for (name, value) in headers {
                 if let Some(name) = name {
-                    check_value(&name, &value)?;
                     parts.headers.remove(&name);
                     parts.removed_headers.retain(|removed| *removed != name);
                     last = Some(name);
                 }
                 if let Some(name) = &last {
-                    check_value(name, &value)?;
+                    let value = checked_value(name, value)?;
                     parts.headers.append(name.clone(), value);
                 }
             }
@@ -106,8 +103,7 @@ impl RequestBuilder {
     /// `headers={'Name': None}`; case-insensitive).
     pub fn remove_header(self, name: &str) -> Self {
         self.with(|parts| {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid_header(name, "not a valid header name"))?;
+            let name = header_name(name)?;
             parts.headers.remove(&name);
             parts.removed_headers.push(name);
             Ok(())
@@ -266,7 +262,7 @@ impl RequestBuilder {
     pub fn cookie(self, name: &str, value: &str) -> Self {
         self.with(|parts| {
             let pair = format!("{name}={value}");
-            sessio_core::request::header_value("cookie", &pair)?;
+            header_pair("cookie", &pair)?;
             if name.is_empty() || name.contains(['=', ';', ' ']) {
                 return Err(Error::invalid_header("cookie", "invalid cookie name"));
             }
@@ -308,22 +304,6 @@ impl RequestBuilder {
             .and_then(|prepared| session.start_exchange(prepared));
         super::exchange::run(start)
     }
-}
-
-/// requests rejects values with leading whitespace (and CR/LF, which `HeaderValue`
-/// already refuses).
-fn check_value(name: &HeaderName, value: &HeaderValue) -> Result<()> {
-    if value
-        .as_bytes()
-        .first()
-        .is_some_and(|b| *b == b' ' || *b == b'\t')
-    {
-        return Err(Error::invalid_header(
-            name.as_str(),
-            "header value must not start with whitespace",
-        ));
-    }
-    Ok(())
 }
 
 impl fmt::Debug for RequestBuilder {

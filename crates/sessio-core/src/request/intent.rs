@@ -1,0 +1,139 @@
+//! `Request`: what the user asked for, not merged with any session state.
+
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method};
+
+use super::{PreparedRequest, SessionDefaults};
+use crate::{Auth, Body, Result};
+
+/// How a request relates to the session's auth (requests' `merge_setting` for `auth`,
+/// plus httpx's explicit "no auth").
+#[derive(Debug, Clone, Default)]
+pub enum AuthSetting {
+    /// Use the session's auth, or else credentials in the URL.
+    #[default]
+    Inherit,
+    /// Send no `Authorization` from session auth or URL credentials.
+    Disabled,
+    /// Use these credentials.
+    Set(Auth),
+}
+
+/// The body of a request with the `Content-Type` its kind implies.
+#[derive(Debug, Default)]
+pub struct RequestBody {
+    /// The bytes or stream.
+    pub body: Body,
+    /// `Content-Type` to set when the user set none (`application/json`, form, ...).
+    pub content_type: Option<HeaderValue>,
+}
+
+/// The parts of a [`Request`], all public, for code that merges or rewrites requests.
+#[derive(Debug, Default)]
+pub struct RequestParts {
+    /// The method (upper-cased when prepared).
+    pub method: Method,
+    /// The URL as the user wrote it.
+    pub url: String,
+    /// Headers this request sets (they win over session headers).
+    pub headers: HeaderMap,
+    /// Session headers this request removes (requests' `headers={'X': None}`).
+    pub removed_headers: Vec<HeaderName>,
+    /// Query params this request adds, in order.
+    pub params: Vec<(String, String)>,
+    /// Session params this request removes.
+    pub removed_params: Vec<String>,
+    /// Auth for this request.
+    pub auth: AuthSetting,
+    /// The body, if any.
+    pub body: Option<RequestBody>,
+    /// Cookies of this request only (requests' `cookies=`): sent, never stored.
+    pub cookies: Vec<(String, String)>,
+    /// Hooks of this request; per event they replace the session's (requests'
+    /// `merge_hooks`) unless `extend_hooks` is set.
+    pub hooks: crate::HookRegistry,
+    /// Run this request's hooks after the session's instead of replacing them.
+    pub extend_hooks: bool,
+    /// Per-request options (`Timeouts`, `Streaming`, `AllowRedirects`, ...).
+    pub extensions: Extensions,
+}
+
+/// A request as the user described it, not merged with any session state.
+///
+/// Build one with a session's `RequestBuilder::build`, or by hand; turn it into the
+/// exact request with [`Request::prepare`] (no session state) or `Session::prepare`.
+///
+/// ```
+/// use sessio_core::{Method, Request};
+///
+/// let mut request = Request::new(Method::GET, "http://example.com/search");
+/// request.parts_mut().params.push(("q".into(), "rust http".into()));
+/// let prepared = request.prepare().unwrap();
+/// assert_eq!(prepared.url().as_str(), "http://example.com/search?q=rust+http");
+/// assert!(prepared.headers().is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct Request {
+    parts: RequestParts,
+}
+
+impl Request {
+    /// A request with `method` for `url` and nothing else.
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        Request {
+            parts: RequestParts {
+                method,
+                url: url.into(),
+                ..RequestParts::default()
+            },
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.parts.method
+    }
+
+    /// The URL as given.
+    pub fn url(&self) -> &str {
+        &self.parts.url
+    }
+
+    /// The headers this request sets.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The per-request options.
+    pub fn extensions(&self) -> &Extensions {
+        &self.parts.extensions
+    }
+
+    /// All parts, for reading.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+
+    /// All parts, for changing.
+    pub fn parts_mut(&mut self) -> &mut RequestParts {
+        &mut self.parts
+    }
+
+    /// Splits the request into its parts.
+    pub fn into_parts(self) -> RequestParts {
+        self.parts
+    }
+
+    /// A request from parts.
+    pub fn from_parts(parts: RequestParts) -> Self {
+        Request { parts }
+    }
+
+    /// Prepares the request on its own, without any session state: requests'
+    /// `Request.prepare()` (steps P1–P7). This is the same prepare a session runs,
+    /// with no session defaults.
+    ///
+    /// Removals in the parts have nothing to remove here and are ignored.
+    pub fn prepare(self) -> Result<PreparedRequest> {
+        super::prepare::prepare(self, &SessionDefaults::NONE)
+    }
+}

@@ -1,0 +1,222 @@
+//! requests' prepare steps, in one function: a session's `prepare` and
+//! `Request::prepare` (no session state) both run [`prepare`].
+
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderValue, Method};
+use url::Url;
+
+use super::merge::merge_headers;
+use super::prepared::Target;
+use super::{AuthSetting, PreparedRequest, Request, RequestBody, RequestParts};
+use crate::cookie::{RequestCookies, StrictOrigin, cookie_header};
+use crate::{Auth, Body, CookieStore, Error, HookRegistry, Result};
+
+/// What a session merges into each request it prepares (requests' `Session`
+/// attributes). [`SessionDefaults::NONE`] is a request on its own.
+#[derive(Clone, Copy)]
+pub struct SessionDefaults<'a> {
+    /// Default headers (requests' `session.headers`).
+    pub headers: Option<&'a HeaderMap>,
+    /// Default query params (`session.params`).
+    pub params: &'a [(String, String)],
+    /// Default auth (`session.auth`).
+    pub auth: Option<&'a Auth>,
+    /// Default hooks (`session.hooks`).
+    pub hooks: Option<&'a HookRegistry>,
+    /// The cookie store (`session.cookies`).
+    pub cookies: Option<&'a dyn CookieStore>,
+    /// Scope cookies without a domain to the origin of the first request.
+    pub strict_cookies: bool,
+}
+
+impl SessionDefaults<'_> {
+    /// No session state at all.
+    pub const NONE: SessionDefaults<'static> = SessionDefaults {
+        headers: None,
+        params: &[],
+        auth: None,
+        hooks: None,
+        cookies: None,
+        strict_cookies: false,
+    };
+}
+
+impl std::fmt::Debug for SessionDefaults<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionDefaults")
+            .field("headers", &self.headers)
+            .field("params", &self.params)
+            .field("auth", &self.auth)
+            .field("strict_cookies", &self.strict_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// requests' `Session.prepare_request` followed by `PreparedRequest.prepare`:
+///
+/// * P1 the method, upper-cased;
+/// * P2 the URL, with the session's params merged with the request's appended;
+/// * P3 the session's headers merged with the request's (a request value wins, a
+///   removed one is dropped);
+/// * P4 the `Cookie` header from the store and the request's own cookies, unless
+///   the request set one (its own cookies then also follow same-origin redirects);
+/// * P5 the body, with `Content-Type`, `Content-Length` or chunked encoding;
+/// * P6 auth: the request's, else the session's, else credentials in the URL,
+///   unless the request opted out;
+/// * P7 the session's hooks merged with the request's.
+pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<PreparedRequest> {
+    let RequestParts {
+        method,
+        url,
+        headers,
+        removed_headers,
+        params,
+        removed_params,
+        auth,
+        body,
+        cookies,
+        hooks,
+        extend_hooks,
+        extensions,
+    } = request.into_parts();
+    let method = upper_method(method)?;
+    let params = match (defaults.params.is_empty(), removed_params.is_empty()) {
+        (true, true) => params,
+        _ => crate::url::merge_params(defaults.params, &params, &removed_params),
+    };
+    let target = target(url, &params)?;
+    let mut headers = match defaults.headers {
+        Some(defaults) => merge_headers(defaults, headers, &removed_headers),
+        None => headers,
+    };
+    set_body_headers(&method, body.as_ref(), &mut headers);
+    let (auth, use_url_credentials) = match auth {
+        AuthSetting::Set(auth) => (Some(auth), true),
+        AuthSetting::Disabled => (None, false),
+        AuthSetting::Inherit => (defaults.auth.cloned(), true),
+    };
+    match (&auth, &target) {
+        (Some(auth), _) => auth.apply(&mut headers)?,
+        (None, Target::Parsed(url)) if use_url_credentials => {
+            if let Some(auth) = url_credentials(url) {
+                auth.apply(&mut headers)?;
+            }
+        }
+        _ => {}
+    }
+    let body = body.map_or_else(Body::empty, |b| b.body);
+    let mut prepared = PreparedRequest::assemble(method, target, headers, body, extensions);
+    add_cookies(&mut prepared, cookies, defaults)?;
+    let hooks = match (defaults.hooks, hooks.is_empty()) {
+        (None, _) => hooks,
+        (Some(session), true) => session.clone(),
+        (Some(session), false) => HookRegistry::merge(session, &hooks, extend_hooks),
+    };
+    if !hooks.is_empty() {
+        prepared.extensions_mut().insert(hooks);
+    }
+    Ok(prepared)
+}
+
+/// P1: methods are case-sensitive tokens; requests upper-cases them.
+fn upper_method(method: Method) -> Result<Method> {
+    let name = method.as_str();
+    if name.bytes().all(|b| !b.is_ascii_lowercase()) {
+        return Ok(method);
+    }
+    Method::from_bytes(name.to_ascii_uppercase().as_bytes()).map_err(Error::builder)
+}
+
+/// P2: simple URLs go straight to the wire form; the rest through `url`.
+fn target(url: String, params: &[(String, String)]) -> Result<Target> {
+    let trimmed = match url.trim_start().len() {
+        len if len == url.len() => url,
+        len => url[url.len() - len..].to_owned(),
+    };
+    match crate::simple_url::simple_uri(trimmed, params) {
+        Ok(uri) => Ok(Target::simple(uri)),
+        Err(url) => Ok(Target::Parsed(crate::url::prepare_url(&url, params)?)),
+    }
+}
+
+/// P5: the body's `Content-Type` unless one is set, and its length (or chunked).
+fn set_body_headers(method: &Method, body: Option<&RequestBody>, headers: &mut HeaderMap) {
+    if let Some(RequestBody {
+        content_type: Some(content_type),
+        ..
+    }) = body
+    {
+        headers
+            .entry(CONTENT_TYPE)
+            .or_insert_with(|| content_type.clone());
+    }
+    let (length, stream) = match body {
+        Some(RequestBody { body, .. }) => (body.content_length(), body.is_stream()),
+        None => (Some(0), false),
+    };
+    match length {
+        Some(0) if stream => {}
+        Some(0) => {
+            if method != Method::GET && method != Method::HEAD {
+                headers
+                    .entry(CONTENT_LENGTH)
+                    .or_insert(HeaderValue::from_static("0"));
+            }
+        }
+        Some(len) if !stream => {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        _ => {
+            if !headers.contains_key(CONTENT_LENGTH) {
+                headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+            }
+        }
+    }
+}
+
+/// P4: the `Cookie` header, and the extensions that keep the request's cookies
+/// (and strict scoping) for later redirect hops.
+fn add_cookies(
+    prepared: &mut PreparedRequest,
+    own: Vec<(String, String)>,
+    defaults: &SessionDefaults<'_>,
+) -> Result<()> {
+    let store = defaults.cookies.filter(|store| !store.is_empty());
+    if store.is_none() && own.is_empty() && !defaults.strict_cookies {
+        return Ok(());
+    }
+    let header = match prepared.headers().contains_key(COOKIE) {
+        true => None,
+        false => cookie_header(store, prepared.url(), &own, None)?,
+    };
+    let own = (!own.is_empty()).then(|| RequestCookies::new(prepared.url(), own));
+    let strict = defaults
+        .strict_cookies
+        .then(|| StrictOrigin::new(prepared.url()));
+    if let Some(header) = header {
+        prepared.headers_mut().insert(COOKIE, header);
+    }
+    if let Some(own) = own {
+        prepared.extensions_mut().insert(own);
+    }
+    if let Some(strict) = strict {
+        prepared.extensions_mut().insert(strict);
+    }
+    Ok(())
+}
+
+/// Basic auth from `user:pass@` in the URL, percent-decoded (requests' `get_auth_from_url`).
+pub(crate) fn url_credentials(url: &Url) -> Option<Auth> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    Some(Auth::basic(
+        decode(url.username()),
+        decode(url.password().unwrap_or("")),
+    ))
+}
