@@ -114,8 +114,9 @@ impl fmt::Debug for Hook {
 /// ```
 #[derive(Clone, Default)]
 pub struct HookRegistry {
-    // Shared: a registry is cloned into every request that uses it.
-    lists: Arc<Lists>,
+    // Shared: a registry is cloned into every request that uses it. `None` until
+    // the first hook, so that an empty registry costs no allocation.
+    lists: Option<Arc<Lists>>,
 }
 
 #[derive(Clone, Default)]
@@ -127,7 +128,7 @@ struct Lists {
 impl HookRegistry {
     /// Adds a hook at the end of its event's list.
     pub fn push(&mut self, hook: Hook) {
-        let lists = Arc::make_mut(&mut self.lists);
+        let lists = Arc::make_mut(self.lists.get_or_insert_with(Default::default));
         match hook.kind {
             HookKind::Request(f) => lists.request.push(f),
             HookKind::Response(f) => lists.response.push(f),
@@ -136,7 +137,15 @@ impl HookRegistry {
 
     /// Whether there is no hook at all.
     pub fn is_empty(&self) -> bool {
-        self.lists.request.is_empty() && self.lists.response.is_empty()
+        self.lists().request.is_empty() && self.lists().response.is_empty()
+    }
+
+    fn lists(&self) -> &Lists {
+        static EMPTY: Lists = Lists {
+            request: Vec::new(),
+            response: Vec::new(),
+        };
+        self.lists.as_deref().unwrap_or(&EMPTY)
     }
 
     /// requests' `merge_hooks`: per event, the request's list if it has one, else the
@@ -149,11 +158,12 @@ impl HookRegistry {
                 (false, true) => session.iter().chain(request).cloned().collect(),
             }
         }
+        let (session, request) = (session.lists(), request.lists());
         HookRegistry {
-            lists: Arc::new(Lists {
-                request: pick(&session.lists.request, &request.lists.request, extend),
-                response: pick(&session.lists.response, &request.lists.response, extend),
-            }),
+            lists: Some(Arc::new(Lists {
+                request: pick(&session.request, &request.request, extend),
+                response: pick(&session.response, &request.response, extend),
+            })),
         }
     }
 
@@ -162,32 +172,32 @@ impl HookRegistry {
         &self,
     ) -> impl Iterator<Item = &(dyn Fn(PreparedRequest) -> BoxFuture<PreparedRequest> + Send + Sync)>
     {
-        self.lists.request.iter().map(|f| &**f)
+        self.lists().request.iter().map(|f| &**f)
     }
 
     /// The response hooks, in order.
     pub fn response_hooks(
         &self,
     ) -> impl Iterator<Item = &(dyn Fn(Response) -> BoxFuture<Response> + Send + Sync)> {
-        self.lists.response.iter().map(|f| &**f)
+        self.lists().response.iter().map(|f| &**f)
     }
 
     /// Whether there are request hooks.
     pub fn has_request_hooks(&self) -> bool {
-        !self.lists.request.is_empty()
+        !self.lists().request.is_empty()
     }
 
     /// Whether there are response hooks.
     pub fn has_response_hooks(&self) -> bool {
-        !self.lists.response.is_empty()
+        !self.lists().response.is_empty()
     }
 }
 
 impl fmt::Debug for HookRegistry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HookRegistry")
-            .field("request", &self.lists.request.len())
-            .field("response", &self.lists.response.len())
+            .field("request", &self.lists().request.len())
+            .field("response", &self.lists().response.len())
             .finish()
     }
 }
