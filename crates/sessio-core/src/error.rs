@@ -23,9 +23,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What went wrong, in the terms of requests' exception tree.
 ///
 /// ```
-/// use sessio_core::{Error, ErrorKind};
+/// use sessio_core::{ErrorKind, Method, Request};
 ///
-/// let err = Error::invalid_url("ftp//nowhere", "No scheme supplied");
+/// let err = Request::new(Method::GET, "ftp//nowhere").prepare().unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::InvalidUrl);
 /// assert!(err.is_builder());
 /// ```
@@ -70,12 +70,16 @@ pub enum ErrorKind {
 
 /// The error type of every fallible sessio operation.
 ///
-/// ```
-/// use sessio_core::Error;
+/// Errors are made by sessio only: a user cannot forge one of any kind.
 ///
-/// let err = Error::invalid_header("x-bad\r\n", "header name contains CR or LF");
+/// ```
+/// use sessio_core::{Method, Request};
+///
+/// let mut request = Request::new(Method::GET, "http://example.com/");
+/// request.parts_mut().url = "http://exa mple.com/".into();
+/// let err = request.prepare().unwrap_err();
 /// assert!(err.is_builder());
-/// assert!(err.to_string().contains("x-bad"));
+/// assert!(err.to_string().contains("exa mple.com"));
 /// ```
 pub struct Error {
     inner: Box<Inner>,
@@ -91,12 +95,12 @@ struct Inner {
 
 impl Error {
     /// A new error of `kind` caused by `source`.
-    pub fn new(kind: ErrorKind, source: impl Into<BoxError>) -> Self {
+    pub(crate) fn new(kind: ErrorKind, source: impl Into<BoxError>) -> Self {
         Self::make(kind, None, Some(source.into()))
     }
 
     /// A new error of `kind` with a message and no underlying cause.
-    pub fn msg(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn msg(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self::make(kind, Some(message.into()), None)
     }
 
@@ -113,12 +117,12 @@ impl Error {
     }
 
     /// An invalid URL: `Invalid URL '<url>': <why>`.
-    pub fn invalid_url(url: &str, why: &str) -> Self {
+    pub(crate) fn invalid_url(url: &str, why: &str) -> Self {
         Self::msg(ErrorKind::InvalidUrl, format!("Invalid URL {url:?}: {why}"))
     }
 
     /// An invalid header name or value.
-    pub fn invalid_header(header: &str, why: &str) -> Self {
+    pub(crate) fn invalid_header(header: &str, why: &str) -> Self {
         Self::msg(
             ErrorKind::InvalidHeader,
             format!("Invalid header {header:?}: {why}"),
@@ -126,23 +130,23 @@ impl Error {
     }
 
     /// Bad builder input of any other kind.
-    pub fn builder(source: impl Into<BoxError>) -> Self {
+    pub(crate) fn builder(source: impl Into<BoxError>) -> Self {
         Self::new(ErrorKind::Builder, source)
     }
 
     /// A body read or size-limit failure.
-    pub fn body(source: impl Into<BoxError>) -> Self {
+    pub(crate) fn body(source: impl Into<BoxError>) -> Self {
         Self::new(ErrorKind::Body, source)
     }
 
     /// A decoding failure (compression, charset, JSON).
-    pub fn decode(source: impl Into<BoxError>) -> Self {
+    pub(crate) fn decode(source: impl Into<BoxError>) -> Self {
         Self::new(ErrorKind::Decode, source)
     }
 
     /// Turns any boxed error into an `Error`: a boxed `Error` is unwrapped as it is,
     /// anything else is classified by its cause chain (timeouts, I/O, TLS).
-    pub fn from_boxed(err: BoxError) -> Self {
+    pub(crate) fn from_boxed(err: BoxError) -> Self {
         match err.downcast::<Error>() {
             Ok(err) => *err,
             Err(other) => {
@@ -150,33 +154,6 @@ impl Error {
                 Self::new(kind, other)
             }
         }
-    }
-
-    /// Attaches the URL this error concerns. Credentials in it (`user:pass@`) are
-    /// removed, so that errors can be logged safely.
-    #[must_use]
-    pub fn with_url(mut self, url: Url) -> Self {
-        self.inner.url = Some(without_credentials(url));
-        self
-    }
-
-    /// Attaches the URL if none is attached yet (credentials removed).
-    #[must_use]
-    pub fn with_url_if_missing(mut self, url: &Url) -> Self {
-        if self.inner.url.is_none() {
-            self.inner.url = Some(without_credentials(url.clone()));
-        }
-        self
-    }
-
-    /// Attaches the response this error concerns (an error status, the last redirect).
-    #[must_use]
-    pub fn with_response(mut self, response: Response) -> Self {
-        if self.inner.url.is_none() {
-            self.inner.url = Some(without_credentials(response.url().clone()));
-        }
-        self.inner.response = Some(response);
-        self
     }
 
     /// What went wrong.
@@ -290,6 +267,32 @@ impl Error {
     }
 }
 
+impl crate::__private::ErrorExt for Error {
+    /// Attaches the URL this error concerns. Credentials in it (`user:pass@`) are
+    /// removed, so that errors can be logged safely.
+    fn with_url(mut self, url: Url) -> Self {
+        self.inner.url = Some(without_credentials(url));
+        self
+    }
+
+    /// Attaches the URL if none is attached yet (credentials removed).
+    fn with_url_if_missing(mut self, url: &Url) -> Self {
+        if self.inner.url.is_none() {
+            self.inner.url = Some(without_credentials(url.clone()));
+        }
+        self
+    }
+
+    /// Attaches the response this error concerns (an error status, the last redirect).
+    fn with_response(mut self, response: Response) -> Self {
+        if self.inner.url.is_none() {
+            self.inner.url = Some(without_credentials(response.url().clone()));
+        }
+        self.inner.response = Some(response);
+        self
+    }
+}
+
 fn without_credentials(mut url: Url) -> Url {
     if !url.username().is_empty() || url.password().is_some() {
         // Both calls only fail for URLs that cannot have credentials at all.
@@ -396,6 +399,7 @@ impl StdError for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::__private::ErrorExt;
 
     #[test]
     fn error_is_send_sync_and_small() {

@@ -30,7 +30,7 @@ pub mod options;
 pub mod request;
 mod response;
 mod simple_url;
-pub mod url;
+mod url;
 
 pub use auth::Auth;
 pub use body::Body;

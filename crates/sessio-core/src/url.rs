@@ -53,7 +53,7 @@ const UNRESERVED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 /// * URLs of other schemes that contain `:` (`mailto:`, `data:`) are kept as they are.
 ///
 /// ```
-/// use sessio_core::url::prepare_url;
+/// use sessio_core::__private::prepare_url;
 ///
 /// let url = prepare_url("http://example.com/get/test case?x=1", &[("a b".into(), "é".into())]).unwrap();
 /// assert_eq!(url.as_str(), "http://example.com/get/test%20case?x=1&a+b=%C3%A9");
@@ -128,7 +128,7 @@ fn url_error(raw: &str, err: url::ParseError) -> Error {
 /// An invalid escape (`%zz`) has its `%` encoded as `%25`.
 ///
 /// ```
-/// use sessio_core::url::requote_uri;
+/// use sessio_core::__private::requote_uri;
 ///
 /// assert_eq!(requote_uri("http://h/a b/%41%2F"), "http://h/a%20b/A%2F");
 /// assert_eq!(requote_uri("http://h/%zz"), "http://h/%25zz");
@@ -210,7 +210,7 @@ fn quote_plus_into(out: &mut String, text: &str) {
 /// as Python's `urlencode(pairs, doseq=True)` (repeated keys stay repeated).
 ///
 /// ```
-/// use sessio_core::url::encode_pairs;
+/// use sessio_core::__private::encode_pairs;
 ///
 /// let pairs = [("a".to_owned(), "1 2".to_owned()), ("a".to_owned(), "*~".to_owned())];
 /// assert_eq!(encode_pairs(&pairs), "a=1+2&a=%2A~");
@@ -242,7 +242,7 @@ pub fn serialize_pairs<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<(S
 /// dropped, new request keys are appended. Keys are case-sensitive.
 ///
 /// ```
-/// use sessio_core::url::merge_params;
+/// use sessio_core::__private::merge_params;
 ///
 /// let session = [("foo".to_owned(), "bar".to_owned())];
 /// let request = [("FOO".to_owned(), "bar".to_owned())];

@@ -7,8 +7,8 @@
 //! the request already has.
 //!
 //! Credentials that cannot be sent (a token with a line break) fail the request
-//! before the inner service is called, with sessio's [`Error`](sessio_core::Error)
-//! (`is_builder()`) as the [`BoxError`](crate::BoxError).
+//! before the inner service is called, with sessio's [`Error`]
+//! (`is_builder()`) as the [`BoxError`].
 //!
 //! # Example
 //!
@@ -47,19 +47,10 @@ use tower_service::Service;
 
 use crate::BoxError;
 
-/// The credentials that apply to a request, from the session's and the request's
+/// The credentials that apply to a request, from the layer's and the request's
 /// settings (requests' `merge_setting(request.auth, session.auth)`, plus an
 /// explicit opt-out).
-///
-/// ```
-/// use sessio_core::{Auth, request::AuthSetting};
-/// use sessio_layers::auth::resolve;
-///
-/// let session = Auth::basic("u", "p");
-/// assert!(resolve(Some(&session), &AuthSetting::Inherit).is_some());
-/// assert!(resolve(Some(&session), &AuthSetting::Disabled).is_none());
-/// ```
-pub fn resolve<'a>(layer: Option<&'a Auth>, request: &'a AuthSetting) -> Option<&'a Auth> {
+fn resolve<'a>(layer: Option<&'a Auth>, request: &'a AuthSetting) -> Option<&'a Auth> {
     match request {
         AuthSetting::Inherit => layer,
         AuthSetting::Disabled => None,
@@ -240,6 +231,18 @@ mod tests {
             seen.unwrap(),
             "Bearer layer",
             "auth replaces the header like requests"
+        );
+    }
+
+    #[test]
+    fn the_request_setting_decides() {
+        let layer = Auth::basic("u", "p");
+        assert!(resolve(Some(&layer), &AuthSetting::Inherit).is_some());
+        assert!(resolve(Some(&layer), &AuthSetting::Disabled).is_none());
+        let own = AuthSetting::Set(Auth::bearer("t"));
+        assert_eq!(
+            resolve(Some(&layer), &own).unwrap().header_value().unwrap(),
+            "Bearer t"
         );
     }
 

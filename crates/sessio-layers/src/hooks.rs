@@ -7,7 +7,7 @@
 //!
 //! This layer works on sessio's own body types (`Body` in, `ResponseBody` out),
 //! because hooks receive sessio's `PreparedRequest` and `Response`. Its errors
-//! are [`BoxError`](crate::BoxError)s: sessio [`Error`]s for hooks that failed or
+//! are [`BoxError`]s: sessio [`Error`]s for hooks that failed or
 //! panicked, or the inner service's own.
 //!
 //! # Example
@@ -48,6 +48,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
+use sessio_core::__private::{error, error_msg};
 use sessio_core::{Body, BoxError, Error, ErrorKind, HookRegistry, PreparedRequest, ResponseBody};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -231,12 +232,12 @@ async fn guarded<T, Fut>(make: impl FnOnce() -> Fut) -> Result<T, Error>
 where
     Fut: Future<Output = Result<T, BoxError>> + Unpin,
 {
-    let panicked = || Error::msg(ErrorKind::Hook, "a hook panicked");
+    let panicked = || error_msg(ErrorKind::Hook, "a hook panicked");
     let future = std::panic::catch_unwind(AssertUnwindSafe(make)).map_err(|_| panicked())?;
     let result = CatchUnwind(future).await.map_err(|_| panicked())?;
     result.map_err(|err| match err.downcast::<Error>() {
         Ok(err) => *err,
-        Err(other) => Error::new(ErrorKind::Hook, other),
+        Err(other) => error(ErrorKind::Hook, other),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The one place where the errors of the layers become sessio's [`Error`].
 
+use sessio_core::__private::{ErrorExt, error, error_from_boxed, error_msg};
 use sessio_core::{BoxError, Error, ErrorKind};
 use sessio_layers::redirect::{InvalidLocation, NotHttps, PolicyError};
 use sessio_layers::timeout::{ReadTimeout, TotalTimeout};
@@ -16,26 +17,25 @@ pub(crate) fn from_boxed(err: BoxError) -> Error {
         Err(other) => other,
     };
     if let Some(timeout) = err.downcast_ref::<ReadTimeout>() {
-        return Error::msg(ErrorKind::ReadTimeout, timeout.to_string());
+        return error_msg(ErrorKind::ReadTimeout, timeout.to_string());
     }
     if let Some(timeout) = err.downcast_ref::<TotalTimeout>() {
-        return Error::msg(ErrorKind::Timeout, timeout.to_string());
+        return error_msg(ErrorKind::Timeout, timeout.to_string());
     }
     if let Some(invalid) = err.downcast_ref::<InvalidLocation>() {
-        return Error::msg(ErrorKind::Redirect, invalid.to_string());
+        return error_msg(ErrorKind::Redirect, invalid.to_string());
     }
     if let Some(refused) = err.downcast_ref::<NotHttps>() {
-        return Error::msg(ErrorKind::Redirect, refused.to_string())
-            .with_url(refused.url().clone());
+        return error_msg(ErrorKind::Redirect, refused.to_string()).with_url(refused.url().clone());
     }
     let err = match err.downcast::<PolicyError>() {
         Ok(refused) => {
             let url = refused.url().clone();
-            return Error::new(ErrorKind::Redirect, refused.into_source()).with_url(url);
+            return error(ErrorKind::Redirect, refused.into_source()).with_url(url);
         }
         Err(other) => other,
     };
-    Error::from_boxed(err)
+    error_from_boxed(err)
 }
 
 /// A response body error as a sessio error boxed again, so that the body reader

@@ -5,6 +5,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 
 use http::Uri;
+use sessio_core::__private::error_msg;
 use sessio_core::{Body, Error, ErrorKind, ResponseBody, Result};
 use tower_service::Service;
 
@@ -85,7 +86,7 @@ fn uri_starts_with(uri: &Uri, mut prefix: &[u8]) -> bool {
 
 /// The error of a URL no adapter is mounted for (requests' `InvalidSchema`).
 pub(crate) fn no_adapter(url: &str) -> Error {
-    Error::msg(
+    error_msg(
         ErrorKind::NoAdapter,
         format!("No connection adapters were found for {url:?}"),
     )

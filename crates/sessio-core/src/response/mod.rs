@@ -25,6 +25,7 @@ use url::Url;
 pub use decode::ACCEPT_ENCODING;
 pub use links::Link;
 
+use crate::__private::ErrorExt;
 use crate::{BoxError, Error, ErrorKind, PreparedRequest, Result};
 use decode::{ContentDecoder, INPUT_SLICE};
 
@@ -238,31 +239,6 @@ impl Response {
         response
     }
 
-    /// Sets the reason phrase the server sent (HTTP/1 only).
-    pub fn set_reason(&mut self, reason: impl Into<Box<str>>) {
-        self.reason = Some(reason.into());
-    }
-
-    /// Sets the time from sending to receiving the head.
-    pub fn set_elapsed(&mut self, elapsed: Duration) {
-        self.elapsed = elapsed;
-    }
-
-    /// Sets the redirect history (oldest first).
-    pub fn set_history(&mut self, history: Vec<Response>) {
-        self.history = history;
-    }
-
-    /// Sets the request a redirect would go to (see [`Response::next`]).
-    pub fn set_next(&mut self, next: Option<PreparedRequest>) {
-        self.next = next.map(Box::new);
-    }
-
-    /// Records why a redirect was not followed (see [`Response::redirect_not_followed`]).
-    pub fn set_redirect_not_followed(&mut self, reason: impl Into<String>) {
-        self.not_followed = Some(reason.into());
-    }
-
     /// The request the redirect of this response leads to, when redirects were not
     /// followed (requests' `Response.next`).
     pub fn next(&self) -> Option<&PreparedRequest> {
@@ -282,11 +258,6 @@ impl Response {
             .iter()
             .filter_map(|value| value.to_str().ok())
             .filter_map(|text| cookie::Cookie::parse(text.to_owned()).ok())
-    }
-
-    /// Sets the cap on buffered reads (`None`: no cap).
-    pub fn set_max_decompressed_size(&mut self, max: Option<u64>) {
-        self.max_decompressed_size = max;
     }
 
     /// The status code.
@@ -486,6 +457,38 @@ impl Response {
         let all = collect_capped(body, max).await?;
         self.reader.source = Source::Buffered(Some(all));
         Ok(())
+    }
+}
+
+impl crate::__private::ResponseExt for Response {
+    /// Sets the reason phrase the server sent (HTTP/1 only).
+    fn set_reason(&mut self, reason: impl Into<Box<str>>) {
+        self.reason = Some(reason.into());
+    }
+
+    /// Sets the time from sending to receiving the head.
+    fn set_elapsed(&mut self, elapsed: Duration) {
+        self.elapsed = elapsed;
+    }
+
+    /// Sets the redirect history (oldest first).
+    fn set_history(&mut self, history: Vec<Response>) {
+        self.history = history;
+    }
+
+    /// Sets the request a redirect would go to (see [`Response::next`]).
+    fn set_next(&mut self, next: Option<PreparedRequest>) {
+        self.next = next.map(Box::new);
+    }
+
+    /// Records why a redirect was not followed (see [`Response::redirect_not_followed`]).
+    fn set_redirect_not_followed(&mut self, reason: impl Into<String>) {
+        self.not_followed = Some(reason.into());
+    }
+
+    /// Sets the cap on buffered reads (`None`: no cap).
+    fn set_max_decompressed_size(&mut self, max: Option<u64>) {
+        self.max_decompressed_size = max;
     }
 }
 
@@ -705,6 +708,7 @@ impl fmt::Display for Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::__private::ResponseExt;
     use crate::Method;
     use futures_util::StreamExt;
     use std::io::Write;

@@ -6,7 +6,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
-use sessio_core::__private::join_pairs;
+use sessio_core::__private::{error, error_msg, join_pairs};
 use sessio_core::{CookieStore, Error, ErrorKind, Result};
 use url::Url;
 
@@ -212,12 +212,13 @@ impl Jar {
 
     /// Writes all unexpired cookies as a JSON array of [`CookieInfo`].
     pub fn save_json<W: Write>(&self, writer: W) -> Result<()> {
-        serde_json::to_writer_pretty(writer, &self.iter()).map_err(Error::body)
+        serde_json::to_writer_pretty(writer, &self.iter()).map_err(|e| error(ErrorKind::Body, e))
     }
 
     /// Reads cookies saved with [`save_json`](Jar::save_json) into this jar.
     pub fn load_json<R: std::io::Read>(&self, reader: R) -> Result<()> {
-        let cookies: Vec<CookieInfo> = serde_json::from_reader(reader).map_err(Error::decode)?;
+        let cookies: Vec<CookieInfo> =
+            serde_json::from_reader(reader).map_err(|e| error(ErrorKind::Decode, e))?;
         for cookie in cookies {
             self.insert(cookie)?;
         }
@@ -228,7 +229,7 @@ impl Jar {
     /// (curl, wget, Python's `MozillaCookieJar`). Cookies set with [`set`](Jar::set)
     /// have no domain and are left out.
     pub fn save_netscape<W: Write>(&self, mut writer: W) -> Result<()> {
-        let io = |e: std::io::Error| Error::new(ErrorKind::Body, e);
+        let io = |e: std::io::Error| error(ErrorKind::Body, e);
         writeln!(writer, "# Netscape HTTP Cookie File").map_err(io)?;
         for c in self.iter() {
             let Some(domain) = &c.domain else { continue };
@@ -257,7 +258,7 @@ impl Jar {
     /// Reads a Netscape `cookies.txt` into this jar; malformed lines are errors.
     pub fn load_netscape<R: BufRead>(&self, reader: R) -> Result<()> {
         for (number, line) in reader.lines().enumerate() {
-            let line = line.map_err(|e| Error::new(ErrorKind::Body, e))?;
+            let line = line.map_err(|e| error(ErrorKind::Body, e))?;
             let (http_only, line) = match line.strip_prefix("#HttpOnly_") {
                 Some(rest) => (true, rest),
                 None => (false, line.as_str()),
@@ -268,9 +269,12 @@ impl Jar {
             let fields: Vec<&str> = line.split('\t').collect();
             let [domain, subdomains, path, secure, expires, name, value] = fields[..] else {
                 let why = format!("line {} has {} fields, not 7", number + 1, fields.len());
-                return Err(Error::msg(ErrorKind::Decode, why));
+                return Err(error_msg(ErrorKind::Decode, why));
             };
-            let expires: u64 = expires.trim().parse().map_err(Error::decode)?;
+            let expires: u64 = expires
+                .trim()
+                .parse()
+                .map_err(|e| error(ErrorKind::Decode, e))?;
             self.insert(CookieInfo {
                 name: name.to_owned(),
                 value: value.to_owned(),
@@ -448,7 +452,7 @@ fn is_public_suffix(domain: &str) -> bool {
 }
 
 fn invalid_cookie(name: &str, why: &str) -> Error {
-    Error::msg(
+    error_msg(
         ErrorKind::Builder,
         format!("cookie {name:?} cannot be stored: {why}"),
     )

@@ -33,11 +33,6 @@ impl<B> TimeoutBody<B> {
             expired: false,
         }
     }
-
-    /// A body with no limits (they come from the layer).
-    pub fn unlimited(body: B) -> Self {
-        Self::new(body, Limits::NONE)
-    }
 }
 
 impl<B> Body for TimeoutBody<B>

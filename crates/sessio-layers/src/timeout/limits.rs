@@ -15,12 +15,6 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    /// No limit at all.
-    pub(crate) const NONE: Limits = Limits {
-        read: None,
-        deadline: None,
-    };
-
     /// When the server must have sent something, counting from `now`.
     pub(crate) fn next_deadline(&self, now: Instant) -> Option<Instant> {
         match (self.read.map(|read| now + read), self.deadline) {

@@ -15,6 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
+use sessio_core::__private::{error, error_msg};
 use sessio_core::{Body, Error, ErrorKind, Result, Timeouts};
 use tokio::task::futures::TaskLocalFuture;
 use tower_service::Service;
@@ -212,7 +213,7 @@ impl HttpAdapterBuilder {
     /// Builds the adapter.
     pub fn build(self) -> Result<HttpAdapter> {
         if let Some(err) = &self.error {
-            return Err(Error::msg(ErrorKind::Builder, err.to_string()));
+            return Err(error_msg(ErrorKind::Builder, err.to_string()));
         }
         let tls = tls::client_config(&self.extra_roots, self.built_in_roots)?;
         let mut http = HttpConnector::new();
@@ -318,7 +319,7 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
     } else {
         ErrorKind::Request
     };
-    Error::new(kind, err)
+    error(kind, err)
 }
 
 /// Whether `T` is somewhere in the cause chain, looking inside `io::Error`s too.

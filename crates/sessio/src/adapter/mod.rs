@@ -50,14 +50,14 @@ pin_project_lite::pin_project! {
 
 impl AdapterFuture {
     /// A future from any boxed future of a response.
-    pub fn boxed(future: BoxedFuture) -> Self {
+    pub(crate) fn boxed(future: BoxedFuture) -> Self {
         AdapterFuture {
             inner: FutureKind::Boxed { future },
         }
     }
 
     /// A future that is already done with `error`.
-    pub fn error(error: Error) -> Self {
+    pub(crate) fn error(error: Error) -> Self {
         Self::boxed(Box::pin(std::future::ready(Err(error))))
     }
 }

@@ -4,7 +4,9 @@ use std::sync::{Arc, OnceLock};
 
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::CertificateDer;
-use sessio_core::{Error, Result};
+use sessio_core::__private::error;
+use sessio_core::ErrorKind;
+use sessio_core::Result;
 
 /// The client configuration for these extra roots (and the webpki roots if asked).
 /// The common case (built-in roots only) is built once per process.
@@ -31,12 +33,12 @@ fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Resul
     for cert in extra_roots {
         roots
             .add(cert.clone())
-            .map_err(|e| Error::builder(TlsSetup(e.to_string())))?;
+            .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::builder(TlsSetup(e.to_string())))?
+        .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }
@@ -46,11 +48,17 @@ pub(crate) fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'st
     use rustls_pki_types::pem::PemObject;
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::builder(TlsSetup(format!("invalid PEM certificate: {e}"))))?;
+        .map_err(|e| {
+            error(
+                ErrorKind::Builder,
+                TlsSetup(format!("invalid PEM certificate: {e}")),
+            )
+        })?;
     if certs.is_empty() {
-        return Err(Error::builder(TlsSetup(
-            "no certificate found in the PEM text".to_owned(),
-        )));
+        return Err(error(
+            ErrorKind::Builder,
+            TlsSetup("no certificate found in the PEM text".to_owned()),
+        ));
     }
     Ok(certs)
 }

@@ -138,7 +138,7 @@ impl SessionBuilder {
 
     /// Adds default query params from a map, a struct or a list of pairs.
     pub fn params<T: serde::Serialize + ?Sized>(mut self, params: &T) -> Self {
-        match sessio_core::url::serialize_pairs(params) {
+        match sessio_core::__private::serialize_pairs(params) {
             Ok(pairs) => self.defaults.params.extend(pairs),
             Err(err) => self.park(err),
         }

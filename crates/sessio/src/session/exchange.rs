@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use sessio_core::__private::{ErrorExt, ResponseExt, error_msg};
 use sessio_core::{
     Body, BoxError, Error, ErrorKind, PreparedRequest, Response, ResponseBody, Result,
 };
@@ -108,7 +109,7 @@ fn stack_error(err: BoxError, context: &ResponseContext<'_>) -> Error {
             followed.push(last);
             let mut history = context.history(followed);
             let last = history.pop().expect("the redirect that was one too many");
-            Error::msg(ErrorKind::Redirect, message).with_response(last)
+            error_msg(ErrorKind::Redirect, message).with_response(last)
         }
         Err(other) => from_boxed(other),
     }
@@ -144,7 +145,7 @@ impl<F: Future<Output = StackResult>> Future for WithDeadline<F> {
             return Poll::Ready(output);
         }
         match this.sleep.as_pin_mut().map(|sleep| sleep.poll(cx)) {
-            Some(Poll::Ready(())) => Poll::Ready(Err(Box::new(Error::msg(
+            Some(Poll::Ready(())) => Poll::Ready(Err(Box::new(error_msg(
                 ErrorKind::Timeout,
                 "request timed out (total timeout)",
             )))),

@@ -3,6 +3,7 @@
 
 use http::Extensions;
 use http::header::COOKIE;
+use sessio_core::__private::ResponseExt;
 use sessio_core::__private::utf8_or_latin1;
 use sessio_core::{Body, PreparedRequest, Response};
 use sessio_layers::cookies::CookieSent;

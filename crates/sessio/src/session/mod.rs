@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use http::{HeaderMap, HeaderValue, Method};
-use sessio_core::__private::SessionDefaults;
+use sessio_core::__private::{ErrorExt, SessionDefaults, error_msg};
 use sessio_core::{
     Auth, Body, CookieStore, Deadline, Error, ErrorKind, Fragment, HookRegistry, PreparedRequest,
     Request, Response, ResponseBody, Result, Streaming, Timeouts,
@@ -344,7 +344,7 @@ impl Default for Session {
 }
 
 fn closed() -> Error {
-    Error::msg(ErrorKind::Closed, "the session is closed")
+    error_msg(ErrorKind::Closed, "the session is closed")
 }
 
 impl fmt::Debug for Session {

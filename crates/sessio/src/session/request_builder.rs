@@ -5,11 +5,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use sessio_core::__private::{checked_value, header_name, header_pair};
+use sessio_core::__private::{checked_value, error, header_name, header_pair, invalid_header};
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
-    AllowRedirects, Auth, Body, Error, ErrorKind, Hook, Request, Response, Result, Streaming,
-    Timeouts,
+    AllowRedirects, Auth, Body, ErrorKind, Hook, Request, Response, Result, Streaming, Timeouts,
 };
 
 use super::Session;
@@ -69,9 +68,9 @@ impl RequestBuilder {
     {
         self.with(|parts| {
             let name = HeaderName::try_from(name)
-                .map_err(|e| Error::new(ErrorKind::InvalidHeader, e.into()))?;
+                .map_err(|e| error(ErrorKind::InvalidHeader, e.into()))?;
             let value = HeaderValue::try_from(value).map_err(|_| {
-                Error::invalid_header(name.as_str(), "header value contains CR, LF or NUL")
+                invalid_header(name.as_str(), "header value contains CR, LF or NUL")
             })?;
             let value = checked_value(&name, value)?;
             parts.removed_headers.retain(|removed| removed != name);
@@ -115,7 +114,7 @@ impl RequestBuilder {
     /// session's values of that key.
     pub fn query<T: serde::Serialize + ?Sized>(self, query: &T) -> Self {
         self.with(|parts| {
-            let pairs = sessio_core::url::serialize_pairs(query)?;
+            let pairs = sessio_core::__private::serialize_pairs(query)?;
             for (key, _) in &pairs {
                 parts.removed_params.retain(|removed| removed != key);
             }
@@ -185,7 +184,7 @@ impl RequestBuilder {
     /// A JSON body, with `Content-Type: application/json` unless one is set.
     pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
         self.with(|parts| {
-            let bytes = serde_json::to_vec(value).map_err(Error::builder)?;
+            let bytes = serde_json::to_vec(value).map_err(|e| error(ErrorKind::Builder, e))?;
             parts.body = Some(RequestBody {
                 body: Body::from(bytes),
                 content_type: Some(HeaderValue::from_static("application/json")),
@@ -198,9 +197,9 @@ impl RequestBuilder {
     /// list of pairs; sequences repeat the key, as requests does.
     pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
         self.with(|parts| {
-            let pairs = sessio_core::url::serialize_pairs(form)?;
+            let pairs = sessio_core::__private::serialize_pairs(form)?;
             parts.body = Some(RequestBody {
-                body: Body::from(sessio_core::url::encode_pairs(&pairs)),
+                body: Body::from(sessio_core::__private::encode_pairs(&pairs)),
                 content_type: Some(HeaderValue::from_static(
                     "application/x-www-form-urlencoded",
                 )),
@@ -264,7 +263,7 @@ impl RequestBuilder {
             let pair = format!("{name}={value}");
             header_pair("cookie", &pair)?;
             if name.is_empty() || name.contains(['=', ';', ' ']) {
-                return Err(Error::invalid_header("cookie", "invalid cookie name"));
+                return Err(invalid_header("cookie", "invalid cookie name"));
             }
             parts.cookies.retain(|(k, _)| k != name);
             parts.cookies.push((name.to_owned(), value.to_owned()));
