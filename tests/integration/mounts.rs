@@ -133,3 +133,74 @@ async fn adapter_errors_are_typed_and_carry_the_url() {
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(err.url().unwrap().as_str(), "fail://x/y");
 }
+
+/// A real axum `Router` (whose body is `Send` but not `Sync`) mounted in
+/// process: redirects, cookies, auth and hooks apply as over the network.
+#[tokio::test]
+async fn an_axum_router_is_mounted_in_process() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::http::HeaderMap;
+    use axum::response::Redirect;
+    use axum::routing::get;
+
+    let app = Router::new()
+        .route(
+            "/login",
+            get(|| async { ([("set-cookie", "sid=7; Path=/")], Redirect::to("/me")) }),
+        )
+        .route(
+            "/me",
+            get(|headers: HeaderMap| async move {
+                let cookie = headers
+                    .get("cookie")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let auth = headers
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                format!(
+                    "cookie={} auth={}",
+                    cookie.unwrap_or_default(),
+                    auth.unwrap_or_default()
+                )
+            }),
+        );
+    let responses = Arc::new(AtomicUsize::new(0));
+    let counted = responses.clone();
+    let s = Session::builder()
+        .auth(sessio::Auth::bearer("t"))
+        .hook(sessio::Hook::response(move |response| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move { Ok(response) }
+        }))
+        .mount("http://app.test/", app)
+        .build()
+        .unwrap();
+    let r = s.get("http://app.test/login").send().await.unwrap();
+    assert_eq!(r.history().len(), 1);
+    assert_eq!(r.history()[0].status(), 303);
+    assert_eq!(r.url().as_str(), "http://app.test/me");
+    assert_eq!(r.text().await.unwrap(), "cookie=sid=7 auth=Bearer t");
+    assert_eq!(responses.load(Ordering::SeqCst), 2, "one hook call per hop");
+    assert_eq!(s.cookies().get("sid").as_deref(), Some("7"));
+}
+
+/// A user layer whose response body is not `Sync` fits `SessionBuilder::layer`.
+#[tokio::test]
+async fn a_layer_with_a_body_that_is_not_sync_fits() {
+    use http_body_util::BodyExt;
+    use http_body_util::combinators::UnsyncBoxBody;
+
+    let unsync = tower::util::MapResponseLayer::new(|r: http::Response<ResponseBody>| {
+        r.map(|body| -> UnsyncBoxBody<bytes::Bytes, sessio::BoxError> { body.boxed_unsync() })
+    });
+    let s = Session::builder()
+        .mount("http://mock.test/", named("inner"))
+        .layer(unsync)
+        .build()
+        .unwrap();
+    let r = s.get("http://mock.test/a").send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "inner http://mock.test/a");
+}

@@ -134,11 +134,6 @@ impl Error {
         Self::new(ErrorKind::Builder, source)
     }
 
-    /// A body read or size-limit failure.
-    pub(crate) fn body(source: impl Into<BoxError>) -> Self {
-        Self::new(ErrorKind::Body, source)
-    }
-
     /// A decoding failure (compression, charset, JSON).
     pub(crate) fn decode(source: impl Into<BoxError>) -> Self {
         Self::new(ErrorKind::Decode, source)

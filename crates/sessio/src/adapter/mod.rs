@@ -160,7 +160,8 @@ impl Service<::http::Request<Body>> for Adapter {
 }
 
 /// Anything that can be mounted: an [`Adapter`], an [`HttpAdapter`], or any tower
-/// service of `http::Request<Body>` whose response body is a `Bytes` body.
+/// service of `http::Request<Body>` whose response body is a `Bytes` body (`Send`;
+/// it need not be `Sync`).
 pub trait IntoAdapter {
     /// Type-erases `self` into an adapter.
     fn into_adapter(self) -> Adapter;
@@ -175,7 +176,7 @@ where
         + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     fn into_adapter(self) -> Adapter {
@@ -222,7 +223,7 @@ where
         + Sync
         + 'static,
     S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
@@ -255,7 +256,7 @@ pub(crate) fn into_error<E: Into<BoxError>>(err: E) -> Error {
 /// A response body as a `ResponseBody`, boxing it only if it is not one already.
 pub(crate) fn into_response_body<B>(body: B) -> ResponseBody
 where
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     let mut slot = Some(body);

@@ -322,7 +322,7 @@ impl SessionBuilder {
             + 'static,
         S::Future: Send + 'static,
         S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
         self.layers.push(Box::new(move |inner: HopService| {

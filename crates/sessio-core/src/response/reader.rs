@@ -1,0 +1,264 @@
+//! Reading a raw body and decoding it in bounded steps, with the cap on what is
+//! read into memory.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use http::HeaderMap;
+use http_body::Body as _;
+use http_body_util::BodyExt;
+
+use super::ResponseBody;
+use super::decode::{ContentDecoder, INPUT_SLICE};
+use crate::{BoxError, Error, ErrorKind, Result};
+
+/// Reads a raw body into memory; more than `max` bytes is a body error.
+async fn collect_capped<B>(body: &mut B, max: u64) -> Result<Bytes>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let mut buffered = BytesMut::new();
+    let mut single: Option<Bytes> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| body_error(e.into()))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match single.take() {
+            None if buffered.is_empty() => single = Some(data),
+            None => buffered.extend_from_slice(&data),
+            Some(first) => {
+                buffered.extend_from_slice(&first);
+                buffered.extend_from_slice(&data);
+            }
+        }
+        let len = single.as_ref().map_or(buffered.len(), Bytes::len);
+        check_size(len as u64, max)?;
+    }
+    Ok(single.unwrap_or_else(|| buffered.freeze()))
+}
+
+fn check_size(len: u64, max: u64) -> Result<()> {
+    if len > max {
+        Err(Error::new(
+            ErrorKind::Body,
+            format!("body is larger than the limit of {max} bytes (max_decompressed_size)"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A raw body error as a sessio error: sessio errors (timeouts) stay as they are.
+fn body_error(err: BoxError) -> Error {
+    match err.downcast::<Error>() {
+        Ok(err) => *err,
+        Err(other) => Error::new(ErrorKind::Body, other),
+    }
+}
+
+/// Reads a raw body and decodes it in bounded steps.
+pub(crate) struct Reader {
+    source: Source,
+    decoder: DecoderState,
+    pending: Bytes,
+    done: bool,
+}
+
+/// Where the raw bytes come from: the connection, or memory once buffered.
+enum Source {
+    Body(ResponseBody),
+    Buffered(Option<Bytes>),
+}
+
+impl Source {
+    fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        match self {
+            Source::Buffered(bytes) => Poll::Ready(bytes.take().map(Ok)),
+            Source::Body(body) => loop {
+                match std::task::ready!(Pin::new(&mut *body).poll_frame(cx)) {
+                    None => return Poll::Ready(None),
+                    Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            return Poll::Ready(Some(Ok(data)));
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn into_body(self) -> ResponseBody {
+        match self {
+            Source::Body(body) => body,
+            Source::Buffered(Some(bytes)) => ResponseBody::from(bytes),
+            Source::Buffered(None) => ResponseBody::empty(),
+        }
+    }
+}
+
+enum DecoderState {
+    Unknown,
+    Identity,
+    Decoding(Box<ContentDecoder>),
+}
+
+impl Reader {
+    fn new(source: Source) -> Self {
+        Reader {
+            source,
+            decoder: DecoderState::Unknown,
+            pending: Bytes::new(),
+            done: false,
+        }
+    }
+
+    /// A reader of a body still on the connection.
+    pub(crate) fn streaming(body: ResponseBody) -> Self {
+        Self::new(Source::Body(body))
+    }
+
+    /// A reader of a body already in memory.
+    pub(crate) fn buffered(bytes: Bytes) -> Self {
+        Self::new(Source::Buffered(Some(bytes)))
+    }
+
+    /// The raw body, when it is in memory and nothing was read yet.
+    pub(crate) fn unread_buffer(&self) -> Option<&Bytes> {
+        match (&self.source, &self.decoder) {
+            (Source::Buffered(Some(bytes)), DecoderState::Unknown) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// The raw body, without decoding.
+    pub(crate) fn into_body(self) -> ResponseBody {
+        self.source.into_body()
+    }
+
+    /// Reads the rest of the raw body into memory without decoding it; more than
+    /// `max` bytes is a body error.
+    pub(crate) async fn buffer_raw(&mut self, max: u64) -> Result<()> {
+        let Source::Body(body) = &mut self.source else {
+            return Ok(());
+        };
+        let all = collect_capped(body, max).await?;
+        self.source = Source::Buffered(Some(all));
+        Ok(())
+    }
+
+    /// The next chunk of the decoded body; `None` at the end.
+    pub(crate) async fn next_chunk(&mut self, headers: &HeaderMap) -> Result<Option<Bytes>> {
+        poll_fn(|cx| self.poll_chunk(cx, headers)).await.transpose()
+    }
+
+    /// The whole decoded body; more than `max` decoded bytes is a body error.
+    pub(crate) async fn read_all(&mut self, headers: &HeaderMap, max: u64) -> Result<Bytes> {
+        let Some(first) = self.next_chunk(headers).await? else {
+            return Ok(Bytes::new());
+        };
+        check_size(first.len() as u64, max)?;
+        let Some(second) = self.next_chunk(headers).await? else {
+            return Ok(first);
+        };
+        let mut all = BytesMut::with_capacity(first.len() + second.len());
+        all.extend_from_slice(&first);
+        all.extend_from_slice(&second);
+        check_size(all.len() as u64, max)?;
+        while let Some(chunk) = self.next_chunk(headers).await? {
+            all.extend_from_slice(&chunk);
+            check_size(all.len() as u64, max)?;
+        }
+        Ok(all.freeze())
+    }
+
+    pub(crate) fn poll_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+        headers: &HeaderMap,
+    ) -> Poll<Option<Result<Bytes>>> {
+        if let DecoderState::Unknown = self.decoder {
+            self.decoder = match ContentDecoder::for_headers(headers) {
+                Ok(Some(decoder)) => DecoderState::Decoding(Box::new(decoder)),
+                Ok(None) => DecoderState::Identity,
+                Err(err) => {
+                    self.done = true;
+                    self.decoder = DecoderState::Identity;
+                    return Poll::Ready(Some(Err(err)));
+                }
+            };
+        }
+        loop {
+            if let DecoderState::Decoding(decoder) = &mut self.decoder {
+                while !self.pending.is_empty() {
+                    let slice = self.pending.split_to(self.pending.len().min(INPUT_SLICE));
+                    match decoder.decode(&slice) {
+                        Ok(out) if out.is_empty() => continue,
+                        Ok(out) => return Poll::Ready(Some(Ok(out))),
+                        Err(err) => return Poll::Ready(Some(Err(err))),
+                    }
+                }
+            }
+            if self.done {
+                return Poll::Ready(None);
+            }
+            match self.source.poll_data(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(err))) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(body_error(err))));
+                }
+                Poll::Ready(Some(Ok(data))) => match &self.decoder {
+                    DecoderState::Decoding(_) => self.pending = data,
+                    _ if data.is_empty() => {}
+                    _ => return Poll::Ready(Some(Ok(data))),
+                },
+                Poll::Ready(None) => {
+                    self.done = true;
+                    if let DecoderState::Decoding(decoder) = &mut self.decoder {
+                        match decoder.finish() {
+                            Ok(out) if !out.is_empty() => return Poll::Ready(Some(Ok(out))),
+                            Ok(_) => {}
+                            Err(err) => return Poll::Ready(Some(Err(err))),
+                        }
+                    }
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+}
+
+/// The decoded body of a response as a `Stream` of chunks
+/// (see [`Response::bytes_stream`](crate::Response::bytes_stream)).
+pub struct BytesStream {
+    headers: HeaderMap,
+    reader: Reader,
+}
+
+impl BytesStream {
+    pub(crate) fn new(headers: HeaderMap, reader: Reader) -> Self {
+        BytesStream { headers, reader }
+    }
+}
+
+impl Stream for BytesStream {
+    type Item = Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.reader.poll_chunk(cx, &this.headers)
+    }
+}
+
+impl fmt::Debug for BytesStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BytesStream")
+    }
+}

@@ -1,0 +1,391 @@
+//! `Response`: status, headers, the request that produced it, and its body,
+//! decoded as it is read.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, LINK, LOCATION};
+use http::{Extensions, HeaderMap, StatusCode, Version};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::reader::{BytesStream, Reader};
+use super::{DEFAULT_MAX_DECOMPRESSED_SIZE, Link, ResponseBody, is_redirect_status, links, text};
+use crate::__private::ErrorExt;
+use crate::{Error, ErrorKind, PreparedRequest, Result};
+
+/// A response to a request.
+///
+/// The body is read with [`bytes`](Response::bytes), [`text`](Response::text),
+/// [`json`](Response::json), [`chunk`](Response::chunk) or
+/// [`bytes_stream`](Response::bytes_stream); each decodes the `Content-Encoding` as it
+/// reads and keeps the headers as the server sent them (requests' decode-on-read).
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use sessio_core::{Method, PreparedRequest, Response, ResponseBody};
+///
+/// let request = PreparedRequest::new(Method::GET, "http://example.com/".parse().unwrap());
+/// let http = http::Response::builder()
+///     .status(404)
+///     .header("content-type", "application/json")
+///     .body(ResponseBody::from("{\"error\": \"missing\"}"))
+///     .unwrap();
+/// let response = Response::new(http, request);
+/// assert!(!response.ok());
+/// assert_eq!(response.reason(), "Not Found");
+/// let value: serde_json::Value = response.json().await.unwrap();
+/// assert_eq!(value["error"], "missing");
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub struct Response {
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    extensions: Extensions,
+    reason: Option<Box<str>>,
+    request: PreparedRequest,
+    elapsed: Duration,
+    history: Vec<Response>,
+    max_decompressed_size: Option<u64>,
+    next: Option<Box<PreparedRequest>>,
+    not_followed: Option<String>,
+    reader: Reader,
+}
+
+impl Response {
+    /// A response to `request` from an `http::Response`.
+    pub fn new(response: http::Response<ResponseBody>, request: PreparedRequest) -> Self {
+        let (parts, body) = response.into_parts();
+        Response {
+            status: parts.status,
+            version: parts.version,
+            headers: parts.headers,
+            extensions: parts.extensions,
+            reason: None,
+            request,
+            elapsed: Duration::ZERO,
+            history: Vec::new(),
+            max_decompressed_size: Some(DEFAULT_MAX_DECOMPRESSED_SIZE),
+            next: None,
+            not_followed: None,
+            reader: Reader::streaming(body),
+        }
+    }
+
+    /// A response whose body is already in memory (a drained redirect, a mock).
+    pub fn buffered(response: http::Response<Bytes>, request: PreparedRequest) -> Self {
+        let (parts, body) = response.into_parts();
+        let mut response = Response::new(
+            http::Response::from_parts(parts, ResponseBody::empty()),
+            request,
+        );
+        response.reader = Reader::buffered(body);
+        response
+    }
+
+    /// A copy, when the body is in memory and not read yet (history entries,
+    /// responses read with `stream(false)`); `None` otherwise.
+    pub fn try_clone(&self) -> Option<Response> {
+        let bytes = self.reader.unread_buffer()?;
+        let mut copy = Response::buffered(
+            http::Response::new(bytes.clone()),
+            self.request
+                .try_clone()
+                .unwrap_or_else(|| self.request.snapshot()),
+        );
+        copy.status = self.status;
+        copy.version = self.version;
+        copy.headers = self.headers.clone();
+        copy.extensions = self.extensions.clone();
+        copy.reason = self.reason.clone();
+        copy.elapsed = self.elapsed;
+        copy.max_decompressed_size = self.max_decompressed_size;
+        copy.history = self
+            .history
+            .iter()
+            .filter_map(Response::try_clone)
+            .collect();
+        copy.next = self
+            .next
+            .as_deref()
+            .and_then(PreparedRequest::try_clone)
+            .map(Box::new);
+        copy.not_followed = self.not_followed.clone();
+        Some(copy)
+    }
+
+    /// Back to an `http::Response` with the raw (undecoded) body.
+    pub fn into_http(self) -> http::Response<ResponseBody> {
+        let mut response = http::Response::new(self.reader.into_body());
+        *response.status_mut() = self.status;
+        *response.version_mut() = self.version;
+        *response.headers_mut() = self.headers;
+        *response.extensions_mut() = self.extensions;
+        response
+    }
+
+    /// The request the redirect of this response leads to, when redirects were not
+    /// followed (requests' `Response.next`).
+    pub fn next(&self) -> Option<&PreparedRequest> {
+        self.next.as_deref()
+    }
+
+    /// Why a redirect was not followed although redirects were allowed (a 307/308
+    /// with a body that cannot be sent again, a policy that said stop).
+    pub fn redirect_not_followed(&self) -> Option<&str> {
+        self.not_followed.as_deref()
+    }
+
+    /// The cookies this response sets (its `Set-Cookie` headers that parse).
+    pub fn cookies(&self) -> impl Iterator<Item = cookie::Cookie<'static>> + '_ {
+        self.headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|text| cookie::Cookie::parse(text.to_owned()).ok())
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The HTTP version of the response.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The headers, exactly as received (`Content-Encoding` and `Content-Length` stay).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Response extensions set by the adapter.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The final URL of the response (the URL of the request that produced it).
+    pub fn url(&self) -> &Url {
+        self.request.url()
+    }
+
+    /// The request that produced this response, as sent (a stream body is left out).
+    pub fn request(&self) -> &PreparedRequest {
+        &self.request
+    }
+
+    /// The time from sending the request to receiving the response head.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Responses of the redirects followed to get here, oldest first.
+    pub fn history(&self) -> &[Response] {
+        &self.history
+    }
+
+    /// The reason phrase: the server's own (HTTP/1), else the canonical one.
+    pub fn reason(&self) -> &str {
+        match &self.reason {
+            Some(reason) => reason,
+            None => self.status.canonical_reason().unwrap_or(""),
+        }
+    }
+
+    /// requests' `ok`: `false` only for 4xx and 5xx statuses.
+    pub fn ok(&self) -> bool {
+        !(400..600).contains(&self.status.as_u16())
+    }
+
+    /// A redirect sessio would follow: 301, 302, 303, 307 or 308 with a `Location`.
+    pub fn is_redirect(&self) -> bool {
+        self.headers.contains_key(LOCATION) && is_redirect_status(self.status)
+    }
+
+    /// Same as [`is_redirect`](Response::is_redirect) (httpx's name).
+    pub fn has_redirect_location(&self) -> bool {
+        self.is_redirect()
+    }
+
+    /// A permanent redirect: 301 or 308 with a `Location`.
+    pub fn is_permanent_redirect(&self) -> bool {
+        self.headers.contains_key(LOCATION) && matches!(self.status.as_u16(), 301 | 308)
+    }
+
+    /// The `Content-Length` the server announced (of the encoded body).
+    pub fn content_length(&self) -> Option<u64> {
+        self.headers
+            .get(CONTENT_LENGTH)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// The links of the `Link` header, keyed by `rel` (or by URL when there is no `rel`).
+    pub fn links(&self) -> BTreeMap<String, Link> {
+        links::links_by_rel(
+            self.headers
+                .get_all(LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned)),
+        )
+    }
+
+    /// The text encoding of the body per `Content-Type` (requests' `encoding`).
+    pub fn encoding(&self) -> Option<String> {
+        text::encoding_from_headers(&self.headers)
+    }
+
+    /// Returns the response, or an error that carries it when the status is 4xx or 5xx
+    /// (requests' `raise_for_status`).
+    pub fn error_for_status(self) -> Result<Self> {
+        if self.ok() {
+            Ok(self)
+        } else {
+            let kind = ErrorKind::Status(self.status);
+            Err(Error::msg(kind, "").with_response(self))
+        }
+    }
+
+    /// Like [`error_for_status`](Response::error_for_status) without consuming the response.
+    pub fn error_for_status_ref(&self) -> Result<&Self> {
+        if self.ok() {
+            Ok(self)
+        } else {
+            Err(Error::msg(ErrorKind::Status(self.status), "").with_url(self.url().clone()))
+        }
+    }
+
+    /// The next chunk of the decoded body; `None` at the end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        let Response {
+            reader, headers, ..
+        } = self;
+        reader.next_chunk(headers).await
+    }
+
+    /// The whole decoded body, up to the cap set with `max_decompressed_size`.
+    pub async fn bytes(self) -> Result<Bytes> {
+        let max = self.max_decompressed_size.unwrap_or(u64::MAX);
+        let Response {
+            mut reader,
+            headers,
+            ..
+        } = self;
+        reader.read_all(&headers, max).await
+    }
+
+    /// The decoded body as text, using the `Content-Type` charset (requests' `text`).
+    ///
+    /// `text/*` without a charset is ISO-8859-1 and `application/json` is UTF-8, as in
+    /// requests. Without any hint a byte-order mark decides, else UTF-8; invalid
+    /// sequences become U+FFFD.
+    pub async fn text(self) -> Result<String> {
+        let encoding = self.encoding();
+        let bytes = self.bytes().await?;
+        Ok(text::decode_text(&bytes, encoding.as_deref()))
+    }
+
+    /// The decoded body parsed as JSON. UTF-8, UTF-16 and UTF-32 bodies are
+    /// recognised as requests' `guess_json_utf` does.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
+        let charset = charset_param(&self.headers);
+        let url = self.url().clone();
+        let bytes = self.bytes().await?;
+        let encoding = charset.or_else(|| {
+            text::guess_json_utf(&bytes)
+                .filter(|e| *e != "utf-8")
+                .map(str::to_owned)
+        });
+        let parsed = match encoding {
+            None => serde_json::from_slice(&bytes),
+            Some(encoding) => serde_json::from_str(&text::decode_text(&bytes, Some(&encoding))),
+        };
+        parsed.map_err(|e| Error::decode(e).with_url(url))
+    }
+
+    /// The decoded body as a stream of chunks.
+    pub fn bytes_stream(self) -> BytesStream {
+        BytesStream::new(self.headers, self.reader)
+    }
+
+    /// The raw body, without decoding.
+    pub fn into_body(self) -> ResponseBody {
+        self.reader.into_body()
+    }
+
+    /// Reads the rest of the raw body into memory without decoding it, so that a
+    /// later read does not wait on the connection (requests' `stream=False`).
+    pub async fn buffer_raw_body(&mut self) -> Result<()> {
+        let max = self.max_decompressed_size.unwrap_or(u64::MAX);
+        self.reader.buffer_raw(max).await
+    }
+}
+
+impl crate::__private::ResponseExt for Response {
+    /// Sets the reason phrase the server sent (HTTP/1 only).
+    fn set_reason(&mut self, reason: impl Into<Box<str>>) {
+        self.reason = Some(reason.into());
+    }
+
+    /// Sets the time from sending to receiving the head.
+    fn set_elapsed(&mut self, elapsed: Duration) {
+        self.elapsed = elapsed;
+    }
+
+    /// Sets the redirect history (oldest first).
+    fn set_history(&mut self, history: Vec<Response>) {
+        self.history = history;
+    }
+
+    /// Sets the request a redirect would go to (see [`Response::next`]).
+    fn set_next(&mut self, next: Option<PreparedRequest>) {
+        self.next = next.map(Box::new);
+    }
+
+    /// Records why a redirect was not followed (see [`Response::redirect_not_followed`]).
+    fn set_redirect_not_followed(&mut self, reason: impl Into<String>) {
+        self.not_followed = Some(reason.into());
+    }
+
+    /// Sets the cap on buffered reads (`None`: no cap).
+    fn set_max_decompressed_size(&mut self, max: Option<u64>) {
+        self.max_decompressed_size = max;
+    }
+}
+
+fn charset_param(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &self.url().as_str())
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
+
+impl fmt::Display for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Response [{}]>", self.status.as_u16())
+    }
+}
