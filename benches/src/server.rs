@@ -1,21 +1,14 @@
-//! The benchmark server: a minimal hyper server (HTTP/1.1 and HTTP/2, plain and
-//! rustls) answering every request with a 13-byte body, run in its own process.
+//! The benchmark server: the tests' loopback hyper server (HTTP/1.1 and HTTP/2,
+//! plain and rustls) answering every request with a 13-byte body, run in its own
+//! process.
 
-use std::convert::Infallible;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::TcpListener;
+use sessio_tests::{Server, ServerBody, TestCa, respond};
 
 /// The body every response carries (13 bytes, as in the design's anchors).
 pub const BODY: &[u8] = b"Hello, World!";
@@ -51,106 +44,43 @@ impl Endpoints {
 
 /// Serves until the process is killed; prints `PLAIN <addr>`, `TLS <addr>`,
 /// `PLAIN_CLOSE <addr>`, `TLS_CLOSE <addr>` and `CA <path of a PEM file>` on stdout
-/// once listening.
+/// once listening. The servers are the tests' loopback servers (hyper, HTTP/1.1
+/// and HTTP/2, rustls with a generated CA) with a handler that answers [`BODY`].
 pub fn serve_forever() -> ! {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("server runtime");
     runtime.block_on(async {
-        let (acceptor, ca_pem) = tls_acceptor();
-        let plain = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let tls = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let plain_close = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let tls_close = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let ca = TestCa::new();
+        let plain = Server::start(|_req| answer(false)).await;
+        let tls = Server::start_tls(&ca, |_req| answer(false)).await;
+        let plain_close = Server::start(|_req| answer(true)).await;
+        let tls_close = Server::start_tls(&ca, |_req| answer(true)).await;
         let ca_path =
             std::env::temp_dir().join(format!("sessio-bench-ca-{}.pem", std::process::id()));
-        std::fs::write(&ca_path, ca_pem).expect("write CA");
+        std::fs::write(&ca_path, ca.ca_pem()).expect("write CA");
         let mut out = std::io::stdout();
-        writeln!(out, "PLAIN {}", plain.local_addr().expect("addr")).ok();
-        writeln!(out, "TLS {}", tls.local_addr().expect("addr")).ok();
-        writeln!(
-            out,
-            "PLAIN_CLOSE {}",
-            plain_close.local_addr().expect("addr")
-        )
-        .ok();
-        writeln!(out, "TLS_CLOSE {}", tls_close.local_addr().expect("addr")).ok();
+        writeln!(out, "PLAIN {}", plain.addr()).ok();
+        writeln!(out, "TLS {}", tls.addr()).ok();
+        writeln!(out, "PLAIN_CLOSE {}", plain_close.addr()).ok();
+        writeln!(out, "TLS_CLOSE {}", tls_close.addr()).ok();
         writeln!(out, "CA {}", ca_path.display()).ok();
         out.flush().ok();
-        tokio::join!(
-            accept_loop(plain, None, false),
-            accept_loop(tls, Some(acceptor.clone()), false),
-            accept_loop(plain_close, None, true),
-            accept_loop(tls_close, Some(acceptor), true),
-        );
+        std::future::pending::<()>().await;
     });
     std::process::exit(0)
 }
 
-async fn accept_loop(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>, close: bool) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |_req: hyper::Request<Incoming>| async move {
-                    let mut response = hyper::Response::new(Full::new(Bytes::from_static(BODY)));
-                    if close {
-                        response.headers_mut().insert(
-                            http::header::CONNECTION,
-                            http::HeaderValue::from_static("close"),
-                        );
-                    }
-                    Ok::<_, Infallible>(response)
-                });
-            let builder = auto::Builder::new(TokioExecutor::new());
-            match tls {
-                None => {
-                    let _ = builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                }
-                Some(acceptor) => {
-                    if let Ok(stream) = acceptor.accept(stream).await {
-                        let _ = builder
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    }
-                }
-            }
-        });
-    }
-}
-
-fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "sessio bench CA");
-    let ca =
-        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("ca");
-    let key = KeyPair::generate().expect("key");
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("params")
-        .signed_by(&key, &ca)
-        .expect("cert");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![CertificateDer::from(cert.der().to_vec())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .expect("server cert");
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca.pem())
+/// The benchmark's one response: [`BODY`], and `Connection: close` on the
+/// closing endpoints.
+async fn answer(close: bool) -> http::Response<ServerBody> {
+    let headers: &[(&str, &str)] = if close {
+        &[("connection", "close")]
+    } else {
+        &[]
+    };
+    respond(200, headers, Bytes::from_static(BODY))
 }
 
 /// A server process (pinned to CPU 0 with `taskset` when there is one), killed on drop.

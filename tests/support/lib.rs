@@ -95,6 +95,7 @@ impl Server {
                     _ = stopped.changed() => return,
                 };
                 conns.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
                 let reqs = reqs.clone();
                 let tls = tls.clone();

@@ -15,7 +15,7 @@ use tower::util::BoxCloneSyncService;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::stack::{self, Hop, RedirectSettings};
+use super::stack::{self, Dispatch, RedirectSettings};
 use super::{Config, Defaults, HopService, Session, SessionRef, default_header_map};
 use crate::adapter::{Adapter, HttpAdapterBuilder, IntoAdapter, into_error, into_response_body};
 use crate::mount::{MountTable, Router};
@@ -358,13 +358,13 @@ impl SessionBuilder {
         let mounts = Arc::new(RwLock::new(table));
         let router = Router::new(mounts.clone());
         let hop = if self.layers.is_empty() {
-            Hop::Router(router)
+            Dispatch::Router(router)
         } else {
             let mut service: HopService = BoxCloneSyncService::new(router);
             for wrap in self.layers.into_iter().rev() {
                 service = wrap(service);
             }
-            Hop::Layered(service)
+            Dispatch::Layered(service)
         };
         let jar = self.jar.unwrap_or_default();
         let store: Arc<dyn CookieStore> = match self.store {

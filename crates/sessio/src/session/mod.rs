@@ -4,14 +4,13 @@ mod builder;
 mod exchange;
 mod history;
 mod request_builder;
+mod service;
 mod stack;
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use http::{HeaderMap, HeaderValue, Method};
@@ -22,10 +21,10 @@ use sessio_core::{
 };
 use sessio_layers::cookies::Jar;
 use tower::util::BoxCloneSyncService;
-use tower_service::Service;
 
 pub use builder::SessionBuilder;
 pub use request_builder::RequestBuilder;
+pub use service::SessionFuture;
 
 use crate::adapter::{Adapter, IntoAdapter};
 use crate::mount::{MountTable, no_adapter};
@@ -357,40 +356,6 @@ impl fmt::Debug for Session {
             .field("mounts", &self.mounts())
             .field("closed", &self.is_closed())
             .finish()
-    }
-}
-
-/// The future of a session used as a tower service.
-pub type SessionFuture = Pin<Box<dyn Future<Output = Result<Response>> + Send + 'static>>;
-
-impl Service<Request> for Session {
-    type Response = Response;
-    type Error = Error;
-    type Future = SessionFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        match self.prepare(request) {
-            Ok(prepared) => Box::pin(self.send(prepared)),
-            Err(err) => Box::pin(std::future::ready(Err(err))),
-        }
-    }
-}
-
-impl Service<PreparedRequest> for Session {
-    type Response = Response;
-    type Error = Error;
-    type Future = SessionFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: PreparedRequest) -> Self::Future {
-        Box::pin(self.send(request))
     }
 }
 

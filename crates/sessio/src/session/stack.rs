@@ -19,32 +19,32 @@ use crate::adapter::AdapterFuture;
 use crate::mount::Router;
 
 /// Every request of a session goes through this one type.
-pub(crate) type Stack = Redirect<Cookies<Hooks<Hop>>>;
+pub(crate) type Stack = Redirect<Cookies<Hooks<Dispatch>>>;
 
-/// Where a hop goes below the hooks: straight to the router, or through the user's
-/// layers first.
+/// Where each hop goes below the hooks: straight to the mount table's router, or
+/// through the user's layers first.
 #[derive(Clone)]
-pub(crate) enum Hop {
+pub(crate) enum Dispatch {
     Router(Router),
     Layered(HopService),
 }
 
-impl Service<http::Request<Body>> for Hop {
+impl Service<http::Request<Body>> for Dispatch {
     type Response = http::Response<ResponseBody>;
     type Error = Error;
     type Future = AdapterFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         match self {
-            Hop::Router(_) => Poll::Ready(Ok(())),
-            Hop::Layered(service) => service.poll_ready(cx),
+            Dispatch::Router(_) => Poll::Ready(Ok(())),
+            Dispatch::Layered(service) => service.poll_ready(cx),
         }
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         match self {
-            Hop::Router(router) => router.route(request),
-            Hop::Layered(service) => AdapterFuture::boxed(service.call(request)),
+            Dispatch::Router(router) => router.route(request),
+            Dispatch::Layered(service) => AdapterFuture::boxed(service.call(request)),
         }
     }
 }
@@ -56,13 +56,17 @@ pub(crate) struct RedirectSettings {
     pub(crate) policy: Option<Arc<dyn RedirectPolicy>>,
 }
 
-pub(crate) fn build(hop: Hop, cookies: Arc<dyn CookieStore>, redirects: RedirectSettings) -> Stack {
+pub(crate) fn build(
+    dispatch: Dispatch,
+    cookies: Arc<dyn CookieStore>,
+    redirects: RedirectSettings,
+) -> Stack {
     let mut redirect = RedirectLayer::new()
         .max_redirects(redirects.max_redirects)
         .https_only(redirects.https_only);
     if let Some(policy) = redirects.policy {
         redirect = redirect.policy(policy);
     }
-    let hooks = HooksLayer::default().layer(hop);
+    let hooks = HooksLayer::default().layer(dispatch);
     redirect.layer(CookiesLayer::new(cookies).layer(hooks))
 }

@@ -1,0 +1,248 @@
+//! `Jar`: the default cookie store, RFC 6265 rules over `cookie_store`, with a
+//! public-suffix check, size limits, and requests' dict API. Saving and loading
+//! are in `persistence`, the matching and storing rules in `rules`.
+
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use cookie::Cookie as RawCookie;
+use http::HeaderValue;
+use sessio_core::{CookieStore, Result};
+
+use rules::{canonical_domain, info_of, invalid_cookie};
+use url::Url;
+
+mod persistence;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+/// Longest `Set-Cookie` accepted, in bytes (RFC 6265 §6.1 asks for at least 4096).
+pub const MAX_COOKIE_SIZE: usize = 4096;
+/// Most cookies kept per domain (RFC 6265 §6.1 asks for at least 50).
+pub const MAX_COOKIES_PER_DOMAIN: usize = 50;
+/// Most cookies kept in one jar (RFC 6265 §6.1 asks for at least 3000).
+pub const MAX_COOKIES: usize = 3000;
+
+/// One cookie of a [`Jar`], as [`Jar::iter`] lists it and as it is saved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CookieInfo {
+    /// The name.
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// The domain; `None` for a cookie set with [`Jar::set`], sent to every host.
+    pub domain: Option<String>,
+    /// `true` when the cookie goes only to `domain` itself, not its subdomains.
+    pub host_only: bool,
+    /// The path.
+    pub path: String,
+    /// Sent over `https` only.
+    pub secure: bool,
+    /// Marked `HttpOnly` by the server.
+    pub http_only: bool,
+    /// Expiry in seconds since the Unix epoch; `None` for a session cookie.
+    pub expires: Option<u64>,
+}
+
+/// The default cookie store: RFC 6265 domain, path, `Secure` and expiry rules
+/// (on the `cookie_store` crate), plus what requests users expect.
+///
+/// * `Domain=` set to a public suffix (`com`, `co.uk`, any case, trailing dot) is
+///   rejected (embedded list, no network).
+/// * `Secure` cookies go over `https` only, loopback included.
+/// * Cookies of longer paths come first in the `Cookie` header.
+/// * Limits: a `Set-Cookie` over [`MAX_COOKIE_SIZE`] bytes, or beyond
+///   [`MAX_COOKIES_PER_DOMAIN`] or [`MAX_COOKIES`], is not stored.
+/// * requests' dict API: [`get`](Jar::get), [`set`](Jar::set) (no domain: sent to
+///   every host, as requests does), [`remove`](Jar::remove), [`clear`](Jar::clear),
+///   [`iter`](Jar::iter), and saving/loading as JSON or Netscape `cookies.txt`.
+///
+/// ```
+/// use http::HeaderValue;
+/// use sessio_core::{CookieStore, Url};
+/// use sessio_layers::cookies::Jar;
+///
+/// let jar = Jar::new();
+/// let url: Url = "https://example.com/account".parse().unwrap();
+/// jar.set_cookies(&mut [HeaderValue::from_static("sid=abc; Path=/; Secure")].iter(), &url);
+/// jar.set("theme", "dark");
+/// assert_eq!(jar.get("sid").as_deref(), Some("abc"));
+/// assert_eq!(jar.cookies(&url).unwrap(), "sid=abc; theme=dark");
+/// let plain: Url = "http://example.com/".parse().unwrap();
+/// assert_eq!(jar.cookies(&plain).unwrap(), "theme=dark", "Secure cookies need https");
+/// ```
+#[derive(Debug, Default)]
+pub struct Jar {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub(super) store: cookie_store::CookieStore,
+    /// Cookies set without a domain (requests' `jar.set(name, value)`): every host.
+    pub(super) anywhere: Vec<CookieInfo>,
+}
+
+impl Jar {
+    /// An empty jar.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub(super) fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value of the first unexpired cookie called `name`, any domain.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.iter()
+            .into_iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value)
+    }
+
+    /// The value of the cookie called `name` for exactly this domain and path.
+    pub fn get_for(&self, name: &str, domain: &str, path: &str) -> Option<String> {
+        let domain = canonical_domain(domain);
+        self.iter()
+            .into_iter()
+            .find(|c| c.name == name && c.domain.as_deref() == Some(&domain) && c.path == path)
+            .map(|c| c.value)
+    }
+
+    /// Sets a cookie with no domain: it is sent to every host (requests'
+    /// `jar.set(name, value)`), on every path.
+    pub fn set(&self, name: &str, value: &str) {
+        let mut state = self.write();
+        state.anywhere.retain(|c| c.name != name);
+        state.anywhere.push(CookieInfo {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            domain: None,
+            host_only: false,
+            path: "/".to_owned(),
+            secure: false,
+            http_only: false,
+            expires: None,
+        });
+    }
+
+    /// Sets a cookie for `domain` (and its subdomains) under `path`.
+    pub fn set_for(&self, name: &str, value: &str, domain: &str, path: &str) -> Result<()> {
+        self.insert(CookieInfo {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            domain: Some(canonical_domain(domain)),
+            host_only: false,
+            path: path.to_owned(),
+            secure: false,
+            http_only: false,
+            expires: None,
+        })
+    }
+
+    /// Adds a cookie as described (used by `load_*`); a cookie that cannot be
+    /// stored (bad name or domain, public suffix) is an error.
+    pub fn insert(&self, info: CookieInfo) -> Result<()> {
+        let Some(domain) = info.domain.clone() else {
+            let mut state = self.write();
+            state.anywhere.retain(|c| c.name != info.name);
+            state.anywhere.push(info);
+            return Ok(());
+        };
+        let url = Url::parse(&format!("https://{domain}{}", info.path))
+            .map_err(|e| invalid_cookie(&info.name, &e.to_string()))?;
+        let mut raw = RawCookie::new(info.name.clone(), info.value.clone());
+        raw.set_path(info.path.clone());
+        raw.set_secure(info.secure);
+        raw.set_http_only(info.http_only);
+        if !info.host_only {
+            raw.set_domain(domain);
+        }
+        if let Some(secs) = info.expires {
+            let at = time::OffsetDateTime::from_unix_timestamp(secs as i64)
+                .map_err(|e| invalid_cookie(&info.name, &e.to_string()))?;
+            raw.set_expires(at);
+        }
+        self.store_raw(&raw, &url)
+            .map_err(|why| invalid_cookie(&info.name, why))
+    }
+
+    /// Removes every cookie called `name`; returns whether one was there.
+    pub fn remove(&self, name: &str) -> bool {
+        let mut state = self.write();
+        let before = state.anywhere.len();
+        state.anywhere.retain(|c| c.name != name);
+        let mut removed = state.anywhere.len() != before;
+        let doomed: Vec<(String, String)> = state
+            .store
+            .iter_any()
+            .filter(|c| c.name() == name)
+            .filter_map(|c| Some((c.domain.as_cow()?.into_owned(), c.path.to_string())))
+            .collect();
+        for (domain, path) in doomed {
+            removed |= state.store.remove(&domain, &path, name).is_some();
+        }
+        removed
+    }
+
+    /// Removes every cookie.
+    pub fn clear(&self) {
+        let mut state = self.write();
+        state.store.clear();
+        state.anywhere.clear();
+    }
+
+    /// All unexpired cookies.
+    pub fn iter(&self) -> Vec<CookieInfo> {
+        let state = self.read();
+        let mut all: Vec<CookieInfo> = state.store.iter_unexpired().map(info_of).collect();
+        all.extend(state.anywhere.iter().cloned());
+        all
+    }
+
+    /// How many unexpired cookies the jar holds.
+    pub fn len(&self) -> usize {
+        let state = self.read();
+        state.store.iter_unexpired().count() + state.anywhere.len()
+    }
+
+    /// Whether the jar holds no cookie.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl CookieStore for Jar {
+    fn set_cookies(&self, cookie_headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
+        for header in cookie_headers {
+            if header.len() > MAX_COOKIE_SIZE {
+                continue;
+            }
+            let Ok(text) = std::str::from_utf8(header.as_bytes()) else {
+                continue;
+            };
+            if let Ok(raw) = RawCookie::parse(text) {
+                // A cookie the rules refuse is ignored, as browsers and requests do.
+                let _ = self.store_raw(&raw, url);
+            }
+        }
+    }
+
+    fn cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.header_for(url, true)
+    }
+
+    fn scoped_cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.header_for(url, false)
+    }
+
+    fn is_empty(&self) -> bool {
+        let state = self.read();
+        state.anywhere.is_empty() && state.store.iter_any().next().is_none()
+    }
+}

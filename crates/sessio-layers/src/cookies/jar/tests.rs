@@ -1,0 +1,213 @@
+//! Jar tests: RFC 6265 rules, limits, the dict API, persistence.
+
+use super::rules::{domain_matches, path_matches};
+use super::*;
+
+fn url(s: &str) -> Url {
+    s.parse().unwrap()
+}
+
+fn store(jar: &Jar, set_cookie: &str, from: &str) {
+    jar.set_cookies(
+        &mut [HeaderValue::from_str(set_cookie).unwrap()].iter(),
+        &url(from),
+    );
+}
+
+fn header(jar: &Jar, to: &str) -> Option<String> {
+    jar.cookies(&url(to))
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[test]
+fn host_only_and_domain_cookies() {
+    let jar = Jar::new();
+    store(&jar, "host=1", "http://example.com/");
+    store(&jar, "dom=2; Domain=example.com", "http://example.com/");
+    assert_eq!(
+        header(&jar, "http://example.com/").as_deref(),
+        Some("host=1; dom=2")
+    );
+    assert_eq!(
+        header(&jar, "http://www.example.com/").as_deref(),
+        Some("dom=2")
+    );
+    assert_eq!(header(&jar, "http://other.com/"), None);
+}
+
+#[test]
+fn public_suffix_domains_are_rejected_sec_25() {
+    let jar = Jar::new();
+    for bad in ["a=1; Domain=com", "b=1; Domain=co.UK", "c=1; Domain=.com."] {
+        store(&jar, bad, "http://example.com/");
+    }
+    store(&jar, "d=1; Domain=co.uk", "http://example.co.uk/");
+    assert!(jar.is_empty(), "{:?}", jar.iter());
+    assert_eq!(header(&jar, "http://unrelated.com/"), None);
+}
+
+#[test]
+fn secure_cookies_need_https_even_on_loopback() {
+    let jar = Jar::new();
+    store(&jar, "s=1; Secure", "https://127.0.0.1/");
+    assert_eq!(header(&jar, "https://127.0.0.1/").as_deref(), Some("s=1"));
+    assert_eq!(header(&jar, "http://127.0.0.1/"), None);
+}
+
+#[test]
+fn longer_paths_come_first_and_paths_match() {
+    let jar = Jar::new();
+    store(&jar, "a=1; Path=/", "http://example.com/");
+    store(&jar, "b=2; Path=/x/y", "http://example.com/");
+    store(&jar, "c=3; Path=/x", "http://example.com/");
+    assert_eq!(
+        header(&jar, "http://example.com/x/y/z").as_deref(),
+        Some("b=2; c=3; a=1")
+    );
+    assert_eq!(
+        header(&jar, "http://example.com/other").as_deref(),
+        Some("a=1")
+    );
+}
+
+#[test]
+fn expiry_and_deletion() {
+    let jar = Jar::new();
+    store(&jar, "a=1", "http://example.com/");
+    store(&jar, "a=1; Max-Age=0", "http://example.com/");
+    assert_eq!(header(&jar, "http://example.com/"), None);
+    store(
+        &jar,
+        "b=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+        "http://example.com/",
+    );
+    assert!(jar.is_empty());
+}
+
+#[test]
+fn limits_are_enforced_sec_26() {
+    let jar = Jar::new();
+    let big = format!("big={}", "x".repeat(MAX_COOKIE_SIZE));
+    store(&jar, &big, "http://example.com/");
+    assert!(jar.is_empty());
+    for i in 0..(MAX_COOKIES_PER_DOMAIN + 10) {
+        store(&jar, &format!("c{i}=v"), "http://example.com/");
+    }
+    assert_eq!(jar.len(), MAX_COOKIES_PER_DOMAIN);
+    store(&jar, "c0=updated", "http://example.com/");
+    assert_eq!(
+        jar.get("c0").as_deref(),
+        Some("updated"),
+        "updates are not new cookies"
+    );
+}
+
+#[test]
+fn quoted_values_are_kept_as_sent() {
+    // requests test_cookie_quote_wrapped
+    let jar = Jar::new();
+    store(&jar, "foo=\"bar:baz\"", "http://example.com/");
+    assert_eq!(
+        header(&jar, "http://example.com/").as_deref(),
+        Some("foo=\"bar:baz\"")
+    );
+}
+
+#[test]
+fn scoped_cookies_leave_out_domainless_ones() {
+    let jar = Jar::new();
+    jar.set("super", "1");
+    store(&jar, "own=1", "http://example.com/");
+    assert_eq!(
+        header(&jar, "http://example.com/").as_deref(),
+        Some("own=1; super=1")
+    );
+    let scoped = jar.scoped_cookies(&url("http://example.com/")).unwrap();
+    assert_eq!(scoped, "own=1");
+}
+
+#[test]
+fn path_and_domain_matching_follow_rfc_6265() {
+    assert!(path_matches("/", "/anything"));
+    assert!(path_matches("/a", "/a"));
+    assert!(path_matches("/a", "/a/b"));
+    assert!(!path_matches("/a", "/ab"));
+    assert!(path_matches("/a/", "/a/b"));
+    let suffix = cookie_store::CookieDomain::Suffix("example.com".into());
+    assert!(domain_matches(&suffix, "example.com", false));
+    assert!(domain_matches(&suffix, "www.example.com", false));
+    assert!(!domain_matches(&suffix, "badexample.com", false));
+    assert!(!domain_matches(&suffix, "example.com.evil", false));
+}
+
+#[test]
+fn dict_api() {
+    let jar = Jar::new();
+    jar.set("everywhere", "1");
+    jar.set_for("scoped", "2", "example.com", "/").unwrap();
+    assert_eq!(jar.get("everywhere").as_deref(), Some("1"));
+    assert_eq!(
+        jar.get_for("scoped", "example.com", "/").as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        header(&jar, "http://any.host/").as_deref(),
+        Some("everywhere=1")
+    );
+    assert_eq!(
+        header(&jar, "http://sub.example.com/").as_deref(),
+        Some("scoped=2; everywhere=1")
+    );
+    assert!(jar.remove("scoped"));
+    assert!(!jar.remove("scoped"));
+    assert_eq!(jar.len(), 1);
+    jar.clear();
+    assert!(jar.is_empty());
+    assert!(jar.set_for("bad", "v", "exa mple.com", "/").is_err());
+}
+
+#[test]
+fn json_and_netscape_round_trips() {
+    let jar = Jar::new();
+    store(
+        &jar,
+        "sid=abc; Secure; HttpOnly; Max-Age=3600",
+        "https://example.com/app",
+    );
+    store(
+        &jar,
+        "pref=x; Domain=example.com; Path=/",
+        "https://example.com/",
+    );
+    jar.set("anywhere", "1");
+
+    let mut json = Vec::new();
+    jar.save_json(&mut json).unwrap();
+    let copy = Jar::new();
+    copy.load_json(&json[..]).unwrap();
+    let mut a = jar.iter();
+    let mut b = copy.iter();
+    a.sort_by(|x, y| x.name.cmp(&y.name));
+    b.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(a, b);
+
+    let mut txt = Vec::new();
+    jar.save_netscape(&mut txt).unwrap();
+    let text = String::from_utf8(txt.clone()).unwrap();
+    assert!(
+        text.contains("#HttpOnly_example.com\tFALSE\t/\tTRUE\t"),
+        "{text}"
+    );
+    assert!(
+        text.contains(".example.com\tTRUE\t/\tFALSE\t0\tpref\tx"),
+        "{text}"
+    );
+    let copy = Jar::new();
+    copy.load_netscape(&txt[..]).unwrap();
+    assert_eq!(copy.get("sid").as_deref(), Some("abc"));
+    assert_eq!(
+        copy.cookies(&url("https://www.example.com/")).unwrap(),
+        "pref=x"
+    );
+    assert!(copy.load_netscape(&b"bad line\n"[..]).is_err());
+}
