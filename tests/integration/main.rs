@@ -6,6 +6,7 @@ mod cookies;
 mod differences;
 mod faults;
 mod hooks;
+mod layers_over_hyper;
 mod middleware;
 mod mounts;
 mod prepare;

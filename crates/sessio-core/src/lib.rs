@@ -39,9 +39,7 @@ pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};
 pub use options::{AllowRedirects, Deadline, Fragment, Streaming, Timeouts};
 pub use request::{PreparedRequest, Request, RequestParts};
-pub use response::{
-    ACCEPT_ENCODING, BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody,
-};
+pub use response::{BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody};
 
 pub use ::url::Url;
 pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

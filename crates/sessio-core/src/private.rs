@@ -6,8 +6,8 @@ pub use crate::request::header::{checked_value, header_name, header_pair};
 pub use crate::request::merge::merge_headers;
 pub use crate::request::prepare::{SessionDefaults, prepare};
 pub use crate::request::prepared::wire_uri;
-pub use crate::response::is_redirect_status;
 pub use crate::response::text::utf8_or_latin1;
+pub use crate::response::{accept_encoding, is_redirect_status};
 pub use crate::url::{
     encode_pairs, merge_params, prepare_url, requote_uri, same_origin, serialize_pairs,
 };

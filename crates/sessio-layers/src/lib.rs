@@ -1,31 +1,58 @@
 //! tower layers of [sessio](https://docs.rs/sessio), each usable on its own in any
-//! tower HTTP client stack (`Service<http::Request<B>>`).
+//! tower HTTP client stack: over `S: Service<http::Request<B>, Response =
+//! http::Response<RB>>`, a raw hyper-util `Client` included, with no sessio type
+//! required of the service, its bodies or its errors.
 //!
-//! | module | layer | what it does |
-//! |---|---|---|
-//! | [`default_headers`] | [`DefaultHeadersLayer`](default_headers::DefaultHeadersLayer) | default headers with requests' merge rules |
-//! | [`auth`] | [`AddAuthLayer`](auth::AddAuthLayer) | `Authorization` from Basic/Bearer credentials |
-//! | [`timeout`] | [`TimeoutLayer`](timeout::TimeoutLayer) | read (idle) and total timeouts, body included |
+//! | module | layer | what it does | cargo feature |
+//! |---|---|---|---|
+//! | [`redirect`] | [`RedirectLayer`](redirect::RedirectLayer) | redirects with requests' rules, a limit, and a history | `redirect` (default) |
+//! | [`cookies`] | [`CookiesLayer`](cookies::CookiesLayer) | a cookie store on every request, and the default [`Jar`](cookies::Jar) | `cookies` (default) |
+//! | [`timeout`] | [`TimeoutLayer`](timeout::TimeoutLayer) | read (idle) and total timeouts, body included | `timeout` (default) |
+//! | [`hooks`] | [`HooksLayer`](hooks::HooksLayer) | sessio's request and response hooks (sessio's body types) | `hooks` (default) |
+//! | `default_headers` | `DefaultHeadersLayer` | default headers with requests' merge rules | `default-headers` |
+//! | `auth` | `AddAuthLayer` | `Authorization` from Basic/Bearer credentials | `auth` |
+//!
+//! The default features are the layers a sessio `Session` uses; `full` turns on
+//! every layer.
 //!
 //! Request-only layers return the inner service's future unchanged; layers that
 //! touch the response use a named future, so a stack never boxes per layer.
+//! Layers that create errors follow tower: their error type is [`BoxError`], the
+//! inner service's error boxed or one of the layer's own error types (for
+//! example [`redirect::TooManyRedirects`]).
 //!
 //! ```
-//! use http::{HeaderMap, HeaderValue, Request, Response};
-//! use sessio_core::Auth;
-//! use sessio_layers::{auth::AddAuthLayer, default_headers::DefaultHeadersLayer};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use http::{Request, Response};
+//! use sessio_core::Timeouts;
+//! use sessio_layers::cookies::{CookiesLayer, Jar};
+//! use sessio_layers::redirect::RedirectLayer;
+//! use sessio_layers::timeout::TimeoutLayer;
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let mut defaults = HeaderMap::new();
-//! defaults.insert("accept", HeaderValue::from_static("application/json"));
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let server = service_fn(|req: Request<String>| async move {
+//!     let response = match req.uri().path() {
+//!         "/login" => Response::builder()
+//!             .status(302)
+//!             .header("location", "/home")
+//!             .header("set-cookie", "sid=1")
+//!             .body(String::new()),
+//!         _ => Response::builder().body(format!("{:?}", req.headers().get("cookie"))),
+//!     };
+//!     Ok::<_, std::convert::Infallible>(response.unwrap())
+//! });
+//! let jar = Arc::new(Jar::new());
 //! let client = ServiceBuilder::new()
-//!     .layer(DefaultHeadersLayer::new(defaults))
-//!     .layer(AddAuthLayer::new(Auth::bearer("t")))
-//!     .service(service_fn(|req: Request<()>| async move {
-//!         Ok::<_, std::convert::Infallible>(Response::new(req.headers().len()))
-//!     }));
-//! assert_eq!(client.oneshot(Request::new(())).await.unwrap().into_body(), 2);
+//!     .layer(RedirectLayer::new())
+//!     .layer(CookiesLayer::new(jar.clone()))
+//!     .layer(TimeoutLayer::new(Timeouts { total: Some(Duration::from_secs(5)), ..Timeouts::default() }))
+//!     .service(server);
+//! let request = Request::get("http://example.test/login").body(String::new()).unwrap();
+//! let response = client.oneshot(request).await.unwrap();
+//! assert_eq!(jar.get("sid").as_deref(), Some("1"));
+//! # drop(response);
 //! # });
 //! ```
 
@@ -34,12 +61,24 @@
 #[macro_use]
 mod macros;
 
+#[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub mod auth;
+#[cfg(feature = "cookies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
 pub mod cookies;
+#[cfg(feature = "default-headers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "default-headers")))]
 pub mod default_headers;
+#[cfg(feature = "hooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hooks")))]
 pub mod hooks;
+#[cfg(feature = "redirect")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redirect")))]
 pub mod redirect;
 mod replay;
+#[cfg(feature = "timeout")]
+#[cfg_attr(docsrs, doc(cfg(feature = "timeout")))]
 pub mod timeout;
 
 pub use replay::ReplayBody;

@@ -1,4 +1,5 @@
 /// Generates `get_ref`, `get_mut` and `into_inner` for a service with an `inner` field.
+#[allow(unused_macros)] // a build with no layer feature has no service
 macro_rules! define_inner_service_accessors {
     () => {
         /// The inner service.

@@ -1,8 +1,25 @@
 //! Content-Encoding decoding on read, with urllib3's rules: `gzip`/`x-gzip`,
 //! `deflate` (zlib-wrapped or raw), `br`, `zstd`, chains of at most five codings,
-//! unknown codings passed through.
+//! unknown codings passed through. Each coding is behind its cargo feature; a
+//! build without any never makes a decoder.
+#![cfg_attr(
+    not(any(
+        feature = "gzip",
+        feature = "deflate",
+        feature = "brotli",
+        feature = "zstd"
+    )),
+    allow(dead_code, unused_variables)
+)]
 
-use std::io::{self, Write};
+use std::io;
+#[cfg(any(
+    feature = "gzip",
+    feature = "deflate",
+    feature = "brotli",
+    feature = "zstd"
+))]
+use std::io::Write;
 
 use bytes::Bytes;
 use http::HeaderMap;
@@ -17,8 +34,26 @@ pub(crate) const MAX_CODINGS: usize = 5;
 /// inflates more than a bounded amount (SEC-31).
 pub(crate) const INPUT_SLICE: usize = 4 * 1024;
 
-/// The codings sessio decodes, as sent in `Accept-Encoding`.
-pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+/// The codings this build decodes (cargo features `gzip`, `deflate`, `brotli`,
+/// `zstd`), in the order `Accept-Encoding` lists them.
+const CODINGS: &[&str] = &[
+    #[cfg(feature = "gzip")]
+    "gzip",
+    #[cfg(feature = "deflate")]
+    "deflate",
+    #[cfg(feature = "brotli")]
+    "br",
+    #[cfg(feature = "zstd")]
+    "zstd",
+];
+
+/// The `Accept-Encoding` a session sends: the codings this build decodes, or
+/// `None` when it decodes none.
+pub fn accept_encoding() -> Option<&'static str> {
+    static VALUE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let value = VALUE.get_or_init(|| CODINGS.join(", "));
+    (!value.is_empty()).then_some(value.as_str())
+}
 
 /// Decodes a body whose `Content-Encoding` lists one or more codings.
 pub(crate) struct ContentDecoder {
@@ -27,13 +62,27 @@ pub(crate) struct ContentDecoder {
 }
 
 enum Stage {
+    #[cfg(feature = "gzip")]
     Gzip(flate2::write::MultiGzDecoder<Vec<u8>>),
     /// `deflate` before its first two bytes told zlib from raw deflate.
+    #[cfg(feature = "deflate")]
     DeflateUnknown(Vec<u8>),
+    #[cfg(feature = "deflate")]
     Zlib(flate2::write::ZlibDecoder<Vec<u8>>),
+    #[cfg(feature = "deflate")]
     RawDeflate(flate2::write::DeflateDecoder<Vec<u8>>),
+    #[cfg(feature = "brotli")]
     Brotli(Box<brotli_decompressor::DecompressorWriter<Vec<u8>>>),
+    #[cfg(feature = "zstd")]
     Zstd(zstd::stream::write::Decoder<'static, Vec<u8>>),
+    /// A build without decoders has no stage.
+    #[cfg(not(any(
+        feature = "gzip",
+        feature = "deflate",
+        feature = "brotli",
+        feature = "zstd"
+    )))]
+    None(std::convert::Infallible),
 }
 
 impl ContentDecoder {
@@ -96,23 +145,26 @@ impl ContentDecoder {
 impl Stage {
     fn kind(coding: &str) -> Option<&'static str> {
         let lower = coding.to_ascii_lowercase();
-        match lower.as_str() {
-            "gzip" | "x-gzip" => Some("gzip"),
-            "deflate" => Some("deflate"),
-            "br" => Some("br"),
-            "zstd" => Some("zstd"),
-            _ => None,
-        }
+        let kind = match lower.as_str() {
+            "gzip" | "x-gzip" => "gzip",
+            "br" => "br",
+            other => other,
+        };
+        CODINGS.iter().copied().find(|known| *known == kind)
     }
 
     /// The stage for one coding; `None` for `identity` and unknown codings.
     fn new(coding: &str) -> io::Result<Option<Stage>> {
         Ok(match Stage::kind(coding) {
+            #[cfg(feature = "gzip")]
             Some("gzip") => Some(Stage::Gzip(flate2::write::MultiGzDecoder::new(Vec::new()))),
+            #[cfg(feature = "deflate")]
             Some("deflate") => Some(Stage::DeflateUnknown(Vec::new())),
+            #[cfg(feature = "brotli")]
             Some("br") => Some(Stage::Brotli(Box::new(
                 brotli_decompressor::DecompressorWriter::new(Vec::new(), 4096),
             ))),
+            #[cfg(feature = "zstd")]
             Some("zstd") => Some(Stage::Zstd(zstd::stream::write::Decoder::new(Vec::new())?)),
             _ => None,
         })
@@ -120,7 +172,9 @@ impl Stage {
 
     fn write(&mut self, input: &[u8]) -> io::Result<()> {
         match self {
+            #[cfg(feature = "gzip")]
             Stage::Gzip(d) => d.write_all(input),
+            #[cfg(feature = "deflate")]
             Stage::DeflateUnknown(head) => {
                 head.extend_from_slice(input);
                 if head.len() >= 2 {
@@ -134,46 +188,92 @@ impl Stage {
                 }
                 Ok(())
             }
+            #[cfg(feature = "deflate")]
             Stage::Zlib(d) => d.write_all(input),
+            #[cfg(feature = "deflate")]
             Stage::RawDeflate(d) => d.write_all(input),
+            #[cfg(feature = "brotli")]
             Stage::Brotli(d) => d.write_all(input),
+            #[cfg(feature = "zstd")]
             Stage::Zstd(d) => d.write_all(input),
+            #[cfg(not(any(
+                feature = "gzip",
+                feature = "deflate",
+                feature = "brotli",
+                feature = "zstd"
+            )))]
+            Stage::None(never) => match *never {},
         }
     }
 
     fn take(&mut self) -> Vec<u8> {
         match self {
+            #[cfg(feature = "gzip")]
             Stage::Gzip(d) => std::mem::take(d.get_mut()),
+            #[cfg(feature = "deflate")]
             Stage::DeflateUnknown(_) => Vec::new(),
+            #[cfg(feature = "deflate")]
             Stage::Zlib(d) => std::mem::take(d.get_mut()),
+            #[cfg(feature = "deflate")]
             Stage::RawDeflate(d) => std::mem::take(d.get_mut()),
+            #[cfg(feature = "brotli")]
             Stage::Brotli(d) => std::mem::take(d.get_mut()),
+            #[cfg(feature = "zstd")]
             Stage::Zstd(d) => std::mem::take(d.get_mut()),
+            #[cfg(not(any(
+                feature = "gzip",
+                feature = "deflate",
+                feature = "brotli",
+                feature = "zstd"
+            )))]
+            Stage::None(never) => match *never {},
         }
     }
 
     fn finish(&mut self) -> io::Result<()> {
         match self {
+            #[cfg(feature = "gzip")]
             Stage::Gzip(d) => d.try_finish(),
+            #[cfg(feature = "deflate")]
             Stage::DeflateUnknown(head) if head.is_empty() => Ok(()),
+            #[cfg(feature = "deflate")]
             Stage::DeflateUnknown(_) => Err(truncated()),
+            #[cfg(feature = "deflate")]
             Stage::Zlib(d) => d.try_finish(),
+            #[cfg(feature = "deflate")]
             Stage::RawDeflate(d) => d.try_finish(),
+            #[cfg(feature = "brotli")]
             Stage::Brotli(d) => d.close().map_err(|_| truncated()),
+            #[cfg(feature = "zstd")]
             Stage::Zstd(d) => d.flush(),
+            #[cfg(not(any(
+                feature = "gzip",
+                feature = "deflate",
+                feature = "brotli",
+                feature = "zstd"
+            )))]
+            Stage::None(never) => match *never {},
         }
     }
 }
 
+#[cfg(feature = "deflate")]
 fn is_zlib_header(cmf: u8, flg: u8) -> bool {
     cmf & 0x0F == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
+#[cfg(any(feature = "deflate", feature = "brotli"))]
 fn truncated() -> io::Error {
     io::Error::new(io::ErrorKind::UnexpectedEof, "compressed body ended early")
 }
 
-#[cfg(test)]
+#[cfg(all(
+    test,
+    feature = "gzip",
+    feature = "deflate",
+    feature = "brotli",
+    feature = "zstd"
+))]
 mod tests {
     use super::*;
     use flate2::Compression;

@@ -2,7 +2,7 @@
 //! is decoded (gzip, deflate, br, zstd) as it is read.
 
 mod body;
-mod decode;
+pub(crate) mod decode;
 mod links;
 mod reader;
 #[allow(clippy::module_inception)]
@@ -14,7 +14,7 @@ pub(crate) mod text;
 use http::StatusCode;
 
 pub use body::ResponseBody;
-pub use decode::ACCEPT_ENCODING;
+pub use decode::accept_encoding;
 pub use links::Link;
 pub use reader::BytesStream;
 pub use response::Response;

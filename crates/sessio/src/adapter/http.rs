@@ -167,12 +167,14 @@ impl HttpAdapterBuilder {
     }
 
     /// Offer HTTP/2 by ALPN on `https://` connections (default: HTTP/1.1 only).
+    /// Needs the `http2` cargo feature (on by default); without it `build` fails.
     pub fn http2(mut self, enabled: bool) -> Self {
         self.http2 = enabled;
         self
     }
 
     /// Speak HTTP/2 without negotiation (h2c prior knowledge on `http://`).
+    /// Needs the `http2` cargo feature (on by default); without it `build` fails.
     pub fn http2_prior_knowledge(mut self) -> Self {
         self.http2_prior_knowledge = true;
         self
@@ -215,18 +217,27 @@ impl HttpAdapterBuilder {
         if let Some(err) = &self.error {
             return Err(error_msg(ErrorKind::Builder, err.to_string()));
         }
+        let wants_http2 = self.http2 || self.http2_prior_knowledge;
+        if wants_http2 && !cfg!(feature = "http2") {
+            let why = "HTTP/2 needs sessio's `http2` cargo feature";
+            return Err(error_msg(ErrorKind::Builder, why));
+        }
         let tls = tls::client_config(&self.extra_roots, self.built_in_roots)?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
-            .https_or_http();
-        let https = if self.http2 || self.http2_prior_knowledge {
-            https.enable_http1().enable_http2().wrap_connector(http)
+            .https_or_http()
+            .enable_http1();
+        #[cfg(feature = "http2")]
+        let https = if wants_http2 {
+            https.enable_http2().wrap_connector(http)
         } else {
-            https.enable_http1().wrap_connector(http)
+            https.wrap_connector(http)
         };
+        #[cfg(not(feature = "http2"))]
+        let https = https.wrap_connector(http);
         let connector = TimeoutConnector::new(https, self.connect_timeout);
 
         let mut builder = Client::builder(TokioExecutor::new());
@@ -235,8 +246,9 @@ impl HttpAdapterBuilder {
             .timer(TokioTimer::new())
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
             .pool_idle_timeout(self.pool_idle_timeout)
-            .http1_title_case_headers(self.http1_title_case_headers)
-            .http2_only(self.http2_prior_knowledge);
+            .http1_title_case_headers(self.http1_title_case_headers);
+        #[cfg(feature = "http2")]
+        builder.http2_only(self.http2_prior_knowledge);
         Ok(HttpAdapter {
             inner: Arc::new(Shared {
                 client: builder.build(connector),

@@ -366,10 +366,13 @@ pub(crate) fn default_header_map(keep_alive: bool) -> HeaderMap {
         http::header::USER_AGENT,
         HeaderValue::from_static(concat!("sessio/", env!("CARGO_PKG_VERSION"))),
     );
-    headers.insert(
-        http::header::ACCEPT_ENCODING,
-        HeaderValue::from_static(sessio_core::ACCEPT_ENCODING),
-    );
+    // The codings this build decodes; none asked for when it decodes none.
+    if let Some(codings) = sessio_core::__private::accept_encoding() {
+        headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static(codings),
+        );
+    }
     headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
     if keep_alive {
         headers.insert(
