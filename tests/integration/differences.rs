@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use sessio::{Auth, ErrorKind, Session};
-use sessio_tests::Server;
+use sessio_tests::{RawReply, Server, raw_server};
 
 use crate::seen;
 
@@ -84,11 +84,59 @@ async fn the_read_timeout_before_the_head_includes_connection_setup() {
     );
 }
 
-#[test]
-fn buffered_reads_are_capped_by_default() {
-    // `bytes()`, `text()` and `json()` stop at 1 GiB of decoded data unless the
-    // session sets another cap (a smaller cap is exercised in `response.rs`).
-    assert_eq!(sessio::DEFAULT_MAX_DECOMPRESSED_SIZE, 1 << 30);
+#[tokio::test]
+async fn buffered_reads_are_capped_by_default() {
+    // `bytes()`, `text()`, `json()` and `stream(false)` stop at 1 GiB unless the
+    // session sets another cap. A body that announces one byte more is refused
+    // at once, before anything is read...
+    let over = raw_server(RawReply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1073741825\r\n\r\nhello",
+    ))
+    .await;
+    let err = Session::new()
+        .get(over.url("http", "/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_body(), "{err:?}");
+    assert!(
+        causes(&err).contains("limit of 1073741824 bytes"),
+        "{err:?}"
+    );
+    // ...while exactly 1 GiB is read (and found cut short here), and a session
+    // without a cap reads on too.
+    let exact = raw_server(RawReply::Bytes(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\nhello",
+    ))
+    .await;
+    let err = Session::new()
+        .get(exact.url("http", "/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_body() && !causes(&err).contains("limit"), "{err:?}");
+    let uncapped = Session::builder()
+        .max_decompressed_size(None)
+        .build()
+        .unwrap();
+    let err = uncapped
+        .get(over.url("http", "/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_body() && !causes(&err).contains("limit"), "{err:?}");
+}
+
+/// The error and its causes, as text.
+fn causes(err: &sessio::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = std::error::Error::source(err);
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 #[tokio::test]

@@ -56,10 +56,26 @@ async fn response_metadata() {
     assert_eq!(r.request().method(), sessio::Method::GET);
     assert_eq!(r.request().url().as_str(), url);
     assert!(r.request().headers().contains_key("user-agent"));
-    assert!(r.elapsed() > std::time::Duration::ZERO);
     assert!(r.history().is_empty());
     assert!(!r.is_redirect());
     assert!(r.content_length().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn elapsed_is_the_time_to_the_response_head() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let started = std::time::Instant::now();
+    let r = s.get(server.url("/delay/200")).send().await.unwrap();
+    let wall = started.elapsed();
+    // The server waits 200 ms before it answers; elapsed cannot be less, nor more
+    // than the whole call took.
+    assert!(
+        r.elapsed() >= std::time::Duration::from_millis(200),
+        "{:?}",
+        r.elapsed()
+    );
+    assert!(r.elapsed() <= wall, "{:?} > {wall:?}", r.elapsed());
 }
 
 #[tokio::test]

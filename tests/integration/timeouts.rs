@@ -63,27 +63,32 @@ async fn read_timeout_before_the_head() {
 #[tokio::test]
 async fn read_timeout_applies_between_body_chunks() {
     let server = Server::echo().await;
+    // Margins for a loaded machine: gaps of 50 ms are a tenth of the 500 ms read
+    // timeout, a stall of 2 s is four times it.
     let s = Session::builder()
-        .read_timeout(Duration::from_millis(150))
+        .read_timeout(Duration::from_millis(500))
         .build()
         .unwrap();
-    // a trickle never idle for long passes even though the whole body is slow
+    // a trickle never idle for long passes although the whole body (12 × 50 ms)
+    // takes longer than the read timeout
+    let started = Instant::now();
     let r = s
-        .get(server.url("/drip?n=6&gap_ms=50"))
+        .get(server.url("/drip?n=12&gap_ms=50"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.bytes().await.unwrap().len(), 6);
+    assert_eq!(r.bytes().await.unwrap().len(), 12);
+    assert!(started.elapsed() >= Duration::from_millis(550));
     // a stall mid-body fails, with stream(false) inside send()...
     let err = s
-        .get(server.url("/drip?n=2&gap_ms=600"))
+        .get(server.url("/drip?n=2&gap_ms=2000"))
         .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ReadTimeout, "{err:?}");
     // ...and with stream(true) while reading
     let r = s
-        .get(server.url("/drip?n=2&gap_ms=600"))
+        .get(server.url("/drip?n=2&gap_ms=2000"))
         .stream(true)
         .send()
         .await
@@ -97,7 +102,7 @@ async fn total_timeout_bounds_the_whole_request() {
     let server = Server::echo().await;
     let s = Session::new();
     let err = s
-        .get(server.url("/drip?n=10&gap_ms=100"))
+        .get(server.url("/drip?n=20&gap_ms=100"))
         .timeout(Duration::from_millis(300))
         .send()
         .await

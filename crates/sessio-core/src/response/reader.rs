@@ -16,12 +16,14 @@ use super::ResponseBody;
 use super::decode::{ContentDecoder, INPUT_SLICE};
 use crate::{BoxError, Error, ErrorKind, Result};
 
-/// Reads a raw body into memory; more than `max` bytes is a body error.
+/// Reads a raw body into memory; more than `max` bytes is a body error, at once
+/// when the body announces more (its `Content-Length`).
 async fn collect_capped<B>(body: &mut B, max: u64) -> Result<Bytes>
 where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
+    check_size(body.size_hint().lower(), max)?;
     let mut buffered = BytesMut::new();
     let mut single: Option<Bytes> = None;
     while let Some(frame) = body.frame().await {
