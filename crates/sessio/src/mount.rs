@@ -104,13 +104,10 @@ impl Router {
     }
 
     pub(crate) fn route(&self, request: http::Request<Body>) -> AdapterFuture {
-        let adapter = self
-            .table
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_for_uri(request.uri())
-            .cloned();
-        match adapter {
+        // `send` only makes the future, so the adapter is used under the read
+        // lock instead of being cloned out of the table.
+        let table = self.table.read().unwrap_or_else(PoisonError::into_inner);
+        match table.get_for_uri(request.uri()) {
             Some(adapter) => adapter.send(request),
             None => AdapterFuture::error(no_adapter(&request.uri().to_string())),
         }

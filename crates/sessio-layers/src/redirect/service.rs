@@ -58,20 +58,23 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        // Call the instance that was polled ready; keep a clone for later hops.
+        // Call the instance that was polled ready, and keep it for later hops
+        // (they poll it ready again); one clone per request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let allow = req
             .extensions()
             .get::<AllowRedirects>()
             .map_or(req.method() != Method::HEAD, |a| a.0);
+        let first = FirstRequest::copy_of(&req);
+        let future = inner.call(req);
         let start = ChainStart {
-            service: self.inner.clone(),
-            first: FirstRequest::copy_of(&req),
+            service: inner,
+            first,
             allow,
             started: Instant::now(),
             config: self.config.clone(),
         };
-        ResponseFuture::new(inner.call(req), start)
+        ResponseFuture::new(future, start)
     }
 }

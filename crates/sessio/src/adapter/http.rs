@@ -258,16 +258,9 @@ impl HttpAdapterBuilder {
     }
 }
 
-impl Service<http::Request<Body>> for HttpAdapter {
-    type Response = http::Response<Incoming>;
-    type Error = Error;
-    type Future = HttpFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+impl HttpAdapter {
+    /// Sends one request (the pool is shared: no `&mut` needed, nothing cloned).
+    fn send(&self, request: http::Request<Body>) -> HttpFuture {
         let connect = request
             .extensions()
             .get::<Timeouts>()
@@ -280,6 +273,34 @@ impl Service<http::Request<Body>> for HttpAdapter {
             },
         };
         HttpFuture { inner }
+    }
+}
+
+impl Service<http::Request<Body>> for HttpAdapter {
+    type Response = http::Response<Incoming>;
+    type Error = Error;
+    type Future = HttpFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        self.send(request)
+    }
+}
+
+impl Service<http::Request<Body>> for &HttpAdapter {
+    type Response = http::Response<Incoming>;
+    type Error = Error;
+    type Future = HttpFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        HttpAdapter::send(self, request)
     }
 }
 

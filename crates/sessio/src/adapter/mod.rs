@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use sessio_core::{Body, BoxError, Error, ResponseBody, Result};
+use sessio_core::{Body, BoxError, Error, ResponseBody, Result, Timeouts};
 use sessio_layers::timeout::Timeout;
 use tower::ServiceExt;
 use tower_service::Service;
@@ -108,7 +108,7 @@ pub struct Adapter {
 /// The default adapter keeps its type (no boxing per request); any other is erased.
 #[derive(Clone)]
 enum AdapterKind {
-    Http(Timeout<HttpAdapter>),
+    Http(HttpAdapter),
     Dyn(Arc<dyn DynAdapter>),
 }
 
@@ -128,8 +128,9 @@ impl Adapter {
     pub fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
         match &self.inner {
             AdapterKind::Http(http) => {
-                // HttpAdapter and Timeout are always ready.
-                let future = http.clone().call(request);
+                // HttpAdapter and Timeout are always ready, and the adapter is
+                // called by reference: no clone per request.
+                let future = Timeout::new(http, Timeouts::default()).call(request);
                 AdapterFuture {
                     inner: FutureKind::Http { future },
                 }
@@ -185,7 +186,7 @@ where
         }
         if let Some(http) = (&self as &dyn Any).downcast_ref::<HttpAdapter>() {
             return Adapter {
-                inner: AdapterKind::Http(Timeout::new(http.clone(), Default::default())),
+                inner: AdapterKind::Http(http.clone()),
                 name: std::any::type_name::<HttpAdapter>(),
             };
         }
