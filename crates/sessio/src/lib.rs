@@ -37,6 +37,8 @@
 //! * Redirects ([`Response::history`], [`Response::next`], `max_redirects`), the
 //!   cookie jar ([`Session::cookies`], a [`Jar`]) and [`Hook`]s run on every hop,
 //!   in requests' order: redirect → cookies → hooks → your layers → adapter.
+//! * [`layers`]: the same layers as plain tower middleware, usable without a
+//!   session over any HTTP client service.
 //!
 //! # Differences from requests
 //!
@@ -93,7 +95,10 @@ pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Ur
 
 pub use sessio_layers::cookies::Jar;
 
-/// The tower layers sessio is built from, for use in any tower HTTP stack.
+/// The tower layers sessio is built from, for use in any tower HTTP stack (a raw
+/// hyper-util `Client` included): `redirect`, `cookies`, `hooks` and `timeout`.
+/// The `auth` and `default_headers` layers are there when the `sessio-layers`
+/// features of those names are on.
 pub use sessio_layers as layers;
 
 /// A new session with all defaults (requests' `requests.session()`).
