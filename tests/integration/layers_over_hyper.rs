@@ -1,5 +1,6 @@
-//! sessio's layers over a raw hyper-util `Client`, no `Session` and no sessio
-//! body or error type involved, against the loopback server.
+//! sessio's layers over a raw hyper-util `Client`, against the loopback server:
+//! only `sessio-layers` (and the option types of `sessio-core`), no `Session`,
+//! and no sessio body or error type.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,13 +11,13 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use sessio::layers::BoxError;
-use sessio::layers::auth::{AddAuth, AddAuthLayer};
-use sessio::layers::cookies::{Cookies, CookiesLayer, Jar};
-use sessio::layers::default_headers::{DefaultHeaders, DefaultHeadersLayer};
-use sessio::layers::redirect::{Redirect, RedirectHistory, RedirectLayer, TooManyRedirects};
-use sessio::layers::timeout::{ReadTimeout, Timeout, TimeoutLayer};
-use sessio::{Auth, Timeouts};
+use sessio_core::{Auth, Timeouts};
+use sessio_layers::BoxError;
+use sessio_layers::auth::{AddAuth, AddAuthLayer};
+use sessio_layers::cookies::{Cookies, CookiesLayer, Jar};
+use sessio_layers::default_headers::{DefaultHeaders, DefaultHeadersLayer};
+use sessio_layers::redirect::{Redirect, RedirectHistory, RedirectLayer, TooManyRedirects};
+use sessio_layers::timeout::{ReadTimeout, Timeout, TimeoutLayer};
 use sessio_tests::Server;
 use tower::{ServiceBuilder, ServiceExt};
 
