@@ -76,3 +76,35 @@ async fn a_layer_sees_the_final_headers_and_layers_nest_in_order() {
         ["outer Bearer final", "inner Bearer final"]
     );
 }
+
+/// The timeouts of a user's own middleware are timeouts: tower's `TimeoutLayer`
+/// around the adapters, and a tokio timeout inside a mounted service.
+#[tokio::test]
+async fn timeouts_of_user_layers_and_adapters_are_timeouts() {
+    use std::time::Duration;
+
+    let slow = tower::service_fn(|_req: http::Request<sessio::Body>| async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        Ok::<_, std::convert::Infallible>(http::Response::new(sessio::ResponseBody::from("late")))
+    });
+    let s = sessio::Session::builder()
+        .mount("http://slow.test/", slow)
+        .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)))
+        .build()
+        .unwrap();
+    let err = s.get("http://slow.test/").send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.kind(), sessio::ErrorKind::Timeout);
+
+    let self_limited = tower::service_fn(|_req: http::Request<sessio::Body>| async {
+        let late = tokio::time::sleep(Duration::from_secs(5));
+        tokio::time::timeout(Duration::from_millis(50), late).await?;
+        Ok::<_, tokio::time::error::Elapsed>(http::Response::new(sessio::ResponseBody::empty()))
+    });
+    let s = sessio::Session::builder()
+        .mount("http://limited.test/", self_limited)
+        .build()
+        .unwrap();
+    let err = s.get("http://limited.test/").send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+}

@@ -102,6 +102,7 @@ async fn method_and_body_on_each_status_over_the_wire() {
         (301, Method::PUT, "PUT", ""),
         (302, Method::PUT, "GET", ""),
         (303, Method::DELETE, "GET", ""),
+        (301, Method::PATCH, "PATCH", ""),
         (307, Method::POST, "POST", "payload"),
         (308, Method::PUT, "PUT", "payload"),
     ] {
@@ -115,11 +116,15 @@ async fn method_and_body_on_each_status_over_the_wire() {
         let v: serde_json::Value = r.json().await.unwrap();
         assert_eq!(v["method"], expected, "{status} {method}");
         assert_eq!(v["body"], body, "{status} {method}");
-        if body.is_empty() {
-            assert!(
-                v["headers"].get("content-length").is_none(),
-                "{status} {method}"
-            );
+        // A hop without a body: `Content-Length: 0` for the methods that expect
+        // a body (PUT/POST/PATCH, as http.client sends it), nothing for others.
+        let length = v["headers"].get("content-length");
+        match (body.is_empty(), expected) {
+            (true, "PUT" | "POST" | "PATCH") => {
+                assert_eq!(length.unwrap(), "0", "{status} {method}")
+            }
+            (true, _) => assert!(length.is_none(), "{status} {method}"),
+            (false, _) => assert_eq!(length.unwrap(), "7", "{status} {method}"),
         }
     }
 }
@@ -170,6 +175,21 @@ async fn allow_redirects_false_returns_the_3xx_with_next() {
         .await
         .unwrap();
     assert_eq!(head.status(), 200);
+    // requests' `request('HEAD', url)` follows redirects; only `head()` does not
+    let head = s
+        .request(Method::HEAD, server.url("/redirect/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.history().len(), 1);
+    assert_eq!(
+        sessio::head(server.url("/redirect/1"))
+            .await
+            .unwrap()
+            .status(),
+        302
+    );
 }
 
 #[tokio::test]

@@ -229,6 +229,10 @@ async fn methods_and_bodies() {
         "application/x-www-form-urlencoded"
     );
     assert_eq!(v["body"], "name=a+b&x=%26");
+    // requests' `data={}`: no body, no Content-Type (a POST still says length 0)
+    let v = seen(s.post(server.url("/")).form(&[] as &[(&str, &str)])).await;
+    assert!(v["headers"].get("content-type").is_none(), "{v}");
+    assert_eq!(v["headers"]["content-length"], "0");
 
     let v = seen(s.post(server.url("/"))).await;
     assert_eq!(v["headers"]["content-length"], "0");

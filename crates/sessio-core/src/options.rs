@@ -58,7 +58,8 @@ pub struct Deadline(pub Instant);
 pub struct Streaming(pub bool);
 
 /// Whether redirects are followed for this request (requests' `allow_redirects`).
-/// Without it, redirects are followed for every method but `HEAD`.
+/// Without it, redirects are followed for every method; a session's `head()`
+/// sets it to `false`, as requests' `head()` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AllowRedirects(pub bool);
 

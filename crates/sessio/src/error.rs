@@ -35,7 +35,25 @@ pub(crate) fn from_boxed(err: BoxError) -> Error {
         }
         Err(other) => other,
     };
+    if is_foreign_timeout(&*err) {
+        return error(ErrorKind::Timeout, err);
+    }
     error_from_boxed(err)
+}
+
+/// The timeouts of tower and tokio that user layers and adapters return, found
+/// anywhere in the cause chain (I/O `TimedOut` errors are recognised by the core).
+fn is_foreign_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        if current.is::<tower::timeout::error::Elapsed>()
+            || current.is::<tokio::time::error::Elapsed>()
+        {
+            return true;
+        }
+        next = current.source();
+    }
+    false
 }
 
 /// A response body error as a sessio error boxed again, so that the body reader

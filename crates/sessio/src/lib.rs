@@ -142,9 +142,11 @@ pub fn get(url: impl AsRef<str>) -> impl Future<Output = Result<Response>> + Sen
     one_shot_send(Method::GET, url.as_ref().to_owned())
 }
 
-/// `HEAD` on a one-shot, unpooled session.
+/// `HEAD` on a one-shot, unpooled session; redirects are not followed, as with
+/// requests' `requests.head`.
 pub fn head(url: impl AsRef<str>) -> impl Future<Output = Result<Response>> + Send {
-    one_shot_send(Method::HEAD, url.as_ref().to_owned())
+    let url = url.as_ref().to_owned();
+    async move { one_shot()?.head(url).send().await }
 }
 
 /// `DELETE` on a one-shot, unpooled session.

@@ -2,7 +2,8 @@
 //! HTTP client service.
 //!
 //! * 301, 302, 303, 307 and 308 with a `Location` are followed, by default for every
-//!   method but `HEAD`; an [`AllowRedirects`] request extension decides per request.
+//!   method (`HEAD` included, as requests' `Session.request`); an [`AllowRedirects`]
+//!   request extension decides per request.
 //! * Method and body follow requests exactly: 302 and 303 turn everything but
 //!   `HEAD` into `GET`, 301 turns `POST` into `GET`, and every status but 307/308
 //!   drops the body and its `Content-*`/`Transfer-Encoding` headers. A 307/308

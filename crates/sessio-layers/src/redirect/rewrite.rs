@@ -6,7 +6,7 @@ use http::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST,
     PROXY_AUTHORIZATION, TRANSFER_ENCODING,
 };
-use http::{Extensions, HeaderMap, Method, Request, StatusCode, Uri, Version};
+use http::{Extensions, HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, Version};
 use sessio_core::__private::{same_origin, wire_uri};
 use sessio_core::Fragment;
 use url::Url;
@@ -126,6 +126,11 @@ impl<B: ReplayBody> ChainRequest<B> {
                 CONTENT_ENCODING,
             ] {
                 headers.remove(name);
+            }
+            // What requests sends through http.client: a body-less request of a
+            // method that expects a body says so with `Content-Length: 0`.
+            if matches!(method, Method::PUT | Method::POST | Method::PATCH) {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
             }
             Some(B::empty())
         };

@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use sessio_core::AllowRedirects;
 use tower_service::Service;
 
@@ -62,10 +62,7 @@ where
         // (they poll it ready again); one clone per request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let allow = req
-            .extensions()
-            .get::<AllowRedirects>()
-            .map_or(req.method() != Method::HEAD, |a| a.0);
+        let allow = req.extensions().get::<AllowRedirects>().is_none_or(|a| a.0);
         let first = FirstRequest::copy_of(&req);
         let future = inner.call(req);
         let start = ChainStart {

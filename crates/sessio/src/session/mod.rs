@@ -134,8 +134,11 @@ impl Session {
     }
 
     /// A `HEAD` request.
+    /// A `HEAD` request; like requests' `head()`, it does not follow redirects
+    /// unless [`allow_redirects(true)`](RequestBuilder::allow_redirects) is set
+    /// (`request(Method::HEAD, ..)` follows them, as requests' `request` does).
     pub fn head(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
+        self.request(Method::HEAD, url).allow_redirects(false)
     }
 
     /// An `OPTIONS` request.

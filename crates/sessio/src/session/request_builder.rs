@@ -194,10 +194,15 @@ impl RequestBuilder {
     }
 
     /// A form body (`application/x-www-form-urlencoded`) from a map, a struct or a
-    /// list of pairs; sequences repeat the key, as requests does.
+    /// list of pairs; sequences repeat the key, as requests does. An empty form is
+    /// no body at all, without a `Content-Type` (requests' `data={}`).
     pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
         self.with(|parts| {
             let pairs = sessio_core::__private::serialize_pairs(form)?;
+            if pairs.is_empty() {
+                parts.body = None;
+                return Ok(());
+            }
             parts.body = Some(RequestBody {
                 body: Body::from(sessio_core::__private::encode_pairs(&pairs)),
                 content_type: Some(HeaderValue::from_static(
@@ -246,8 +251,8 @@ impl RequestBuilder {
     }
 
     /// Whether redirects are followed (requests' `allow_redirects`; default: yes,
-    /// except for `HEAD`). Not following returns the 3xx with
-    /// [`Response::next`](sessio_core::Response::next) set.
+    /// except for requests made with [`Session::head`]). Not following returns the
+    /// 3xx with [`Response::next`](crate::Response::next) set.
     pub fn allow_redirects(self, allow: bool) -> Self {
         self.with(|parts| {
             parts.extensions.insert(AllowRedirects(allow));
