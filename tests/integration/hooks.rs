@@ -144,7 +144,7 @@ async fn a_failing_hook_is_a_typed_error_and_a_panicking_one_does_not_poison() {
     let err = s
         .get(server.url("/"))
         .hook(Hook::response(|_r| async {
-            Err::<sessio::Response, sessio::BoxError>("nope".into())
+            Err::<sessio::Response, _>("nope".into())
         }))
         .send()
         .await
@@ -160,4 +160,45 @@ async fn a_failing_hook_is_a_typed_error_and_a_panicking_one_does_not_poison() {
     s.set_header("x-after", "1").unwrap();
     let r = s.get(server.url("/")).send().await.unwrap();
     assert!(r.ok(), "the session still works after a hook panicked");
+}
+
+/// The hooks a requests user writes first: raise for status, and count responses
+/// with a shared counter.
+#[tokio::test]
+async fn error_for_status_and_a_counter_as_hooks() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let server = Server::echo().await;
+    let responses = Arc::new(AtomicUsize::new(0));
+    let counter = responses.clone();
+    let s = Session::builder()
+        .hook(Hook::response(move |response| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Ok(response)
+            }
+        }))
+        .build()
+        .unwrap();
+    let err = s
+        .get(server.url("/status/404"))
+        .hook(Hook::response(|r| async move { r.error_for_status() }))
+        .extend_session_hooks()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Status(sessio::StatusCode::NOT_FOUND),
+        "{err:?}"
+    );
+    assert_eq!(err.response().unwrap().status(), 404);
+    s.get(server.url("/redirect/1")).send().await.unwrap();
+    assert_eq!(
+        responses.load(Ordering::SeqCst),
+        3,
+        "one per hop, the 404 included"
+    );
 }

@@ -268,3 +268,93 @@ async fn streaming_request_bodies_are_chunked() {
     assert_eq!(v["body"], "one,two,three");
     assert_eq!(v["headers"]["transfer-encoding"], "chunked");
 }
+
+/// requests' live `session.params[...]`, `session.hooks[...]` and
+/// `session.headers.update(...)` on a built session, seen by every clone.
+#[tokio::test]
+async fn params_hooks_and_headers_change_live_for_every_clone() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let server = Server::echo().await;
+    let s = Session::builder().param("page", "1").build().unwrap();
+    let clone = s.clone();
+    s.set_param("page", "2");
+    s.set_param("sort", "new");
+    let v = seen(clone.get(server.url("/p"))).await;
+    assert_eq!(v["query"], "page=2&sort=new");
+    s.remove_param("page");
+    s.update_params(|params| params.push(("q".into(), "a b".into())));
+    assert_eq!(
+        seen(clone.get(server.url("/p"))).await["query"],
+        "sort=new&q=a+b"
+    );
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let count = sessio::Hook::response(move |response| {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok(response)
+        }
+    });
+    s.add_hook(count.clone());
+    clone.get(server.url("/")).send().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(s.remove_hook(&count));
+    clone.get(server.url("/")).send().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "removed for every clone");
+
+    s.update_headers(|headers| {
+        headers.insert("x-team", "core".parse().unwrap());
+    })
+    .unwrap();
+    assert_eq!(
+        seen(clone.get(server.url("/"))).await["headers"]["x-team"],
+        "core"
+    );
+    let err = s
+        .update_headers(|headers| {
+            headers.insert("x-bad", " leading space".parse().unwrap());
+        })
+        .unwrap_err();
+    assert!(err.is_builder());
+    assert!(
+        !s.headers().contains_key("x-bad"),
+        "an invalid update changes nothing"
+    );
+}
+
+/// One shape for headers on every builder and setter: names and values as
+/// `&str`, `String`, `HeaderName` or `HeaderValue`, errors parked until `build()`.
+#[test]
+fn every_header_setter_takes_the_same_shapes() {
+    use sessio::header::{ACCEPT, HeaderValue};
+
+    let s = Session::builder()
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(String::from("x-owned"), String::from("v"))
+        .header("x-str", "v")
+        .remove_header(sessio::header::USER_AGENT)
+        .build()
+        .unwrap();
+    assert_eq!(s.headers()["accept"], "application/json");
+    assert!(!s.headers().contains_key("user-agent"));
+    s.set_header(ACCEPT, "text/html").unwrap();
+    s.set_header(String::from("x-owned"), HeaderValue::from_static("w"))
+        .unwrap();
+    s.remove_header(String::from("x-str")).unwrap();
+    assert_eq!(s.headers()["x-owned"], "w");
+    let err = Session::builder()
+        .header("bad name", "v")
+        .build()
+        .unwrap_err();
+    assert!(err.is_builder());
+    let err = s
+        .get("http://example.com/")
+        .header(ACCEPT, " x")
+        .build()
+        .unwrap_err();
+    assert!(err.is_builder());
+}

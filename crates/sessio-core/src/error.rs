@@ -385,6 +385,38 @@ impl fmt::Debug for Error {
     }
 }
 
+/// A hook's or a user layer's own error: `ErrorKind::Hook` with it as the cause
+/// (a boxed sessio error is unwrapped as it is).
+impl From<BoxError> for Error {
+    fn from(err: BoxError) -> Self {
+        match err.downcast::<Error>() {
+            Ok(err) => *err,
+            Err(other) => Error::new(ErrorKind::Hook, other),
+        }
+    }
+}
+
+/// A hook's own error, as text: `ErrorKind::Hook`.
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Error::new(ErrorKind::Hook, message)
+    }
+}
+
+/// A hook's own error, as text: `ErrorKind::Hook`.
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error::new(ErrorKind::Hook, message)
+    }
+}
+
+/// A hook's I/O error: `ErrorKind::Hook` with it as the cause.
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Self {
+        Error::new(ErrorKind::Hook, err)
+    }
+}
+
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         self.inner.source.as_deref().map(|e| e as _)

@@ -17,18 +17,50 @@
 //!
 //! # Errors
 //!
-//! A hook that returns an error ends the request with that error (`ErrorKind::Hook`
-//! unless it is already a sessio error). A hook that panics ends the request with
-//! an `ErrorKind::Hook` error; the session stays usable.
+//! Hooks return `sessio::Result`, so a sessio error (`error_for_status()`, say)
+//! is returned as it is. Errors of your own become `ErrorKind::Hook` errors with
+//! `?` or `.into()`: text, `std::io::Error` and any `BoxError` convert. A hook
+//! that panics ends the request with an `ErrorKind::Hook` error; the session
+//! stays usable.
+//!
+//! # State in a hook
+//!
+//! A hook is called once per hop, so it is a `Fn`: clone what it captures (an
+//! `Arc` counter, say) for each call before moving it into the future.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use sessio_core::Hook;
+//!
+//! let seen = Arc::new(AtomicUsize::new(0));
+//! let counter = seen.clone();
+//! let count = Hook::response(move |response| {
+//!     let counter = counter.clone();
+//!     async move {
+//!         counter.fetch_add(1, Ordering::SeqCst);
+//!         Ok(response)
+//!     }
+//! });
+//! // requests' `hooks={'response': lambda r, *a, **k: r.raise_for_status()}`:
+//! let raise = Hook::response(|response| async move { response.error_for_status() });
+//! let refuse = Hook::request(|request| async move {
+//!     if request.url().scheme() != "https" {
+//!         return Err("plain http is not allowed here".into());
+//!     }
+//!     Ok(request)
+//! });
+//! # drop((count, raise, refuse));
+//! ```
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::{BoxError, PreparedRequest, Response};
+use crate::{PreparedRequest, Response, Result};
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send + 'static>>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
 type RequestFn = dyn Fn(PreparedRequest) -> BoxFuture<PreparedRequest> + Send + Sync;
 type ResponseFn = dyn Fn(Response) -> BoxFuture<Response> + Send + Sync;
 
@@ -63,7 +95,7 @@ impl Hook {
     pub fn request<F, Fut>(hook: F) -> Hook
     where
         F: Fn(PreparedRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<PreparedRequest, BoxError>> + Send + 'static,
+        Fut: Future<Output = Result<PreparedRequest>> + Send + 'static,
     {
         Hook {
             kind: HookKind::Request(Arc::new(move |request| Box::pin(hook(request)))),
@@ -74,7 +106,7 @@ impl Hook {
     pub fn response<F, Fut>(hook: F) -> Hook
     where
         F: Fn(Response) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response, BoxError>> + Send + 'static,
+        Fut: Future<Output = Result<Response>> + Send + 'static,
     {
         Hook {
             kind: HookKind::Response(Arc::new(move |response| Box::pin(hook(response)))),
@@ -133,6 +165,40 @@ impl HookRegistry {
             HookKind::Request(f) => lists.request.push(f),
             HookKind::Response(f) => lists.response.push(f),
         }
+    }
+
+    /// Removes `hook` (the same hook, or a clone of it) and returns whether it
+    /// was there.
+    ///
+    /// ```
+    /// use sessio_core::{Hook, HookRegistry};
+    ///
+    /// let log = Hook::response(|r| async { Ok(r) });
+    /// let mut hooks = HookRegistry::default();
+    /// hooks.push(log.clone());
+    /// assert!(hooks.remove(&log));
+    /// assert!(hooks.is_empty());
+    /// assert!(!hooks.remove(&log));
+    /// ```
+    pub fn remove(&mut self, hook: &Hook) -> bool {
+        fn same<T: ?Sized>(a: &Arc<T>, b: &Arc<T>) -> bool {
+            std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+        }
+        let Some(lists) = self.lists.as_mut() else {
+            return false;
+        };
+        let lists = Arc::make_mut(lists);
+        match &hook.kind {
+            HookKind::Request(f) => match lists.request.iter().position(|g| same(g, f)) {
+                Some(i) => drop(lists.request.remove(i)),
+                None => return false,
+            },
+            HookKind::Response(f) => match lists.response.iter().position(|g| same(g, f)) {
+                Some(i) => drop(lists.response.remove(i)),
+                None => return false,
+            },
+        }
+        true
     }
 
     /// Whether there is no hook at all.

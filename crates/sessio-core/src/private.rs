@@ -2,7 +2,9 @@
 //! covered by semver, and it may change in any release.
 
 pub use crate::cookie::{cookie_header, join_pairs};
-pub use crate::request::header::{checked_value, header_name, header_pair};
+pub use crate::request::header::{
+    checked_header, checked_value, header_name, header_pair, name_of,
+};
 pub use crate::request::merge::merge_headers;
 pub use crate::request::prepare::{SessionDefaults, prepare};
 pub use crate::request::prepared::wire_uri;

@@ -48,7 +48,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use sessio_core::__private::{error, error_msg};
+use sessio_core::__private::error_msg;
 use sessio_core::{Body, BoxError, Error, ErrorKind, HookRegistry, PreparedRequest, ResponseBody};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -225,20 +225,15 @@ fn snapshot(req: &Request<Body>) -> Result<PreparedRequest, Error> {
     )
 }
 
-/// Runs one hook: its error becomes a sessio error, and a panic (while creating
-/// or polling its future) becomes an `ErrorKind::Hook` error instead of unwinding
-/// through the session.
+/// Runs one hook: a panic (while creating or polling its future) becomes an
+/// `ErrorKind::Hook` error instead of unwinding through the session.
 async fn guarded<T, Fut>(make: impl FnOnce() -> Fut) -> Result<T, Error>
 where
-    Fut: Future<Output = Result<T, BoxError>> + Unpin,
+    Fut: Future<Output = Result<T, Error>> + Unpin,
 {
     let panicked = || error_msg(ErrorKind::Hook, "a hook panicked");
     let future = std::panic::catch_unwind(AssertUnwindSafe(make)).map_err(|_| panicked())?;
-    let result = CatchUnwind(future).await.map_err(|_| panicked())?;
-    result.map_err(|err| match err.downcast::<Error>() {
-        Ok(err) => *err,
-        Err(other) => error(ErrorKind::Hook, other),
-    })
+    CatchUnwind(future).await.map_err(|_| panicked())?
 }
 
 struct CatchUnwind<F>(F);
@@ -350,7 +345,7 @@ mod tests {
     async fn errors_and_panics_are_hook_errors() {
         let mut failing = HookRegistry::default();
         failing.push(Hook::response(|_response| async {
-            Err::<sessio_core::Response, BoxError>("rejected".into())
+            Err::<sessio_core::Response, _>("rejected".into())
         }));
         let err = HooksLayer::new(failing)
             .layer(server())

@@ -82,7 +82,9 @@ pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture,
     IntoAdapter,
 };
-pub use session::{HopService, RequestBuilder, Session, SessionBuilder, SessionFuture};
+pub use session::{
+    HopService, IntoRequest, RequestBuilder, Session, SessionBuilder, SessionFuture,
+};
 
 pub use sessio_core::http::header;
 pub use sessio_core::request::AuthSetting;

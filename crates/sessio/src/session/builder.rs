@@ -6,7 +6,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use sessio_core::__private::{checked_header, checked_value, name_of};
 use sessio_core::{Auth, Body, BoxError, CookieStore, Error, Hook, Result, Timeouts};
 use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
@@ -65,8 +66,8 @@ impl SessionBuilder {
     pub(crate) fn new() -> Self {
         SessionBuilder {
             defaults: Defaults {
-                headers: default_header_map(true),
-                params: Vec::new(),
+                headers: Arc::new(default_header_map(true)),
+                params: Arc::default(),
                 auth: None,
                 hooks: Default::default(),
             },
@@ -92,38 +93,61 @@ impl SessionBuilder {
         }
     }
 
-    /// Sets a default header (replacing the built-in one of the same name).
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        match sessio_core::__private::header_pair(name, value) {
+    /// Sets a default header (replacing the built-in one of the same name). It
+    /// takes what [`RequestBuilder::header`](crate::RequestBuilder::header) takes;
+    /// an invalid name or value is returned by [`build`](SessionBuilder::build).
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        match checked_header(name, value) {
             Ok((name, value)) => {
-                self.defaults.headers.insert(name, value);
+                Arc::make_mut(&mut self.defaults.headers).insert(name, value);
             }
             Err(err) => self.park(err),
         }
         self
     }
 
-    /// Sets several default headers.
+    /// Sets several default headers; each name given replaces the default of
+    /// that name (values are checked like [`header`](SessionBuilder::header)'s).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
+        let defaults = Arc::make_mut(&mut self.defaults.headers);
         let mut last = None;
+        let mut invalid = None;
         for (name, value) in headers {
             if let Some(name) = name {
-                self.defaults.headers.remove(&name);
+                defaults.remove(&name);
                 last = Some(name);
             }
             if let Some(name) = &last {
-                self.defaults.headers.append(name.clone(), value);
+                match checked_value(name, value) {
+                    Ok(value) => {
+                        defaults.append(name.clone(), value);
+                    }
+                    Err(err) => invalid = invalid.or(Some(err)),
+                }
             }
+        }
+        if let Some(err) = invalid {
+            self.park(err);
         }
         self
     }
 
     /// Removes a default header, built-in ones included (`User-Agent`, `Accept-Encoding`,
     /// `Accept`, `Connection`). A removed `Accept-Encoding` is never added back.
-    pub fn remove_header(mut self, name: &str) -> Self {
-        match sessio_core::__private::header_name(name) {
+    pub fn remove_header<K>(mut self, name: K) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+    {
+        match name_of(name) {
             Ok(name) => {
-                self.defaults.headers.remove(name);
+                Arc::make_mut(&mut self.defaults.headers).remove(name);
             }
             Err(err) => self.park(err),
         }
@@ -132,14 +156,14 @@ impl SessionBuilder {
 
     /// Adds a default query param, appended to every request's query.
     pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.defaults.params.push((key.into(), value.into()));
+        Arc::make_mut(&mut self.defaults.params).push((key.into(), value.into()));
         self
     }
 
     /// Adds default query params from a map, a struct or a list of pairs.
     pub fn params<T: serde::Serialize + ?Sized>(mut self, params: &T) -> Self {
         match sessio_core::__private::serialize_pairs(params) {
-            Ok(pairs) => self.defaults.params.extend(pairs),
+            Ok(pairs) => Arc::make_mut(&mut self.defaults.params).extend(pairs),
             Err(err) => self.park(err),
         }
         self
@@ -346,7 +370,7 @@ impl SessionBuilder {
                 == Some(&http::HeaderValue::from_static("keep-alive"))
         {
             // HTTP/2 forbids connection-specific headers.
-            defaults.headers.remove(http::header::CONNECTION);
+            Arc::make_mut(&mut defaults.headers).remove(http::header::CONNECTION);
         }
         let http = Adapter::new(self.http.build()?);
         let mut table = MountTable::default();

@@ -13,11 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
-use http::{HeaderMap, HeaderValue, Method};
-use sessio_core::__private::{ErrorExt, SessionDefaults, error_msg};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use sessio_core::__private::{
+    ErrorExt, SessionDefaults, checked_header, checked_value, error_msg, name_of,
+};
 use sessio_core::{
-    Auth, Body, CookieStore, Deadline, Error, ErrorKind, Fragment, HookRegistry, PreparedRequest,
-    Request, Response, ResponseBody, Result, Streaming, Timeouts,
+    Auth, Body, CookieStore, Deadline, Error, ErrorKind, Fragment, Hook, HookRegistry,
+    PreparedRequest, Request, Response, ResponseBody, Result, Streaming, Timeouts,
 };
 use sessio_layers::cookies::Jar;
 use tower::util::BoxCloneSyncService;
@@ -71,11 +73,13 @@ struct SessionRef {
     closed: AtomicBool,
 }
 
-/// The live defaults merged into every request.
+/// The live defaults merged into every request. Headers and params are shared
+/// (`Arc`), so that reading them hands out a snapshot without copying, and a
+/// change copies only when a snapshot is still held.
 #[derive(Debug, Clone, Default)]
 struct Defaults {
-    headers: HeaderMap,
-    params: Vec<(String, String)>,
+    headers: Arc<HeaderMap>,
+    params: Arc<Vec<(String, String)>>,
     auth: Option<Auth>,
     hooks: HookRegistry,
 }
@@ -157,7 +161,17 @@ impl Session {
     /// own or opted out, then URL credentials when there is no auth at all.
     ///
     /// What this returns is exactly what [`send`](Session::send) puts on the wire.
-    pub fn prepare(&self, request: Request) -> Result<PreparedRequest> {
+    /// It takes a [`Request`] or a [`RequestBuilder`] (whose parked error it returns).
+    ///
+    /// ```
+    /// let s = sessio::Session::builder().header("x-app", "1").build()?;
+    /// let prepared = s.prepare(s.get("http://example.com/items").header("x-page", "2"))?;
+    /// assert_eq!(prepared.headers()["x-app"], "1");
+    /// assert_eq!(prepared.headers()["x-page"], "2");
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn prepare(&self, request: impl IntoRequest) -> Result<PreparedRequest> {
+        let request = request.into_request()?;
         let defaults = self.defaults();
         let session = SessionDefaults {
             headers: Some(&defaults.headers),
@@ -237,17 +251,64 @@ impl Session {
         &self.inner.jar
     }
 
-    /// Sets a default header on the live session (every clone sees it).
-    pub fn set_header(&self, name: &str, value: &str) -> Result<()> {
-        let (name, value) = sessio_core::__private::header_pair(name, value)?;
-        self.defaults_mut().headers.insert(name, value);
+    /// Sets a default header on the live session (every clone sees it); the same
+    /// shapes as [`RequestBuilder::header`] (`&str`, `String`, `HeaderName`,
+    /// `HeaderValue`...).
+    ///
+    /// ```
+    /// let s = sessio::Session::new();
+    /// s.set_header("x-api-key", "k")?;
+    /// s.set_header(sessio::header::ACCEPT, "application/json")?;
+    /// assert_eq!(s.headers()["x-api-key"], "k");
+    /// assert!(s.set_header("x-bad", "line\nbreak").unwrap_err().is_builder());
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn set_header<K, V>(&self, name: K, value: V) -> Result<()>
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        let (name, value) = checked_header(name, value)?;
+        Arc::make_mut(&mut self.defaults_mut().headers).insert(name, value);
         Ok(())
     }
 
     /// Removes a default header from the live session (for example `User-Agent`).
-    pub fn remove_header(&self, name: &str) -> Result<()> {
-        let name = sessio_core::__private::header_name(name)?;
-        self.defaults_mut().headers.remove(name);
+    pub fn remove_header<K>(&self, name: K) -> Result<()>
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+    {
+        let name = name_of(name)?;
+        Arc::make_mut(&mut self.defaults_mut().headers).remove(name);
+        Ok(())
+    }
+
+    /// Changes the live default headers in one go (requests'
+    /// `session.headers.update(..)`). The values are checked afterwards; if one
+    /// is invalid, nothing changes and the error is returned.
+    ///
+    /// ```
+    /// let s = sessio::Session::new();
+    /// s.update_headers(|headers| {
+    ///     headers.insert("x-team", "core".parse().unwrap());
+    ///     headers.remove("user-agent");
+    /// })?;
+    /// assert_eq!(s.headers()["x-team"], "core");
+    /// assert!(!s.headers().contains_key("user-agent"));
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn update_headers(&self, update: impl FnOnce(&mut HeaderMap)) -> Result<()> {
+        let mut defaults = self.defaults_mut();
+        let mut headers = HeaderMap::clone(&defaults.headers);
+        update(&mut headers);
+        let mut checked = HeaderMap::with_capacity(headers.len());
+        for (name, value) in &headers {
+            checked.append(name.clone(), checked_value(name, value.clone())?);
+        }
+        defaults.headers = Arc::new(checked);
         Ok(())
     }
 
@@ -256,14 +317,79 @@ impl Session {
         self.defaults_mut().auth = auth.into();
     }
 
-    /// A copy of the current default headers.
-    pub fn headers(&self) -> HeaderMap {
+    /// The default headers, read-only: a snapshot of the live defaults (change
+    /// them with [`set_header`](Session::set_header),
+    /// [`remove_header`](Session::remove_header) or
+    /// [`update_headers`](Session::update_headers)).
+    ///
+    /// The port of requests' `s.headers.update(..)` as an insert into this
+    /// snapshot does not compile, so it cannot silently do nothing:
+    ///
+    /// ```compile_fail
+    /// let s = sessio::Session::new();
+    /// s.headers().insert("x-test", "true".parse().unwrap());
+    /// ```
+    pub fn headers(&self) -> Arc<HeaderMap> {
         self.defaults().headers.clone()
     }
 
-    /// A copy of the current default params.
-    pub fn params(&self) -> Vec<(String, String)> {
+    /// The default query params, read-only: a snapshot of the live defaults.
+    pub fn params(&self) -> Arc<Vec<(String, String)>> {
         self.defaults().params.clone()
+    }
+
+    /// Sets a default query param on the live session, replacing every value the
+    /// key had (requests' `session.params[key] = value`).
+    pub fn set_param(&self, key: impl Into<String>, value: impl Into<String>) {
+        let key = key.into();
+        let mut defaults = self.defaults_mut();
+        let params = Arc::make_mut(&mut defaults.params);
+        params.retain(|(k, _)| *k != key);
+        params.push((key, value.into()));
+    }
+
+    /// Removes a default query param (every value of `key`) from the live session.
+    pub fn remove_param(&self, key: &str) {
+        Arc::make_mut(&mut self.defaults_mut().params).retain(|(k, _)| k != key);
+    }
+
+    /// Changes the live default params in one go; they are appended to every
+    /// query in this order.
+    ///
+    /// ```
+    /// let s = sessio::Session::builder().param("page", "1").build()?;
+    /// s.update_params(|params| params.push(("sort".into(), "new".into())));
+    /// assert_eq!(s.params().len(), 2);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn update_params(&self, update: impl FnOnce(&mut Vec<(String, String)>)) {
+        update(Arc::make_mut(&mut self.defaults_mut().params));
+    }
+
+    /// Adds a hook to the live session: it runs on every hop of every later
+    /// request, from every clone (requests' `session.hooks['response'].append`).
+    pub fn add_hook(&self, hook: Hook) {
+        self.defaults_mut().hooks.push(hook);
+    }
+
+    /// Removes a hook added before (the same `Hook` or a clone of it); returns
+    /// whether it was there.
+    ///
+    /// ```
+    /// let s = sessio::Session::new();
+    /// let log = sessio::Hook::response(|r| async { Ok(r) });
+    /// s.add_hook(log.clone());
+    /// assert_eq!(s.hooks().response_hooks().count(), 1);
+    /// assert!(s.remove_hook(&log));
+    /// assert!(s.hooks().is_empty());
+    /// ```
+    pub fn remove_hook(&self, hook: &Hook) -> bool {
+        self.defaults_mut().hooks.remove(hook)
+    }
+
+    /// The session's hooks, read-only: a snapshot of the live registry.
+    pub fn hooks(&self) -> Arc<HookRegistry> {
+        Arc::new(self.defaults().hooks.clone())
     }
 
     /// The redirect limit (requests' `max_redirects`, default 30).
@@ -360,6 +486,31 @@ impl fmt::Debug for Session {
             .field("closed", &self.is_closed())
             .finish()
     }
+}
+
+/// What [`Session::prepare`] takes: a [`Request`], or a [`RequestBuilder`] (built
+/// first; its parked error is returned).
+pub trait IntoRequest: sealed::Sealed {
+    /// The request, or the error parked while building it.
+    fn into_request(self) -> Result<Request>;
+}
+
+impl IntoRequest for Request {
+    fn into_request(self) -> Result<Request> {
+        Ok(self)
+    }
+}
+
+impl IntoRequest for RequestBuilder {
+    fn into_request(self) -> Result<Request> {
+        self.build()
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for sessio_core::Request {}
+    impl Sealed for super::RequestBuilder {}
 }
 
 /// The default headers of a new session (requests' `default_headers`).

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use sessio_core::__private::{checked_value, error, header_name, header_pair, invalid_header};
+use sessio_core::__private::{
+    checked_header, checked_value, error, header_pair, invalid_header, name_of,
+};
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
     AllowRedirects, Auth, Body, ErrorKind, Hook, Request, Response, Result, Streaming, Timeouts,
@@ -67,12 +69,7 @@ impl RequestBuilder {
         <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
     {
         self.with(|parts| {
-            let name = HeaderName::try_from(name)
-                .map_err(|e| error(ErrorKind::InvalidHeader, e.into()))?;
-            let value = HeaderValue::try_from(value).map_err(|_| {
-                invalid_header(name.as_str(), "header value contains CR, LF or NUL")
-            })?;
-            let value = checked_value(&name, value)?;
+            let (name, value) = checked_header(name, value)?;
             parts.removed_headers.retain(|removed| removed != name);
             parts.headers.insert(name, value);
             Ok(())
@@ -100,9 +97,13 @@ impl RequestBuilder {
 
     /// Leaves out the session's header of this name for this request (requests'
     /// `headers={'Name': None}`; case-insensitive).
-    pub fn remove_header(self, name: &str) -> Self {
+    pub fn remove_header<K>(self, name: K) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+    {
         self.with(|parts| {
-            let name = header_name(name)?;
+            let name = name_of(name)?;
             parts.headers.remove(&name);
             parts.removed_headers.push(name);
             Ok(())
