@@ -99,3 +99,62 @@ async fn session_is_a_tower_service() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// requests' prepare / edit / send with the body changed: the new body goes out
+/// whole with matching headers, and a body edited in place whose length no
+/// longer matches is a typed error before anything is sent (never a hang).
+#[tokio::test]
+async fn a_prepared_body_can_be_replaced_and_a_mismatch_is_an_error() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let send = |prepared| {
+        let s = s.clone();
+        async move {
+            let r: sessio::Response = s.send(prepared).await.unwrap();
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let original = || s.prepare(s.post(server.url("/")).body("short")).unwrap();
+
+    let mut prepared = original();
+    prepared.set_body("a body longer than the first");
+    let v = send(prepared).await;
+    assert_eq!(v["body"], "a body longer than the first");
+    assert_eq!(v["headers"]["content-length"], "28");
+
+    let mut prepared = original();
+    prepared.set_json(&serde_json::json!({"k": 1})).unwrap();
+    let v = send(prepared).await;
+    assert_eq!(v["body"], "{\"k\":1}");
+    assert_eq!(v["headers"]["content-type"], "application/json");
+
+    let mut prepared = original();
+    prepared.set_form(&[("a", "1")]).unwrap();
+    let v = send(prepared).await;
+    assert_eq!(v["body"], "a=1");
+    assert_eq!(
+        v["headers"]["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+
+    let mut prepared = original();
+    let chunks = vec![Ok::<_, std::io::Error>("streamed "), Ok("body")];
+    prepared.set_body(sessio::Body::wrap_stream(futures_util::stream::iter(
+        chunks,
+    )));
+    let v = send(prepared).await;
+    assert_eq!(v["body"], "streamed body");
+    assert_eq!(v["headers"]["transfer-encoding"], "chunked");
+
+    let before = server.requests();
+    let mut prepared = original();
+    *prepared.body_mut() = sessio::Body::from("x");
+    let started = std::time::Instant::now();
+    let err = s.send(prepared).await.unwrap_err();
+    assert!(err.is_builder(), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang"
+    );
+    assert_eq!(server.requests(), before, "nothing was sent");
+}

@@ -3,7 +3,7 @@
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method};
 
 use super::{PreparedRequest, SessionDefaults};
-use crate::{Auth, Body, Result};
+use crate::{Auth, Body, Error, ErrorKind, Result};
 
 /// How a request relates to the session's auth (requests' `merge_setting` for `auth`,
 /// plus httpx's explicit "no auth").
@@ -25,6 +25,42 @@ pub struct RequestBody {
     pub body: Body,
     /// `Content-Type` to set when the user set none (`application/json`, form, ...).
     pub content_type: Option<HeaderValue>,
+}
+
+impl RequestBody {
+    /// Bytes, text or a stream, with no `Content-Type` of its own (requests'
+    /// `data=` with bytes or text).
+    pub fn new(body: impl Into<Body>) -> Self {
+        RequestBody {
+            body: body.into(),
+            content_type: None,
+        }
+    }
+
+    /// A JSON body, `Content-Type: application/json` (requests' `json=`).
+    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::new(ErrorKind::Builder, e))?;
+        Ok(RequestBody {
+            body: Body::from(bytes),
+            content_type: Some(HeaderValue::from_static("application/json")),
+        })
+    }
+
+    /// A form body, `application/x-www-form-urlencoded`, from a map, a struct or
+    /// a list of pairs (sequences repeat the key); `None` for an empty form,
+    /// which is no body at all (requests' `data={}`).
+    pub fn form<T: serde::Serialize + ?Sized>(form: &T) -> Result<Option<Self>> {
+        let pairs = crate::url::serialize_pairs(form)?;
+        if pairs.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(RequestBody {
+            body: Body::from(crate::url::encode_pairs(&pairs)),
+            content_type: Some(HeaderValue::from_static(
+                "application/x-www-form-urlencoded",
+            )),
+        }))
+    }
 }
 
 /// The parts of a [`Request`], all public, for code that merges or rewrites requests.

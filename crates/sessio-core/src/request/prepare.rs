@@ -1,13 +1,14 @@
 //! requests' prepare steps, in one function: a session's `prepare` and
 //! `Request::prepare` (no session state) both run [`prepare`].
 
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, TRANSFER_ENCODING};
-use http::{HeaderMap, HeaderValue, Method};
+use http::header::COOKIE;
+use http::{HeaderMap, Method};
 use url::Url;
 
+use super::framing::frame_body;
 use super::merge::merge_headers;
 use super::prepared::Target;
-use super::{AuthSetting, PreparedRequest, Request, RequestBody, RequestParts};
+use super::{AuthSetting, PreparedRequest, Request, RequestParts};
 use crate::cookie::{RequestCookies, StrictOrigin, cookie_header};
 use crate::{Auth, Body, CookieStore, Error, HookRegistry, Result};
 
@@ -89,7 +90,7 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         Some(defaults) => merge_headers(defaults, headers, &removed_headers),
         None => headers,
     };
-    set_body_headers(&method, body.as_ref(), &mut headers);
+    frame_body(&method, body.as_ref(), &mut headers, false);
     let (auth, use_url_credentials) = match auth {
         AuthSetting::Set(auth) => (Some(auth), true),
         AuthSetting::Disabled => (None, false),
@@ -136,41 +137,6 @@ fn target(url: String, params: &[(String, String)]) -> Result<Target> {
     match crate::simple_url::simple_uri(trimmed, params) {
         Ok(uri) => Ok(Target::simple(uri)),
         Err(url) => Ok(Target::Parsed(crate::url::prepare_url(&url, params)?)),
-    }
-}
-
-/// P5: the body's `Content-Type` unless one is set, and its length (or chunked).
-fn set_body_headers(method: &Method, body: Option<&RequestBody>, headers: &mut HeaderMap) {
-    if let Some(RequestBody {
-        content_type: Some(content_type),
-        ..
-    }) = body
-    {
-        headers
-            .entry(CONTENT_TYPE)
-            .or_insert_with(|| content_type.clone());
-    }
-    let (length, stream) = match body {
-        Some(RequestBody { body, .. }) => (body.content_length(), body.is_stream()),
-        None => (Some(0), false),
-    };
-    match length {
-        Some(0) if stream => {}
-        Some(0) => {
-            if method != Method::GET && method != Method::HEAD {
-                headers
-                    .entry(CONTENT_LENGTH)
-                    .or_insert(HeaderValue::from_static("0"));
-            }
-        }
-        Some(len) if !stream => {
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
-        }
-        _ => {
-            if !headers.contains_key(CONTENT_LENGTH) {
-                headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
-            }
-        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use http::{Extensions, HeaderMap, Method, Uri};
 use url::{Position, Url};
 
+use super::RequestBody;
 use crate::{Body, Error, Result};
 
 /// The exact request that goes on the wire: method, URL, headers and body.
@@ -151,9 +152,59 @@ impl PreparedRequest {
         &self.body
     }
 
-    /// The body, for changing.
+    /// The body, for changing in place. The headers stay as they are, so a body
+    /// of another length must come with a matching `Content-Length` (sending a
+    /// mismatch is an error, before anything goes out); to swap the body, use
+    /// [`set_body`](PreparedRequest::set_body) and friends, which update them.
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
+    }
+
+    /// Replaces the body with bytes, text or a stream and updates
+    /// `Content-Length` and `Transfer-Encoding` to match, as requests'
+    /// `prepare_body` does.
+    ///
+    /// ```
+    /// use sessio_core::{Body, Method, Request};
+    ///
+    /// let mut request = Request::new(Method::POST, "http://example.com/");
+    /// request.parts_mut().body = Some(sessio_core::request::RequestBody::new("abc"));
+    /// let mut prepared = request.prepare().unwrap();
+    /// prepared.set_body("a longer body");
+    /// assert_eq!(prepared.headers()["content-length"], "13");
+    /// let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>("x")]);
+    /// prepared.set_body(Body::wrap_stream(stream));
+    /// assert_eq!(prepared.headers()["transfer-encoding"], "chunked");
+    /// assert!(!prepared.headers().contains_key("content-length"));
+    /// ```
+    pub fn set_body(&mut self, body: impl Into<Body>) {
+        self.set_request_body(Some(RequestBody::new(body)));
+    }
+
+    /// Replaces the body with JSON and updates the headers (`Content-Type:
+    /// application/json` unless one is set).
+    pub fn set_json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.set_request_body(Some(RequestBody::json(value)?));
+        Ok(())
+    }
+
+    /// Replaces the body with a form and updates the headers
+    /// (`application/x-www-form-urlencoded` unless a `Content-Type` is set; an
+    /// empty form is no body).
+    pub fn set_form<T: serde::Serialize + ?Sized>(&mut self, form: &T) -> Result<()> {
+        self.set_request_body(RequestBody::form(form)?);
+        Ok(())
+    }
+
+    fn set_request_body(&mut self, body: Option<RequestBody>) {
+        super::framing::frame_body(&self.method, body.as_ref(), &mut self.headers, true);
+        self.body = body.map_or_else(Body::empty, |b| b.body);
+    }
+
+    /// Checks that the request can be sent as it is: a body of known size must
+    /// match its `Content-Length`.
+    pub(crate) fn check_framing(&self) -> Result<()> {
+        super::framing::check_length(&self.headers, &self.body)
     }
 
     /// The per-request options.
@@ -207,9 +258,11 @@ impl PreparedRequest {
         }
     }
 
-    /// The request as an `http::Request`: the URI leaves out userinfo and fragment,
-    /// and the `Url` travels in the extensions.
+    /// The request as an `http::Request`: the URI leaves out userinfo and
+    /// fragment. A body of known size that disagrees with its `Content-Length`
+    /// is an error (`is_builder()`).
     pub fn into_http(self) -> Result<http::Request<Body>> {
+        self.check_framing()?;
         let uri = match self.target {
             Target::Parsed(url) => wire_uri(&url)?,
             Target::Simple { uri, .. } => uri,

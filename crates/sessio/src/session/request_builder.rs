@@ -5,12 +5,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use sessio_core::__private::{
-    checked_header, checked_value, error, header_pair, invalid_header, name_of,
-};
+use sessio_core::__private::{checked_header, checked_value, header_pair, invalid_header, name_of};
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
-    AllowRedirects, Auth, Body, ErrorKind, Hook, Request, Response, Result, Streaming, Timeouts,
+    AllowRedirects, Auth, Body, Hook, Request, Response, Result, Streaming, Timeouts,
 };
 
 use super::Session;
@@ -174,10 +172,7 @@ impl RequestBuilder {
     /// `Content-Type` is set (requests' `data=` with bytes or str).
     pub fn body(self, body: impl Into<Body>) -> Self {
         self.with(|parts| {
-            parts.body = Some(RequestBody {
-                body: body.into(),
-                content_type: None,
-            });
+            parts.body = Some(RequestBody::new(body));
             Ok(())
         })
     }
@@ -185,11 +180,7 @@ impl RequestBuilder {
     /// A JSON body, with `Content-Type: application/json` unless one is set.
     pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
         self.with(|parts| {
-            let bytes = serde_json::to_vec(value).map_err(|e| error(ErrorKind::Builder, e))?;
-            parts.body = Some(RequestBody {
-                body: Body::from(bytes),
-                content_type: Some(HeaderValue::from_static("application/json")),
-            });
+            parts.body = Some(RequestBody::json(value)?);
             Ok(())
         })
     }
@@ -199,17 +190,7 @@ impl RequestBuilder {
     /// no body at all, without a `Content-Type` (requests' `data={}`).
     pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
         self.with(|parts| {
-            let pairs = sessio_core::__private::serialize_pairs(form)?;
-            if pairs.is_empty() {
-                parts.body = None;
-                return Ok(());
-            }
-            parts.body = Some(RequestBody {
-                body: Body::from(sessio_core::__private::encode_pairs(&pairs)),
-                content_type: Some(HeaderValue::from_static(
-                    "application/x-www-form-urlencoded",
-                )),
-            });
+            parts.body = RequestBody::form(form)?;
             Ok(())
         })
     }
