@@ -44,7 +44,10 @@ async fn the_limit_is_requests_max_redirects() {
     let err = s.get(server.url("/redirect/4")).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Redirect);
     assert!(
-        err.to_string().starts_with("Exceeded 3 redirects."),
+        err.to_string().starts_with(&format!(
+            "Exceeded 3 redirects for url ({}",
+            server.url("/")
+        )),
         "{err}"
     );
     let last = err.response().expect("the last response");

@@ -26,11 +26,35 @@ async fn status_reason_and_error_for_status() {
     assert_eq!(err.response().unwrap().status(), 404);
 
     let r = s.get(server.url("/status/500")).send().await.unwrap();
+    let err = r.error_for_status_ref().unwrap_err();
+    assert!(err.to_string().starts_with("500 Server Error"));
+    assert_eq!(
+        err.response().unwrap().status(),
+        500,
+        "a copy of the response"
+    );
+    // the server's own reason phrase, in the error of either form
+    let custom = sessio_tests::raw_server(sessio_tests::RawReply::Bytes(
+        b"HTTP/1.1 404 Nowhere To Be Found\r\nContent-Length: 4\r\n\r\ngone",
+    ))
+    .await;
+    let r = s.get(custom.url("http", "/x")).send().await.unwrap();
+    let by_ref = r.error_for_status_ref().unwrap_err().to_string();
     assert!(
-        r.error_for_status_ref()
-            .unwrap_err()
-            .to_string()
-            .starts_with("500 Server Error")
+        by_ref.starts_with("404 Client Error: Nowhere To Be Found"),
+        "{by_ref}"
+    );
+    let err = r.error_for_status().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("404 Client Error: Nowhere To Be Found")
+    );
+    let response = err.into_response().unwrap();
+    assert_eq!(response.url().path(), "/x");
+    assert_eq!(
+        response.text().await.unwrap(),
+        "gone",
+        "the body comes with it"
     );
     let r = s.get(server.url("/status/204")).send().await.unwrap();
     assert!(r.ok());

@@ -137,6 +137,11 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     assert!(err.is_tls(), "{err:?}");
     assert!(err.is_connect());
     assert_eq!(err.url().unwrap().as_str(), server.url("/"));
+    let text = err.to_string();
+    assert!(
+        text.contains("UnknownIssuer") && text.contains(&server.url("/")),
+        "Display names the root cause and the URL: {text}"
+    );
     let other = TestCa::new();
     let s = Session::builder()
         .add_root_certificate_pem(other.ca_pem())
@@ -162,6 +167,11 @@ async fn connection_refused_is_a_connect_error() {
     assert!(
         std::error::Error::source(&err).is_some(),
         "the cause is kept"
+    );
+    let text = err.to_string();
+    assert!(
+        text.to_lowercase().contains("refused"),
+        "Display says why: {text}"
     );
 }
 

@@ -70,7 +70,26 @@ pub enum ErrorKind {
 
 /// The error type of every fallible sessio operation.
 ///
-/// Errors are made by sessio only: a user cannot forge one of any kind.
+/// `Display` says what went wrong, for which URL, and why (the causes):
+/// `TLS error for url (https://…/): invalid peer certificate: UnknownIssuer`.
+/// The causes are also reachable with [`source`](std::error::Error::source).
+///
+/// requests' exceptions and the predicates that answer the same question:
+///
+/// | requests | sessio |
+/// |---|---|
+/// | `ConnectionError` | `is_connect() \|\| is_request()`: `is_connect()` is the connection not made (refused, DNS, TLS, connect timeout); `is_request()` is a connection that failed once made (closed by the server before an answer, reset during an upload, a bad status line) |
+/// | `ConnectTimeout`, `ReadTimeout`, `Timeout` | `is_timeout()` (kind `ConnectTimeout`, `ReadTimeout`, `Timeout`) |
+/// | `SSLError` | `is_tls()` |
+/// | `ProxyError` | `is_proxy()` |
+/// | `TooManyRedirects`, invalid `Location` | `is_redirect()` (a too-many-redirects error carries the last response) |
+/// | `HTTPError` (`raise_for_status`) | `is_status()`, `status()`, and [`response()`](Error::response) |
+/// | `ChunkedEncodingError`, body over the limit | `is_body()` |
+/// | `ContentDecodingError`, bad JSON | `is_decode()` |
+/// | `InvalidURL`, `MissingSchema`, `InvalidSchema`, `InvalidHeader` | `is_builder()` |
+///
+/// Errors are made by sessio only: a user cannot forge one of any kind (a
+/// hook's own error converts into one of kind `Hook`).
 ///
 /// ```
 /// use sessio_core::{Method, Request};
@@ -341,30 +360,39 @@ fn describe(kind: ErrorKind) -> &'static str {
     }
 }
 
+/// What went wrong, the URL, then the causes: `TLS error for url
+/// (https://self-signed.test/): invalid peer certificate: UnknownIssuer`. A cause
+/// whose text is already shown is not repeated.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.inner.kind, &self.inner.message) {
-            (ErrorKind::Status(code), _) => {
+        let mut text = match (&self.inner.kind, &self.inner.message) {
+            (ErrorKind::Status(code), message) => {
                 let class = if code.is_client_error() {
                     "Client Error"
                 } else {
                     "Server Error"
                 };
-                let reason = self
-                    .inner
-                    .response
-                    .as_ref()
-                    .map(|r| r.reason().to_owned())
-                    .unwrap_or_else(|| code.canonical_reason().unwrap_or("").to_owned());
-                write!(f, "{} {class}: {reason}", code.as_u16())?;
+                let reason = match (&self.inner.response, message) {
+                    (Some(response), _) => response.reason().to_owned(),
+                    (None, Some(reason)) if !reason.is_empty() => reason.clone(),
+                    _ => code.canonical_reason().unwrap_or("").to_owned(),
+                };
+                format!("{} {class}: {reason}", code.as_u16())
             }
-            (_, Some(message)) => f.write_str(message)?,
-            (kind, None) => f.write_str(describe(*kind))?,
-        }
+            (_, Some(message)) => message.clone(),
+            (kind, None) => describe(*kind).to_owned(),
+        };
         if let Some(url) = &self.inner.url {
-            write!(f, " for url ({url})")?;
+            text.push_str(&format!(" for url ({url})"));
         }
-        Ok(())
+        for cause in self.source_chain() {
+            let cause = cause.to_string();
+            if !cause.is_empty() && !text.contains(&cause) {
+                text.push_str(": ");
+                text.push_str(&cause);
+            }
+        }
+        f.write_str(&text)
     }
 }
 

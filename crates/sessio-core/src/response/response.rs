@@ -257,12 +257,17 @@ impl Response {
     }
 
     /// Like [`error_for_status`](Response::error_for_status) without consuming the response.
+    /// The error carries a copy of the response when its body is in memory (the
+    /// default, `stream(false)`), and the server's reason phrase in any case.
     pub fn error_for_status_ref(&self) -> Result<&Self> {
         if self.ok() {
-            Ok(self)
-        } else {
-            Err(Error::msg(ErrorKind::Status(self.status), "").with_url(self.url().clone()))
+            return Ok(self);
         }
+        let err = Error::msg(ErrorKind::Status(self.status), self.reason());
+        Err(match self.try_clone() {
+            Some(copy) => err.with_response(copy),
+            None => err.with_url(self.url().clone()),
+        })
     }
 
     /// The next chunk of the decoded body; `None` at the end.

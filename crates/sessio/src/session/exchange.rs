@@ -104,7 +104,7 @@ async fn read_unless_streaming(mut response: Response, stream: bool) -> Result<R
 fn stack_error(err: BoxError, context: &ResponseContext<'_>) -> Error {
     match err.downcast::<TooManyRedirects>() {
         Ok(too_many) => {
-            let message = too_many.to_string();
+            let message = format!("Exceeded {} redirects", too_many.max_redirects());
             let (last, mut followed) = too_many.into_parts();
             followed.push(last);
             let mut history = context.history(followed);
