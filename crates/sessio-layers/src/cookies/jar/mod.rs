@@ -2,6 +2,7 @@
 //! public-suffix check, size limits, and requests' dict API. Saving and loading
 //! are in `persistence`, the matching and storing rules in `rules`.
 
+use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cookie::Cookie as RawCookie;
@@ -81,6 +82,50 @@ pub(super) struct State {
     pub(super) store: cookie_store::CookieStore,
     /// Cookies set without a domain (requests' `jar.set(name, value)`): every host.
     pub(super) anywhere: Vec<CookieInfo>,
+    /// When each cookie was created (a counter), by (domain, path, name); the
+    /// domainless ones have the domain `""`. A replaced cookie keeps its time
+    /// (RFC 6265 §5.3); cookies of equal path length are sent oldest first.
+    pub(super) created: HashMap<(String, String, String), u64>,
+    clock: u64,
+}
+
+impl State {
+    /// The creation time of the cookie `(domain, path, name)`, stamped now if
+    /// it is new.
+    pub(super) fn stamp(&mut self, domain: &str, path: &str, name: &str) {
+        let key = (domain.to_owned(), path.to_owned(), name.to_owned());
+        if !self.created.contains_key(&key) {
+            self.clock += 1;
+            self.created.insert(key, self.clock);
+        }
+        if self.created.len() > 2 * MAX_COOKIES {
+            self.forget_gone();
+        }
+    }
+
+    /// The creation time of a cookie (the newest possible when unknown).
+    pub(super) fn created(&self, domain: &str, path: &str, name: &str) -> u64 {
+        let key = (domain.to_owned(), path.to_owned(), name.to_owned());
+        self.created.get(&key).copied().unwrap_or(u64::MAX)
+    }
+
+    /// Drops the times of cookies that are gone (expired, removed, evicted).
+    pub(super) fn forget_gone(&mut self) {
+        let mut live: std::collections::HashSet<(String, String, String)> = self
+            .store
+            .iter_any()
+            .filter_map(|c| {
+                let domain = c.domain.as_cow()?.into_owned();
+                Some((domain, c.path.to_string(), c.name().to_owned()))
+            })
+            .collect();
+        live.extend(
+            self.anywhere
+                .iter()
+                .map(|c| (String::new(), c.path.clone(), c.name.clone())),
+        );
+        self.created.retain(|key, _| live.contains(key));
+    }
 }
 
 impl Jar {
@@ -118,6 +163,7 @@ impl Jar {
     /// `jar.set(name, value)`), on every path.
     pub fn set(&self, name: &str, value: &str) {
         let mut state = self.write();
+        state.stamp("", "/", name);
         state.anywhere.retain(|c| c.name != name);
         state.anywhere.push(CookieInfo {
             name: name.to_owned(),
@@ -150,6 +196,7 @@ impl Jar {
     pub fn insert(&self, info: CookieInfo) -> Result<()> {
         let Some(domain) = info.domain.clone() else {
             let mut state = self.write();
+            state.stamp("", &info.path, &info.name);
             state.anywhere.retain(|c| c.name != info.name);
             state.anywhere.push(info);
             return Ok(());
@@ -187,6 +234,7 @@ impl Jar {
         for (domain, path) in doomed {
             removed |= state.store.remove(&domain, &path, name).is_some();
         }
+        state.forget_gone();
         removed
     }
 
@@ -195,6 +243,7 @@ impl Jar {
         let mut state = self.write();
         state.store.clear();
         state.anywhere.clear();
+        state.created.clear();
     }
 
     /// All unexpired cookies.

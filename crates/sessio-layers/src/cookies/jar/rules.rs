@@ -14,6 +14,11 @@ impl Jar {
     pub(super) fn store_raw(&self, raw: &RawCookie<'_>, url: &Url) -> Result<(), &'static str> {
         let mut raw = raw.clone();
         if let Some(domain) = raw.domain() {
+            // RFC 6265 §5.2.3: the value without its leading dot is the domain;
+            // whitespace left there makes it no domain a host can match.
+            if domain.trim() != domain || domain.is_empty() {
+                return Err("the Domain attribute is not a domain");
+            }
             let domain = canonical_domain(domain);
             if is_public_suffix(&domain) {
                 if url.host_str() == Some(domain.as_str()) {
@@ -44,7 +49,24 @@ impl Jar {
             }
         }
         match state.store.insert_raw(&raw, url) {
-            Ok(_) | Err(cookie_store::CookieError::Expired) => Ok(()),
+            Ok(_) => {
+                let path = cookie_path(raw.path(), url);
+                if state.store.get(&target, &path, raw.name()).is_some() {
+                    state.stamp(&target, &path, raw.name());
+                } else {
+                    // Stored already expired: a deletion, after which a cookie of
+                    // that name is a new one.
+                    let key = (target, path, raw.name().to_owned());
+                    state.created.remove(&key);
+                }
+                Ok(())
+            }
+            Err(cookie_store::CookieError::Expired) => {
+                // A deletion: the cookie is gone, a later one with its name is new.
+                let key = (target, cookie_path(raw.path(), url), raw.name().to_owned());
+                state.created.remove(&key);
+                Ok(())
+            }
             Err(_) => Err("rejected by RFC 6265 rules"),
         }
     }
@@ -54,12 +76,17 @@ impl Jar {
         let host = url.host_str().unwrap_or("");
         let is_ip = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
         let path = url.path();
-        let mut matched: Vec<(&str, &str, usize)> = state
+        // (name, value, path length, creation time)
+        let mut matched: Vec<(&str, &str, usize, u64)> = state
             .store
             .iter_unexpired()
             .filter(|c| secure || !c.secure().unwrap_or(false))
             .filter(|c| domain_matches(&c.domain, host, is_ip) && path_matches(&c.path, path))
-            .map(|c| (c.name(), c.value(), c.path.len()))
+            .map(|c| {
+                let domain = c.domain.as_cow().unwrap_or_default();
+                let created = state.created(&domain, &c.path, c.name());
+                (c.name(), c.value(), c.path.len(), created)
+            })
             .collect();
         matched.extend(
             state
@@ -67,14 +94,33 @@ impl Jar {
                 .iter()
                 .filter(|_| with_domainless)
                 .filter(|c| url.path().starts_with(&c.path))
-                .map(|c| (c.name.as_str(), c.value.as_str(), c.path.len())),
+                .map(|c| {
+                    let created = state.created("", &c.path, &c.name);
+                    (c.name.as_str(), c.value.as_str(), c.path.len(), created)
+                }),
         );
         if matched.is_empty() {
             return None;
         }
-        matched.sort_by_key(|(_, _, path_len)| std::cmp::Reverse(*path_len));
-        let header = join_pairs(matched.iter().map(|(name, value, _)| (*name, *value)));
+        // RFC 6265 §5.4: longer paths first, then the oldest first.
+        matched.sort_by_key(|(_, _, path_len, created)| (std::cmp::Reverse(*path_len), *created));
+        let header = join_pairs(matched.iter().map(|(name, value, _, _)| (*name, *value)));
         HeaderValue::try_from(header).ok()
+    }
+}
+
+/// The path a cookie is stored under: its `Path` when that starts with `/`, else
+/// the default path of the URL it came from (RFC 6265 §5.1.4, §5.2.4).
+fn cookie_path(path: Option<&str>, url: &Url) -> String {
+    match path {
+        Some(path) if path.starts_with('/') => path.to_owned(),
+        _ => {
+            let request_path = url.path();
+            match request_path.rfind('/') {
+                Some(0) | None => "/".to_owned(),
+                Some(last) => request_path[..last].to_owned(),
+            }
+        }
     }
 }
 

@@ -120,7 +120,8 @@ fn scoped_cookies_leave_out_domainless_ones() {
     store(&jar, "own=1", "http://example.com/");
     assert_eq!(
         header(&jar, "http://example.com/").as_deref(),
-        Some("own=1; super=1")
+        Some("super=1; own=1"),
+        "oldest first"
     );
     let scoped = jar.scoped_cookies(&url("http://example.com/")).unwrap();
     assert_eq!(scoped, "own=1");
@@ -156,7 +157,8 @@ fn dict_api() {
     );
     assert_eq!(
         header(&jar, "http://sub.example.com/").as_deref(),
-        Some("scoped=2; everywhere=1")
+        Some("everywhere=1; scoped=2"),
+        "oldest first"
     );
     assert!(jar.remove("scoped"));
     assert!(!jar.remove("scoped"));
@@ -210,4 +212,54 @@ fn json_and_netscape_round_trips() {
         "pref=x"
     );
     assert!(copy.load_netscape(&b"bad line\n"[..]).is_err());
+}
+
+#[test]
+fn a_domain_with_whitespace_after_its_dot_is_rejected() {
+    // RFC 6265 §5.2.3: `Domain=. example.com` leaves " example.com", no domain.
+    let jar = Jar::new();
+    store(
+        &jar,
+        "bad=1; Domain=. example.com",
+        "http://www.example.com/",
+    );
+    assert_eq!(jar.get("bad"), None);
+    store(
+        &jar,
+        "good=1; Domain=.example.com",
+        "http://www.example.com/",
+    );
+    assert_eq!(
+        header(&jar, "http://api.example.com/").as_deref(),
+        Some("good=1")
+    );
+}
+
+#[test]
+fn cookies_of_equal_path_length_go_oldest_first() {
+    // RFC 6265 §5.4: longer paths first; among equal lengths, earlier creation
+    // first, and a replaced cookie keeps its creation time.
+    let jar = Jar::new();
+    jar.set("early", "1");
+    store(&jar, "late=2; Path=/", "http://a.test/");
+    store(&jar, "later=3; Domain=a.test; Path=/", "http://a.test/");
+    store(&jar, "deep=4; Path=/x", "http://a.test/x");
+    assert_eq!(
+        header(&jar, "http://a.test/x").as_deref(),
+        Some("deep=4; early=1; late=2; later=3")
+    );
+    store(&jar, "late=5; Path=/", "http://a.test/");
+    jar.set("early", "6");
+    assert_eq!(
+        header(&jar, "http://a.test/").as_deref(),
+        Some("early=6; late=5; later=3"),
+        "replacements keep their place"
+    );
+    store(&jar, "late=; Max-Age=0; Path=/", "http://a.test/");
+    store(&jar, "late=7; Path=/", "http://a.test/");
+    assert_eq!(
+        header(&jar, "http://a.test/").as_deref(),
+        Some("early=6; later=3; late=7"),
+        "a cookie deleted and set again is new"
+    );
 }
