@@ -208,3 +208,20 @@ async fn request_cookies_stay_with_the_first_origin() {
         "requests would send it to b.test"
     );
 }
+
+#[tokio::test]
+async fn elapsed_after_redirects_counts_from_the_first_request() {
+    let server = Server::echo().await;
+    let r = Session::new()
+        .get(server.url("/redirect/2"))
+        .send()
+        .await
+        .unwrap();
+    let hops: std::time::Duration = r.history().iter().map(|h| h.elapsed()).sum();
+    assert_eq!(r.history().len(), 2);
+    assert!(
+        r.elapsed() >= hops,
+        "the final elapsed {:?} covers the hops {hops:?}",
+        r.elapsed()
+    );
+}

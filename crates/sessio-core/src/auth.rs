@@ -14,7 +14,7 @@ use crate::{Error, Result};
 /// Cheap to clone. Its `Debug` output never shows the secret.
 ///
 /// ```
-/// use sessio_core::Auth;
+/// use sessio::Auth;
 ///
 /// let auth = Auth::basic("user", "pass");
 /// assert_eq!(auth.header_value().unwrap(), "Basic dXNlcjpwYXNz");
@@ -73,7 +73,7 @@ impl Auth {
     /// Any ready-made `Authorization` value, for schemes sessio does not know.
     ///
     /// ```
-    /// use sessio_core::Auth;
+    /// use sessio::Auth;
     ///
     /// let auth = Auth::header("Token abc");
     /// assert_eq!(auth.header_value().unwrap(), "Token abc");

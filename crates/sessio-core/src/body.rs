@@ -21,7 +21,7 @@ use crate::BoxError;
 /// and cannot be replayed.
 ///
 /// ```
-/// use sessio_core::Body;
+/// use sessio::Body;
 ///
 /// let body = Body::from("hello");
 /// assert_eq!(body.as_bytes(), Some(&b"hello"[..]));
@@ -49,7 +49,7 @@ impl Body {
     /// A body streamed from `stream`, sent as it is produced.
     ///
     /// ```
-    /// use sessio_core::Body;
+    /// use sessio::Body;
     ///
     /// let chunks = vec![Ok::<_, std::io::Error>("a"), Ok("b")];
     /// let body = Body::wrap_stream(futures_util::stream::iter(chunks));

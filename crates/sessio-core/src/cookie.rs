@@ -14,12 +14,12 @@ use crate::{Error, Result};
 /// The cookies layer asks it for the `Cookie` header of each request (each
 /// redirect hop included) and hands it the `Set-Cookie` headers of each response.
 /// Implement it to keep cookies elsewhere (a database, a shared cache); the default
-/// is `sessio_layers::cookies::Jar`.
+/// is `sessio::layers::cookies::Jar`.
 ///
 /// ```
 /// use std::sync::Mutex;
-/// use http::HeaderValue;
-/// use sessio_core::{CookieStore, Url};
+/// use sessio::http::HeaderValue;
+/// use sessio::{CookieStore, Url};
 ///
 /// /// Remembers only the last cookie it was given, for every URL.
 /// #[derive(Default)]
@@ -115,7 +115,7 @@ impl StrictOrigin {
 /// the same name and added after them. `None` when there is no cookie at all.
 ///
 /// ```
-/// use sessio_core::Url;
+/// use sessio::Url;
 /// use sessio_core::__private::cookie_header;
 ///
 /// let url: Url = "http://example.test/".parse().unwrap();

@@ -23,7 +23,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What went wrong, in the terms of requests' exception tree.
 ///
 /// ```
-/// use sessio_core::{ErrorKind, Method, Request};
+/// use sessio::{ErrorKind, Method, Request};
 ///
 /// let err = Request::new(Method::GET, "ftp//nowhere").prepare().unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::InvalidUrl);
@@ -92,7 +92,7 @@ pub enum ErrorKind {
 /// hook's own error converts into one of kind `Hook`).
 ///
 /// ```
-/// use sessio_core::{Method, Request};
+/// use sessio::{Method, Request};
 ///
 /// let mut request = Request::new(Method::GET, "http://example.com/");
 /// request.parts_mut().url = "http://exa mple.com/".into();

@@ -31,7 +31,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicUsize, Ordering};
-//! use sessio_core::Hook;
+//! use sessio::Hook;
 //!
 //! let seen = Arc::new(AtomicUsize::new(0));
 //! let counter = seen.clone();
@@ -67,7 +67,7 @@ type ResponseFn = dyn Fn(Response) -> BoxFuture<Response> + Send + Sync;
 /// One hook: a request hook or a response hook. Cheap to clone.
 ///
 /// ```
-/// use sessio_core::Hook;
+/// use sessio::Hook;
 ///
 /// let log = Hook::response(|response| async move {
 ///     println!("{} {}", response.status(), response.url());
@@ -131,7 +131,7 @@ impl fmt::Debug for Hook {
 /// The hooks of a session or a request, per event.
 ///
 /// ```
-/// use sessio_core::{Hook, HookRegistry};
+/// use sessio::{Hook, HookRegistry};
 ///
 /// let mut session = HookRegistry::default();
 /// session.push(Hook::response(|r| async { Ok(r) }));
@@ -171,7 +171,7 @@ impl HookRegistry {
     /// was there.
     ///
     /// ```
-    /// use sessio_core::{Hook, HookRegistry};
+    /// use sessio::{Hook, HookRegistry};
     ///
     /// let log = Hook::response(|r| async { Ok(r) });
     /// let mut hooks = HookRegistry::default();

@@ -6,7 +6,7 @@
 //! (decode-on-read, charset rules, JSON detection, `Link` parsing).
 //!
 //! ```
-//! use sessio_core::{Auth, Method, Request, request::AuthSetting};
+//! use sessio::{Auth, AuthSetting, Method, Request};
 //!
 //! let mut request = Request::new(Method::GET, "http://example.com/items?page=1");
 //! request.parts_mut().params.push(("sort".into(), "new".into()));

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 ///
 /// ```
 /// use std::time::Duration;
-/// use sessio_core::Timeouts;
+/// use sessio::Timeouts;
 ///
 /// let request = Timeouts { read: Some(Duration::from_secs(1)), ..Timeouts::default() };
 /// let session = Timeouts { connect: Some(Duration::from_secs(3)), read: Some(Duration::from_secs(9)), total: None };

@@ -13,9 +13,9 @@
 //! # Example
 //!
 //! ```
-//! use http::{Request, Response};
-//! use sessio_core::{Auth, request::AuthSetting};
-//! use sessio_layers::auth::AddAuthLayer;
+//! use sessio::http::{Request, Response};
+//! use sessio::{Auth, AuthSetting};
+//! use sessio::layers::auth::AddAuthLayer;
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

@@ -9,8 +9,8 @@
 //! # Example
 //!
 //! ```
-//! use http::{HeaderMap, HeaderValue, Request, Response};
-//! use sessio_layers::default_headers::{DefaultHeadersLayer, RemoveHeaders};
+//! use sessio::http::{HeaderMap, HeaderValue, Request, Response};
+//! use sessio::layers::default_headers::{DefaultHeadersLayer, RemoveHeaders};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

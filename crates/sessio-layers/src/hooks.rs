@@ -13,9 +13,9 @@
 //! # Example
 //!
 //! ```
-//! use http::{Request, Response};
-//! use sessio_core::{Body, Hook, HookRegistry, ResponseBody};
-//! use sessio_layers::hooks::HooksLayer;
+//! use sessio::http::{Request, Response};
+//! use sessio::{Body, Hook, HookRegistry, ResponseBody};
+//! use sessio::layers::hooks::HooksLayer;
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -36,8 +36,8 @@
 //!
 //! let request = Request::get("http://example.test/").body(Body::empty()).unwrap();
 //! let response = client.oneshot(request).await.unwrap();
-//! let text = sessio_core::Response::new(response, sessio_core::PreparedRequest::new(
-//!     http::Method::GET, "http://example.test/".parse().unwrap())).text().await.unwrap();
+//! let text = sessio::Response::new(response, sessio::PreparedRequest::new(
+//!     sessio::http::Method::GET, "http://example.test/".parse().unwrap())).text().await.unwrap();
 //! assert_eq!(text, "signed: true");
 //! # });
 //! ```

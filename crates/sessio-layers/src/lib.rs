@@ -24,11 +24,11 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Duration;
-//! use http::{Request, Response};
-//! use sessio_core::Timeouts;
-//! use sessio_layers::cookies::{CookiesLayer, Jar};
-//! use sessio_layers::redirect::RedirectLayer;
-//! use sessio_layers::timeout::TimeoutLayer;
+//! use sessio::http::{Request, Response};
+//! use sessio::Timeouts;
+//! use sessio::layers::cookies::{CookiesLayer, Jar};
+//! use sessio::layers::redirect::RedirectLayer;
+//! use sessio::layers::timeout::TimeoutLayer;
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {

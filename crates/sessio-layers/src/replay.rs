@@ -15,7 +15,7 @@ use http_body_util::{Empty, Full};
 /// ```
 /// use bytes::Bytes;
 /// use http_body_util::Full;
-/// use sessio_layers::ReplayBody;
+/// use sessio::layers::ReplayBody;
 ///
 /// let body = Full::new(Bytes::from_static(b"form=1"));
 /// assert!(body.try_replay().is_some());

@@ -53,7 +53,7 @@ where
 /// [`checked_value`]).
 ///
 /// ```
-/// use http::header::ACCEPT;
+/// use sessio::http::header::ACCEPT;
 /// use sessio_core::__private::checked_header;
 ///
 /// let (name, value) = checked_header(ACCEPT, "text/html").unwrap();

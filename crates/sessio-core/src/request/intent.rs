@@ -99,7 +99,7 @@ pub struct RequestParts {
 /// exact request with [`Request::prepare`] (no session state) or `Session::prepare`.
 ///
 /// ```
-/// use sessio_core::{Method, Request};
+/// use sessio::{Method, Request};
 ///
 /// let mut request = Request::new(Method::GET, "http://example.com/search");
 /// request.parts_mut().params.push(("q".into(), "rust http".into()));

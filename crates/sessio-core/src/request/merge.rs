@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderName};
 /// appended. A header the request sets itself is never removed.
 ///
 /// ```
-/// use http::{HeaderMap, HeaderValue};
+/// use sessio::http::{HeaderMap, HeaderValue};
 /// use sessio_core::__private::merge_headers;
 ///
 /// let mut session = HeaderMap::new();

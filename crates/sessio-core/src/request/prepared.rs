@@ -14,7 +14,7 @@ use crate::{Body, Error, Result};
 /// `Session::send` sends it as it is, adding nothing from the session's defaults.
 ///
 /// ```
-/// use sessio_core::{Method, PreparedRequest};
+/// use sessio::{Method, PreparedRequest};
 ///
 /// let url = "http://user:pw@example.com/a?b=1#frag".parse().unwrap();
 /// let prepared = PreparedRequest::new(Method::GET, url);
@@ -165,10 +165,10 @@ impl PreparedRequest {
     /// `prepare_body` does.
     ///
     /// ```
-    /// use sessio_core::{Body, Method, Request};
+    /// use sessio::{Body, Method, Request};
     ///
     /// let mut request = Request::new(Method::POST, "http://example.com/");
-    /// request.parts_mut().body = Some(sessio_core::request::RequestBody::new("abc"));
+    /// request.parts_mut().body = Some(sessio::RequestBody::new("abc"));
     /// let mut prepared = request.prepare().unwrap();
     /// prepared.set_body("a longer body");
     /// assert_eq!(prepared.headers()["content-length"], "13");

@@ -18,7 +18,7 @@ use crate::BoxError;
 /// be `Sync`: axum's body is not).
 ///
 /// ```
-/// use sessio_core::ResponseBody;
+/// use sessio::ResponseBody;
 ///
 /// let body = ResponseBody::from("hello");
 /// assert_eq!(http_body::Body::size_hint(&body).exact(), Some(5));

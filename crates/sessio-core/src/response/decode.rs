@@ -27,11 +27,11 @@ use http::header::CONTENT_ENCODING;
 
 use crate::{Error, Result};
 
-/// The longest chain of codings accepted (urllib3's `max_decode_links`, SEC-30).
+/// The longest chain of codings accepted (urllib3's `max_decode_links`).
 pub(crate) const MAX_CODINGS: usize = 5;
 
 /// Input is fed to the decoders in slices this large, so that one poll never
-/// inflates more than a bounded amount (SEC-31).
+/// inflates more than a bounded amount.
 pub(crate) const INPUT_SLICE: usize = 4 * 1024;
 
 /// The codings this build decodes (cargo features `gzip`, `deflate`, `brotli`,

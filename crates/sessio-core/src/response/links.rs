@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 /// One link of a `Link` header: its URL and parameters (`rel`, `type`, ...).
 ///
 /// ```
-/// use sessio_core::Link;
+/// use sessio::Link;
 ///
 /// let links = Link::parse("<https://api.example.com/p?page=2>; rel=\"next\", <https://api.example.com/p?page=9>; rel=last");
 /// assert_eq!(links[0].url(), "https://api.example.com/p?page=2");

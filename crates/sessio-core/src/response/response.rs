@@ -25,10 +25,10 @@ use crate::{Error, ErrorKind, PreparedRequest, Result};
 ///
 /// ```
 /// # tokio_test_block_on(async {
-/// use sessio_core::{Method, PreparedRequest, Response, ResponseBody};
+/// use sessio::{Method, PreparedRequest, Response, ResponseBody};
 ///
 /// let request = PreparedRequest::new(Method::GET, "http://example.com/".parse().unwrap());
-/// let http = http::Response::builder()
+/// let http = sessio::http::Response::builder()
 ///     .status(404)
 ///     .header("content-type", "application/json")
 ///     .body(ResponseBody::from("{\"error\": \"missing\"}"))

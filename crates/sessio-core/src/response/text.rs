@@ -1,4 +1,4 @@
-//! Text and JSON decoding with requests' charset rules (F-R8–F-R10).
+//! Text and JSON decoding with requests' charset rules.
 
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;

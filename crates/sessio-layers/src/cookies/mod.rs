@@ -13,9 +13,9 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use http::{Request, Response};
-//! use sessio_core::{CookieStore, Error};
-//! use sessio_layers::cookies::{CookiesLayer, Jar};
+//! use sessio::http::{Request, Response};
+//! use sessio::{CookieStore, Error};
+//! use sessio::layers::cookies::{CookiesLayer, Jar};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

@@ -51,8 +51,8 @@ pub struct FollowedRedirect {
 /// was a redirect (followed or not).
 ///
 /// ```
-/// use http::{Request, Response};
-/// use sessio_layers::redirect::{RedirectHistory, RedirectLayer};
+/// use sessio::http::{Request, Response};
+/// use sessio::layers::redirect::{RedirectHistory, RedirectLayer};
 /// use tower::{ServiceBuilder, ServiceExt, service_fn};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

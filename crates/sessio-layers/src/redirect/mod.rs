@@ -26,10 +26,10 @@
 //! # Example
 //!
 //! ```
-//! use http::{Request, Response, StatusCode};
+//! use sessio::http::{Request, Response, StatusCode};
 //! use http_body_util::Full;
 //! use bytes::Bytes;
-//! use sessio_layers::redirect::{RedirectHistory, RedirectLayer};
+//! use sessio::layers::redirect::{RedirectHistory, RedirectLayer};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -54,8 +54,8 @@
 //! A custom policy decides per hop, and the limit is an error:
 //!
 //! ```
-//! use http::{Request, Response};
-//! use sessio_layers::redirect::{Action, RedirectLayer, TooManyRedirects, redirect_fn};
+//! use sessio::http::{Request, Response};
+//! use sessio::layers::redirect::{Action, RedirectLayer, TooManyRedirects, redirect_fn};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

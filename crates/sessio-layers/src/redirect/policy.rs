@@ -53,7 +53,7 @@ pub enum Action {
 /// `Policy::custom`).
 ///
 /// ```
-/// use sessio_layers::redirect::{Action, Attempt, RedirectPolicy};
+/// use sessio::layers::redirect::{Action, Attempt, RedirectPolicy};
 ///
 /// /// Follows redirects only within the host of the first request.
 /// #[derive(Debug)]
@@ -92,7 +92,7 @@ impl RedirectPolicy for Standard {}
 /// A policy from a closure.
 ///
 /// ```
-/// use sessio_layers::redirect::{Action, redirect_fn};
+/// use sessio::layers::redirect::{Action, redirect_fn};
 ///
 /// let no_downgrade = redirect_fn(|attempt| {
 ///     if attempt.location().scheme() == "http" && attempt.previous().last().is_some_and(|u| u.scheme() == "https") {
@@ -147,7 +147,7 @@ impl<P: RedirectPolicy + ?Sized> RedirectPolicy for Arc<P> {
 /// canonicalised them (lower case, IDNA), so look-alikes never compare equal.
 ///
 /// ```
-/// use sessio_layers::redirect::should_strip_auth;
+/// use sessio::layers::redirect::should_strip_auth;
 ///
 /// let strip = |a: &str, b: &str| should_strip_auth(&a.parse().unwrap(), &b.parse().unwrap());
 /// assert!(strip("http://example.com/foo", "http://another.example.com/"));

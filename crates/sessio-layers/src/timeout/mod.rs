@@ -15,9 +15,9 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use http::{Request, Response};
-//! use sessio_core::Timeouts;
-//! use sessio_layers::timeout::{ReadTimeout, TimeoutLayer};
+//! use sessio::http::{Request, Response};
+//! use sessio::Timeouts;
+//! use sessio::layers::timeout::{ReadTimeout, TimeoutLayer};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {

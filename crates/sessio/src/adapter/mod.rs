@@ -93,9 +93,9 @@ impl fmt::Debug for AdapterFuture {
 /// use sessio::{Adapter, Body, ResponseBody};
 /// use tower::service_fn;
 ///
-/// let mock = Adapter::new(service_fn(|req: http::Request<Body>| async move {
+/// let mock = Adapter::new(service_fn(|req: sessio::http::Request<Body>| async move {
 ///     let text = format!("you asked for {}", req.uri().path());
-///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(text)))
+///     Ok::<_, std::convert::Infallible>(sessio::http::Response::new(ResponseBody::from(text)))
 /// }));
 /// assert!(mock.name().contains("ServiceFn"));
 /// ```

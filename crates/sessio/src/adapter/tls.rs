@@ -26,6 +26,18 @@ pub(crate) fn client_config(
 }
 
 fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Result<ClientConfig> {
+    let roots = root_store(extra_roots, built_in_roots)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// The trusted roots: the extra ones are added to the built-in ones (unless
+/// those are turned off), never in their place.
+fn root_store(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     if built_in_roots {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -35,12 +47,7 @@ fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Resul
             .add(cert.clone())
             .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?;
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    Ok(roots)
 }
 
 /// Parses PEM text into certificates.
@@ -73,3 +80,22 @@ impl std::fmt::Display for TlsSetup {
 }
 
 impl std::error::Error for TlsSetup {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed CA certificate, made once for the test.
+    fn extra_root() -> CertificateDer<'static> {
+        const PEM: &str = include_str!("test_root.pem");
+        certificates_from_pem(PEM.as_bytes()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn extra_roots_are_added_to_the_built_in_ones() {
+        let built_in = webpki_roots::TLS_SERVER_ROOTS.len();
+        let extra = [extra_root()];
+        assert_eq!(root_store(&extra, true).unwrap().len(), built_in + 1);
+        assert_eq!(root_store(&extra, false).unwrap().len(), 1);
+    }
+}

@@ -232,14 +232,14 @@ impl SessionBuilder {
 
     /// Strict scoping of cookies that have no domain (`session.cookies().set(..)`):
     /// sent only to the origin of each request's first hop, not to every host a
-    /// redirect reaches. Off by default, as in requests (SEC-28).
+    /// redirect reaches. Off by default, as in requests.
     pub fn strict_cookies(mut self, strict: bool) -> Self {
         self.strict_cookies = strict;
         self
     }
 
     /// Adds a session hook; it runs on every hop of every request (see
-    /// [`Hook`](sessio_core::Hook)). A request's own hooks of the same event replace
+    /// [`Hook`](crate::Hook)). A request's own hooks of the same event replace
     /// the session's, as in requests.
     pub fn hook(mut self, hook: Hook) -> Self {
         self.defaults.hooks.push(hook);
@@ -323,7 +323,7 @@ impl SessionBuilder {
     /// added first are outermost. Any tower-http layer works.
     ///
     /// ```
-    /// use http::{HeaderName, HeaderValue};
+    /// use sessio::http::{HeaderName, HeaderValue};
     /// use sessio::Session;
     /// use tower_http::set_header::SetRequestHeaderLayer;
     ///

@@ -59,9 +59,9 @@ pub struct CookieInfo {
 ///   [`iter`](Jar::iter), and saving/loading as JSON or Netscape `cookies.txt`.
 ///
 /// ```
-/// use http::HeaderValue;
-/// use sessio_core::{CookieStore, Url};
-/// use sessio_layers::cookies::Jar;
+/// use sessio::http::HeaderValue;
+/// use sessio::{CookieStore, Url};
+/// use sessio::layers::cookies::Jar;
 ///
 /// let jar = Jar::new();
 /// let url: Url = "https://example.com/account".parse().unwrap();
