@@ -1,17 +1,30 @@
 //! The sessio demo: a Session that keeps headers, auth, params and cookies across
 //! requests and follows redirects, over one pooled connection, against a loopback
-//! server this program starts.
+//! server this program starts (the `loopback` module at the end of this file).
 //!
-//! Run it with `cargo run --example demo`.
+//! Run it with `cargo run --example demo`. To run it in a project of your own,
+//! copy this file to `src/main.rs` and add:
+//!
+//! ```toml
+//! [dependencies]
+//! sessio = "0.1"
+//! tokio = { version = "1", features = ["full"] }
+//! serde_json = "1"
+//! # for the loopback server only:
+//! hyper = { version = "1", features = ["server", "http1"] }
+//! hyper-util = { version = "0.1", features = ["tokio"] }
+//! http-body-util = "0.1"
+//! bytes = "1"
+//! flate2 = "1"
+//! ```
 
 use std::time::Duration;
 
 use sessio::{Auth, Session};
-use sessio_tests::Server;
 
 #[tokio::main]
 async fn main() -> sessio::Result<()> {
-    let server = Server::echo().await;
+    let server = loopback::Server::start().await;
     println!("loopback echo server on {}\n", server.url(""));
 
     let session = Session::builder()
@@ -97,4 +110,119 @@ async fn main() -> sessio::Result<()> {
     );
     session.close().await;
     Ok(())
+}
+
+/// A small echo server on 127.0.0.1 for the demo: every request is answered with
+/// JSON of what it carried (method, path, query, headers); `/gzip` answers the
+/// same gzip-compressed, and `/cookies/set?name=value` sets those cookies and
+/// redirects to `/cookies`.
+mod loopback {
+    use std::convert::Infallible;
+    use std::io::Write;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::body::Incoming;
+    use hyper::{Request, Response};
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpListener;
+
+    /// The running server; it stops with the program.
+    pub struct Server {
+        addr: SocketAddr,
+        connections: Arc<AtomicUsize>,
+        requests: Arc<AtomicUsize>,
+    }
+
+    impl Server {
+        /// Binds a free port on 127.0.0.1 and serves in the background.
+        pub async fn start() -> Server {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("address");
+            let connections = Arc::new(AtomicUsize::new(0));
+            let requests = Arc::new(AtomicUsize::new(0));
+            let (conns, reqs) = (connections.clone(), requests.clone());
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    conns.fetch_add(1, Ordering::SeqCst);
+                    let reqs = reqs.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |req| {
+                            reqs.fetch_add(1, Ordering::SeqCst);
+                            async move { Ok::<_, Infallible>(answer(req)) }
+                        });
+                        let io = TokioIo::new(stream);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service)
+                            .await;
+                    });
+                }
+            });
+            Server {
+                addr,
+                connections,
+                requests,
+            }
+        }
+
+        /// `http://127.0.0.1:port` + `path`.
+        pub fn url(&self, path: &str) -> String {
+            format!("http://{}{path}", self.addr)
+        }
+
+        /// TCP connections accepted so far.
+        pub fn connections(&self) -> usize {
+            self.connections.load(Ordering::SeqCst)
+        }
+
+        /// Requests answered so far.
+        pub fn requests(&self) -> usize {
+            self.requests.load(Ordering::SeqCst)
+        }
+    }
+
+    fn answer(req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or("").to_owned();
+        if path == "/cookies/set" {
+            let mut response = Response::builder()
+                .status(302)
+                .header("location", "/cookies");
+            for pair in query.split('&').filter(|p| p.contains('=')) {
+                response = response.header("set-cookie", format!("{pair}; Path=/"));
+            }
+            return response.body(Full::default()).expect("a valid response");
+        }
+        let headers: serde_json::Map<String, serde_json::Value> = req
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value.into())
+            })
+            .collect();
+        let seen = serde_json::json!({
+            "method": req.method().as_str(),
+            "path": path,
+            "query": query,
+            "headers": headers,
+        });
+        let json = serde_json::to_vec(&seen).expect("JSON");
+        let response = Response::builder().header("content-type", "application/json");
+        if path == "/gzip" {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&json).expect("gzip");
+            let body = gz.finish().expect("gzip");
+            return response
+                .header("content-encoding", "gzip")
+                .body(Full::new(body.into()))
+                .expect("a valid response");
+        }
+        response
+            .body(Full::new(json.into()))
+            .expect("a valid response")
+    }
 }

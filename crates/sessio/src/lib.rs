@@ -18,12 +18,12 @@ pub use session::{
 
 pub use sessio_core::http::{self, header};
 pub use sessio_core::request::{AuthSetting, RequestBody, RequestParts};
-pub use sessio_core::{Deadline, Fragment, Streaming};
 pub use sessio_core::{
     AllowRedirects, Auth, Body, BoxError, BytesStream, CookieStore, DEFAULT_MAX_DECOMPRESSED_SIZE,
     Error, ErrorKind, Hook, HookRegistry, Link, PreparedRequest, Request, Response, ResponseBody,
     Result, Timeouts,
 };
+pub use sessio_core::{Deadline, Fragment, Streaming};
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};
 
 pub use sessio_layers::cookies::Jar;

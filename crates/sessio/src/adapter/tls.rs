@@ -37,7 +37,10 @@ fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Resul
 
 /// The trusted roots: the extra ones are added to the built-in ones (unless
 /// those are turned off), never in their place.
-fn root_store(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Result<RootCertStore> {
+fn root_store(
+    extra_roots: &[CertificateDer<'static>],
+    built_in_roots: bool,
+) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     if built_in_roots {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
