@@ -131,7 +131,7 @@ mod loopback {
     use tokio::net::TcpListener;
 
     /// The running server; it stops with the program.
-    pub struct Server {
+    pub(crate) struct Server {
         addr: SocketAddr,
         connections: Arc<AtomicUsize>,
         requests: Arc<AtomicUsize>,
@@ -139,7 +139,7 @@ mod loopback {
 
     impl Server {
         /// Binds a free port on 127.0.0.1 and serves in the background.
-        pub async fn start() -> Server {
+        pub(crate) async fn start() -> Server {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("address");
             let connections = Arc::new(AtomicUsize::new(0));
@@ -169,17 +169,17 @@ mod loopback {
         }
 
         /// `http://127.0.0.1:port` + `path`.
-        pub fn url(&self, path: &str) -> String {
+        pub(crate) fn url(&self, path: &str) -> String {
             format!("http://{}{path}", self.addr)
         }
 
         /// TCP connections accepted so far.
-        pub fn connections(&self) -> usize {
+        pub(crate) fn connections(&self) -> usize {
             self.connections.load(Ordering::SeqCst)
         }
 
         /// Requests answered so far.
-        pub fn requests(&self) -> usize {
+        pub(crate) fn requests(&self) -> usize {
             self.requests.load(Ordering::SeqCst)
         }
     }
