@@ -14,6 +14,7 @@ mod redirects;
 mod response;
 mod security;
 mod session;
+mod spans;
 mod timeouts;
 mod transport;
 

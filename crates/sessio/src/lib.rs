@@ -5,6 +5,8 @@ mod adapter;
 mod error;
 mod mount;
 mod session;
+#[cfg(feature = "tracing")]
+mod trace;
 
 use std::future::Future;
 

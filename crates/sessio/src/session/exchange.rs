@@ -30,7 +30,23 @@ pub(super) struct Exchange {
 
 /// Sends the request through the stack (a plain `Service::call`) and builds the
 /// `Response`.
-pub(super) async fn run(start: Result<Exchange>) -> Result<Response> {
+pub(super) fn run(start: Result<Exchange>) -> impl Future<Output = Result<Response>> + Send {
+    #[cfg(feature = "tracing")]
+    {
+        let mut start = start;
+        let span = match &mut start {
+            Ok(exchange) => crate::trace::request_span(&mut exchange.http),
+            Err(_) => tracing::Span::none(),
+        };
+        // One named future around `send`, so the span adds only itself.
+        crate::trace::TracedRequest::new(send(start), span)
+    }
+    #[cfg(not(feature = "tracing"))]
+    send(start)
+}
+
+/// The exchange itself.
+async fn send(start: Result<Exchange>) -> Result<Response> {
     let Exchange {
         mut stack,
         http,

@@ -29,10 +29,17 @@ pub(crate) enum Dispatch {
     Layered(HopService),
 }
 
+/// What a hop below the hooks returns: the adapter's future (inside a span of
+/// its own with the `tracing` feature).
+#[cfg(not(feature = "tracing"))]
+pub(crate) type HopFuture = AdapterFuture;
+#[cfg(feature = "tracing")]
+pub(crate) type HopFuture = crate::trace::TracedHop<AdapterFuture>;
+
 impl Service<http::Request<Body>> for Dispatch {
     type Response = http::Response<ResponseBody>;
     type Error = Error;
-    type Future = AdapterFuture;
+    type Future = HopFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         match self {
@@ -42,10 +49,15 @@ impl Service<http::Request<Body>> for Dispatch {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        match self {
+        #[cfg(feature = "tracing")]
+        let span = crate::trace::hop_span(&request);
+        let future = match self {
             Dispatch::Router(router) => router.route(request),
             Dispatch::Layered(service) => AdapterFuture::boxed(service.call(request)),
-        }
+        };
+        #[cfg(feature = "tracing")]
+        let future = crate::trace::TracedHop::new(future, span);
+        future
     }
 }
 

@@ -1,0 +1,91 @@
+//! The `tracing` feature: a span per send and one per hop, with the fields a
+//! user reads, and no credentials in the URLs.
+
+use std::sync::{Arc, Mutex};
+
+use sessio::Session;
+use sessio_tests::Server;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+/// Collects each span's name and fields (`name{field=value ...}`), in order.
+#[derive(Clone, Default)]
+struct Spans(Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>);
+
+struct Fields<'a>(&'a mut Vec<(String, String)>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+}
+
+impl Subscriber for Spans {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut spans = self.0.lock().unwrap();
+        let mut fields = Vec::new();
+        span.record(&mut Fields(&mut fields));
+        spans.push((span.metadata().name().to_owned(), fields));
+        Id::from_u64(spans.len() as u64)
+    }
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        let mut spans = self.0.lock().unwrap();
+        let entry = &mut spans[span.into_u64() as usize - 1];
+        values.record(&mut Fields(&mut entry.1));
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+impl Spans {
+    fn field(&self, index: usize, name: &str) -> Option<String> {
+        let spans = self.0.lock().unwrap();
+        spans[index]
+            .1
+            .iter()
+            .rev()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.clone())
+    }
+}
+
+#[tokio::test]
+async fn a_send_and_each_hop_have_a_span() {
+    let server = Server::echo().await;
+    let spans = Spans::default();
+    let _guard = tracing::subscriber::set_default(spans.clone());
+    let with_credentials = server
+        .url("/cookies/set?sid=1")
+        .replace("http://", "http://user:secret@");
+    let r = Session::new().get(with_credentials).send().await.unwrap();
+    assert_eq!(r.history().len(), 1);
+
+    let names: Vec<String> = spans
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.0.clone())
+        .collect();
+    assert_eq!(names, ["sessio.request", "sessio.hop", "sessio.hop"]);
+    assert_eq!(spans.field(0, "method").as_deref(), Some("GET"));
+    assert_eq!(spans.field(0, "status").as_deref(), Some("200"));
+    assert_eq!(spans.field(0, "redirects").as_deref(), Some("1"));
+    assert!(spans.field(0, "elapsed_ms").is_some());
+    assert_eq!(spans.field(1, "hop").as_deref(), Some("0"));
+    assert_eq!(spans.field(1, "status").as_deref(), Some("302"));
+    assert_eq!(spans.field(2, "hop").as_deref(), Some("1"));
+    assert_eq!(spans.field(2, "status").as_deref(), Some("200"));
+    assert!(spans.field(2, "url").unwrap().ends_with("/cookies"));
+    for (_, fields) in spans.0.lock().unwrap().iter() {
+        for (name, value) in fields {
+            assert!(!value.contains("secret"), "{name}={value} shows a password");
+        }
+    }
+}
