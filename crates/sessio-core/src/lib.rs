@@ -2,8 +2,11 @@
 //! [`Response`], [`Body`] and the one [`Error`] type.
 //!
 //! This crate depends on no runtime. It holds requests' *prepare* logic
-//! (steps P1–P7: method, URL and params, headers, body, auth) and the response side
-//! (decode-on-read, charset rules, JSON detection, `Link` parsing).
+//! (method, URL and params, headers, cookies, body, auth, hooks) and the response
+//! side (decode-on-read, charset rules, JSON detection, `Link` parsing).
+//!
+//! Every type here is reachable from `sessio::`, and the examples use those
+//! paths; some also use `tokio = "1"`, `futures-util = "0.3"` and `serde_json = "1"`.
 //!
 //! ```
 //! use sessio::{Auth, AuthSetting, Method, Request};

@@ -13,7 +13,9 @@
 //! | `auth` | `AddAuthLayer` | `Authorization` from Basic/Bearer credentials | `auth` |
 //!
 //! The default features are the layers a sessio `Session` uses; `full` turns on
-//! every layer.
+//! every layer. The examples use `sessio::layers::…` paths (a crate that depends
+//! on `sessio` reaches the layers there), and also `tower = { version = "0.5",
+//! features = ["util"] }`, `http-body-util = "0.1"`, `bytes = "1"` and `tokio = "1"`.
 //!
 //! Request-only layers return the inner service's future unchanged; layers that
 //! touch the response use a named future, so a stack never boxes per layer.

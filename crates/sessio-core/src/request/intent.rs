@@ -164,9 +164,9 @@ impl Request {
         Request { parts }
     }
 
-    /// Prepares the request on its own, without any session state: requests'
-    /// `Request.prepare()` (steps P1–P7). This is the same prepare a session runs,
-    /// with no session defaults.
+    /// Prepares the request on its own, without any session state (requests'
+    /// `Request.prepare()`: method, URL, headers, cookies, body, auth). This is
+    /// the same prepare a session runs, with no session defaults.
     ///
     /// Removals in the parts have nothing to remove here and are ignored.
     pub fn prepare(self) -> Result<PreparedRequest> {
