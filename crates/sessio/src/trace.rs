@@ -20,8 +20,7 @@ pub(crate) struct HopCount(Arc<AtomicUsize>);
 
 /// The span of one `send`, and the hop counter its hops share.
 pub(crate) fn request_span(request: &mut http::Request<Body>) -> Span {
-    request.extensions_mut().insert(HopCount::default());
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "sessio.request",
         method = %request.method(),
         url = %request.uri(),
@@ -29,7 +28,12 @@ pub(crate) fn request_span(request: &mut http::Request<Body>) -> Span {
         redirects = Empty,
         elapsed_ms = Empty,
         error = Empty,
-    )
+    );
+    // Nobody listens: no counter either (it would cost an extension per request).
+    if !span.is_disabled() {
+        request.extensions_mut().insert(HopCount::default());
+    }
+    span
 }
 
 pin_project_lite::pin_project! {

@@ -82,18 +82,28 @@ pub(super) struct State {
     pub(super) store: cookie_store::CookieStore,
     /// Cookies set without a domain (requests' `jar.set(name, value)`): every host.
     pub(super) anywhere: Vec<CookieInfo>,
-    /// When each cookie was created (a counter), by (domain, path, name); the
-    /// domainless ones have the domain `""`. A replaced cookie keeps its time
-    /// (RFC 6265 §5.3); cookies of equal path length are sent oldest first.
-    pub(super) created: HashMap<(String, String, String), u64>,
+    /// When each cookie was created (a counter), by a hash of (domain, path,
+    /// name), so that a lookup allocates nothing; the domainless ones have the
+    /// domain `""`. A replaced cookie keeps its time (RFC 6265 §5.3); cookies of
+    /// equal path length are sent oldest first. (A hash collision could only
+    /// swap two cookies of equal path length.)
+    pub(super) created: HashMap<u64, u64>,
     clock: u64,
+}
+
+/// The key of a cookie's creation time.
+fn cookie_key(domain: &str, path: &str, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    (domain, path, name).hash(&mut hasher);
+    hasher.finish()
 }
 
 impl State {
     /// The creation time of the cookie `(domain, path, name)`, stamped now if
     /// it is new.
     pub(super) fn stamp(&mut self, domain: &str, path: &str, name: &str) {
-        let key = (domain.to_owned(), path.to_owned(), name.to_owned());
+        let key = cookie_key(domain, path, name);
         if !self.created.contains_key(&key) {
             self.clock += 1;
             self.created.insert(key, self.clock);
@@ -105,24 +115,26 @@ impl State {
 
     /// The creation time of a cookie (the newest possible when unknown).
     pub(super) fn created(&self, domain: &str, path: &str, name: &str) -> u64 {
-        let key = (domain.to_owned(), path.to_owned(), name.to_owned());
+        let key = cookie_key(domain, path, name);
         self.created.get(&key).copied().unwrap_or(u64::MAX)
+    }
+
+    /// Forgets the creation time of a cookie that is gone.
+    pub(super) fn unstamp(&mut self, domain: &str, path: &str, name: &str) {
+        self.created.remove(&cookie_key(domain, path, name));
     }
 
     /// Drops the times of cookies that are gone (expired, removed, evicted).
     pub(super) fn forget_gone(&mut self) {
-        let mut live: std::collections::HashSet<(String, String, String)> = self
+        let mut live: std::collections::HashSet<u64> = self
             .store
             .iter_any()
-            .filter_map(|c| {
-                let domain = c.domain.as_cow()?.into_owned();
-                Some((domain, c.path.to_string(), c.name().to_owned()))
-            })
+            .filter_map(|c| Some(cookie_key(&c.domain.as_cow()?, &c.path, c.name())))
             .collect();
         live.extend(
             self.anywhere
                 .iter()
-                .map(|c| (String::new(), c.path.clone(), c.name.clone())),
+                .map(|c| cookie_key("", &c.path, &c.name)),
         );
         self.created.retain(|key, _| live.contains(key));
     }

@@ -1,6 +1,8 @@
 //! RFC 6265 rules of a `Jar`: which cookies a URL gets, and which cookies a
 //! response may store (public suffixes, size and count limits).
 
+use std::borrow::Cow;
+
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
 use sessio_core::__private::{error_msg, join_pairs};
@@ -56,15 +58,13 @@ impl Jar {
                 } else {
                     // Stored already expired: a deletion, after which a cookie of
                     // that name is a new one.
-                    let key = (target, path, raw.name().to_owned());
-                    state.created.remove(&key);
+                    state.unstamp(&target, &path, raw.name());
                 }
                 Ok(())
             }
             Err(cookie_store::CookieError::Expired) => {
                 // A deletion: the cookie is gone, a later one with its name is new.
-                let key = (target, cookie_path(raw.path(), url), raw.name().to_owned());
-                state.created.remove(&key);
+                state.unstamp(&target, &cookie_path(raw.path(), url), raw.name());
                 Ok(())
             }
             Err(_) => Err("rejected by RFC 6265 rules"),
@@ -76,16 +76,15 @@ impl Jar {
         let host = url.host_str().unwrap_or("");
         let is_ip = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
         let path = url.path();
-        // (name, value, path length, creation time)
-        let mut matched: Vec<(&str, &str, usize, u64)> = state
+        // (name, value, domain, path) of every cookie that goes to `url`
+        let mut matched: Vec<(&str, &str, Cow<'_, str>, &str)> = state
             .store
             .iter_unexpired()
             .filter(|c| secure || !c.secure().unwrap_or(false))
             .filter(|c| domain_matches(&c.domain, host, is_ip) && path_matches(&c.path, path))
             .map(|c| {
                 let domain = c.domain.as_cow().unwrap_or_default();
-                let created = state.created(&domain, &c.path, c.name());
-                (c.name(), c.value(), c.path.len(), created)
+                (c.name(), c.value(), domain, &*c.path)
             })
             .collect();
         matched.extend(
@@ -95,15 +94,27 @@ impl Jar {
                 .filter(|_| with_domainless)
                 .filter(|c| url.path().starts_with(&c.path))
                 .map(|c| {
-                    let created = state.created("", &c.path, &c.name);
-                    (c.name.as_str(), c.value.as_str(), c.path.len(), created)
+                    (
+                        c.name.as_str(),
+                        c.value.as_str(),
+                        Cow::Borrowed(""),
+                        c.path.as_str(),
+                    )
                 }),
         );
         if matched.is_empty() {
             return None;
         }
-        // RFC 6265 §5.4: longer paths first, then the oldest first.
-        matched.sort_by_key(|(_, _, path_len, created)| (std::cmp::Reverse(*path_len), *created));
+        // RFC 6265 §5.4: longer paths first, then the oldest first (creation
+        // times are looked up only when there is an order to decide).
+        if matched.len() > 1 {
+            matched.sort_by_cached_key(|(name, _, domain, path)| {
+                (
+                    std::cmp::Reverse(path.len()),
+                    state.created(domain, path, name),
+                )
+            });
+        }
         let header = join_pairs(matched.iter().map(|(name, value, _, _)| (*name, *value)));
         HeaderValue::try_from(header).ok()
     }
