@@ -115,3 +115,48 @@ async fn a_dropped_response_future_leaves_the_session_usable() {
     let r = s.get(server.url("/after")).send().await.unwrap();
     assert!(r.ok());
 }
+
+/// Response heads are bounded as Python's http.client bounds them: a header line
+/// of more than 64 KiB or more than 100 header fields is a typed error, and
+/// both limits can be raised on the adapter.
+#[tokio::test]
+async fn huge_header_lines_and_too_many_headers_are_errors() {
+    let long = "x".repeat(70 * 1024);
+    let server = Server::start(move |req| {
+        let long = long.clone();
+        async move {
+            let mut response = http::Response::builder();
+            match req.uri().path() {
+                "/long" => response = response.header("x-long", long),
+                _ => {
+                    for i in 0..101 {
+                        response = response.header(format!("x-h{i}"), "v");
+                    }
+                }
+            }
+            response.body(sessio_tests::full("")).unwrap()
+        }
+    })
+    .await;
+    let s = Session::new();
+    let err = s.get(server.url("/long")).send().await.unwrap_err();
+    assert!(err.is_request(), "{err:?}");
+    assert!(err.to_string().contains("x-long"), "{err}");
+    let err = s.get(server.url("/many")).send().await.unwrap_err();
+    assert!(err.is_request(), "{err:?}");
+
+    let roomy = sessio::HttpAdapter::builder()
+        .max_header_line(128 * 1024)
+        .max_response_headers(200)
+        .build()
+        .unwrap();
+    let s = Session::builder().mount("http://", roomy).build().unwrap();
+    let r = s.get(server.url("/long")).send().await.unwrap();
+    assert_eq!(r.headers()["x-long"].len(), 70 * 1024);
+    let r = s.get(server.url("/many")).send().await.unwrap();
+    assert_eq!(
+        r.headers().len(),
+        101 + 2,
+        "the 101 fields, date and content-length"
+    );
+}

@@ -14,7 +14,6 @@ mod redirects;
 mod response;
 mod security;
 mod session;
-mod spans;
 mod timeouts;
 mod transport;
 

@@ -11,8 +11,8 @@ mod trace;
 use std::future::Future;
 
 pub use adapter::{
-    Adapter, AdapterFuture, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture,
-    IntoAdapter,
+    Adapter, AdapterFuture, DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS,
+    DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture, IntoAdapter,
 };
 pub use session::{
     HopService, IntoRequest, RequestBuilder, Session, SessionBuilder, SessionFuture,

@@ -13,7 +13,7 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 
 use super::ResponseBody;
-use super::decode::{ContentDecoder, INPUT_SLICE};
+use super::decode::{ContentDecoder, Pulled};
 use crate::{BoxError, Error, ErrorKind, Result};
 
 /// Reads a raw body into memory; more than `max` bytes is a body error, at once
@@ -64,11 +64,14 @@ fn body_error(err: BoxError) -> Error {
     }
 }
 
+/// The most decoded bytes one read yields (a chunk of `bytes_stream()` or
+/// `chunk()`); identity bodies come in the chunks the connection gives.
+pub(crate) const MAX_CHUNK: usize = 64 * 1024;
+
 /// Reads a raw body and decodes it in bounded steps.
 pub(crate) struct Reader {
     source: Source,
     decoder: DecoderState,
-    pending: Bytes,
     done: bool,
 }
 
@@ -116,7 +119,6 @@ impl Reader {
         Reader {
             source,
             decoder: DecoderState::Unknown,
-            pending: Bytes::new(),
             done: false,
         }
     }
@@ -160,7 +162,8 @@ impl Reader {
         poll_fn(|cx| self.poll_chunk(cx, headers)).await.transpose()
     }
 
-    /// The whole decoded body; more than `max` decoded bytes is a body error.
+    /// The whole decoded body; more than `max` decoded bytes is a body error,
+    /// found before the buffer grows past it.
     pub(crate) async fn read_all(&mut self, headers: &HeaderMap, max: u64) -> Result<Bytes> {
         let Some(first) = self.next_chunk(headers).await? else {
             return Ok(Bytes::new());
@@ -170,12 +173,12 @@ impl Reader {
             return Ok(first);
         };
         let mut all = BytesMut::with_capacity(first.len() + second.len());
+        check_size((first.len() + second.len()) as u64, max)?;
         all.extend_from_slice(&first);
         all.extend_from_slice(&second);
-        check_size(all.len() as u64, max)?;
         while let Some(chunk) = self.next_chunk(headers).await? {
+            check_size((all.len() + chunk.len()) as u64, max)?;
             all.extend_from_slice(&chunk);
-            check_size(all.len() as u64, max)?;
         }
         Ok(all.freeze())
     }
@@ -198,12 +201,14 @@ impl Reader {
         }
         loop {
             if let DecoderState::Decoding(decoder) = &mut self.decoder {
-                while !self.pending.is_empty() {
-                    let slice = self.pending.split_to(self.pending.len().min(INPUT_SLICE));
-                    match decoder.decode(&slice) {
-                        Ok(out) if out.is_empty() => continue,
-                        Ok(out) => return Poll::Ready(Some(Ok(out))),
-                        Err(err) => return Poll::Ready(Some(Err(err))),
+                match decoder.pull(MAX_CHUNK) {
+                    Ok(Pulled::Data(out)) => return Poll::Ready(Some(Ok(out))),
+                    Ok(Pulled::End) => return Poll::Ready(None),
+                    Ok(Pulled::NeedsInput) => {}
+                    Err(err) => {
+                        self.done = true;
+                        self.decoder = DecoderState::Identity;
+                        return Poll::Ready(Some(Err(err)));
                     }
                 }
             }
@@ -216,22 +221,18 @@ impl Reader {
                     self.done = true;
                     return Poll::Ready(Some(Err(body_error(err))));
                 }
-                Poll::Ready(Some(Ok(data))) => match &self.decoder {
-                    DecoderState::Decoding(_) => self.pending = data,
+                Poll::Ready(Some(Ok(data))) => match &mut self.decoder {
+                    DecoderState::Decoding(decoder) => decoder.push(data),
                     _ if data.is_empty() => {}
                     _ => return Poll::Ready(Some(Ok(data))),
                 },
-                Poll::Ready(None) => {
-                    self.done = true;
-                    if let DecoderState::Decoding(decoder) = &mut self.decoder {
-                        match decoder.finish() {
-                            Ok(out) if !out.is_empty() => return Poll::Ready(Some(Ok(out))),
-                            Ok(_) => {}
-                            Err(err) => return Poll::Ready(Some(Err(err))),
-                        }
+                Poll::Ready(None) => match &mut self.decoder {
+                    DecoderState::Decoding(decoder) => decoder.end_input(),
+                    _ => {
+                        self.done = true;
+                        return Poll::Ready(None);
                     }
-                    return Poll::Ready(None);
-                }
+                },
             }
         }
     }

@@ -270,7 +270,9 @@ impl Response {
         })
     }
 
-    /// The next chunk of the decoded body; `None` at the end.
+    /// The next chunk of the decoded body; `None` at the end. A decoded chunk is
+    /// at most 64 KiB, however much the compressed data inflates; a body without
+    /// `Content-Encoding` comes in the chunks the connection delivers.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         let Response {
             reader, headers, ..
@@ -318,7 +320,9 @@ impl Response {
         parsed.map_err(|e| Error::decode(e).with_url(url))
     }
 
-    /// The decoded body as a stream of chunks.
+    /// The decoded body as a stream of chunks (at most 64 KiB each when decoded,
+    /// as [`chunk`](Response::chunk)). Memory stays bounded however large the
+    /// body, and however much it inflates.
     pub fn bytes_stream(self) -> BytesStream {
         BytesStream::new(self.headers, self.reader)
     }

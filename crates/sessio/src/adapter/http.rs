@@ -27,6 +27,12 @@ use super::tls;
 /// keep-alive of common servers (nginx 75 s), so that sessio closes first.
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most header fields a response may have by default (Python's http.client).
+pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
+
+/// The longest response header line by default (Python's http.client), in bytes.
+pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
+
 type Connector = TimeoutConnector<HttpsConnector<HttpConnector>>;
 
 /// The default adapter for `http://` and `https://`: hyper-util's pooled client
@@ -106,6 +112,8 @@ pub struct HttpAdapterBuilder {
     http2: bool,
     http2_prior_knowledge: bool,
     http1_title_case_headers: bool,
+    max_response_headers: usize,
+    max_header_line: usize,
     extra_roots: Vec<CertificateDer<'static>>,
     built_in_roots: bool,
     error: Option<Arc<Error>>,
@@ -120,6 +128,8 @@ impl Default for HttpAdapterBuilder {
             http2: false,
             http2_prior_knowledge: false,
             http1_title_case_headers: true,
+            max_response_headers: DEFAULT_MAX_RESPONSE_HEADERS,
+            max_header_line: DEFAULT_MAX_HEADER_LINE,
             extra_roots: Vec::new(),
             built_in_roots: true,
             error: None,
@@ -137,6 +147,8 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("extra_roots", &self.extra_roots.len())
             .field("built_in_roots", &self.built_in_roots)
+            .field("max_response_headers", &self.max_response_headers)
+            .field("max_header_line", &self.max_header_line)
             .finish()
     }
 }
@@ -177,6 +189,21 @@ impl HttpAdapterBuilder {
     /// Needs the `http2` cargo feature (on by default); without it `build` fails.
     pub fn http2_prior_knowledge(mut self) -> Self {
         self.http2_prior_knowledge = true;
+        self
+    }
+
+    /// The most header fields a response may have (default 100, as Python's
+    /// http.client); more is an error for which `is_request()` is true.
+    pub fn max_response_headers(mut self, max: usize) -> Self {
+        self.max_response_headers = max;
+        self
+    }
+
+    /// The longest response header line, name and value, in bytes (default
+    /// 64 KiB, as Python's http.client); longer is an error for which
+    /// `is_request()` is true.
+    pub fn max_header_line(mut self, max: usize) -> Self {
+        self.max_header_line = max;
         self
     }
 
@@ -249,6 +276,11 @@ impl HttpAdapterBuilder {
             .http1_title_case_headers(self.http1_title_case_headers);
         #[cfg(feature = "http2")]
         builder.http2_only(self.http2_prior_knowledge);
+        if self.max_response_headers != DEFAULT_MAX_RESPONSE_HEADERS {
+            // hyper's own limit is the same 100 (kept on the stack); another
+            // value costs an allocation per response, so it is set only when asked.
+            builder.http1_max_headers(self.max_response_headers);
+        }
         Ok(HttpAdapter {
             inner: Arc::new(Shared {
                 client: builder.build(connector),
@@ -272,7 +304,10 @@ impl HttpAdapter {
                 future: REQUEST_CONNECT_TIMEOUT.scope(limit, future),
             },
         };
-        HttpFuture { inner }
+        HttpFuture {
+            inner,
+            max_header_line: self.inner.settings.max_header_line,
+        }
     }
 }
 
@@ -310,6 +345,7 @@ pin_project_lite::pin_project! {
     pub struct HttpFuture {
         #[pin]
         inner: Inner,
+        max_header_line: usize,
     }
 }
 
@@ -325,11 +361,14 @@ impl Future for HttpFuture {
     type Output = Result<http::Response<Incoming>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = match self.project().inner.project() {
+        let this = self.project();
+        let result = match this.inner.project() {
             InnerProj::Plain { future } => std::task::ready!(future.poll(cx)),
             InnerProj::Scoped { future } => std::task::ready!(future.poll(cx)),
         };
-        Poll::Ready(result.map_err(classify))
+        let response = result.map_err(classify)?;
+        check_header_lines(response.headers(), *this.max_header_line)?;
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -337,6 +376,20 @@ impl fmt::Debug for HttpFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HttpFuture")
     }
+}
+
+/// Response header lines no longer than `max` bytes (`Name: value`).
+fn check_header_lines(headers: &http::HeaderMap, max: usize) -> Result<()> {
+    for (name, value) in headers {
+        let line = name.as_str().len() + 2 + value.len();
+        if line > max {
+            let why = format!(
+                "the response header {name} is {line} bytes long, more than the limit of {max}"
+            );
+            return Err(error_msg(ErrorKind::Request, why));
+        }
+    }
+    Ok(())
 }
 
 /// Turns a hyper-util error into a sessio error of the right kind.

@@ -25,7 +25,10 @@ use tower_service::Service;
 
 use crate::error::{body_error, from_boxed};
 
-pub use self::http::{DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture};
+pub use self::http::{
+    DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter,
+    HttpAdapterBuilder, HttpFuture,
+};
 
 type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;

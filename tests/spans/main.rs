@@ -1,5 +1,7 @@
 //! The `tracing` feature: a span per send and one per hop, with the fields a
-//! user reads, and no credentials in the URLs.
+//! user reads, and no credentials in the URLs. A test binary of its own, with
+//! its subscriber installed for the whole process (tracing caches per call site
+//! whether anyone listens, which tests on other threads would race with).
 
 use std::sync::{Arc, Mutex};
 
@@ -59,7 +61,7 @@ impl Spans {
 async fn a_send_and_each_hop_have_a_span() {
     let server = Server::echo().await;
     let spans = Spans::default();
-    let _guard = tracing::subscriber::set_default(spans.clone());
+    tracing::subscriber::set_global_default(spans.clone()).expect("the only subscriber");
     let with_credentials = server
         .url("/cookies/set?sid=1")
         .replace("http://", "http://user:secret@");
