@@ -15,7 +15,7 @@
         feature = "brotli",
         feature = "zstd"
     )),
-    allow(dead_code, unused_variables)
+    allow(dead_code, unused_variables, unreachable_code)
 )]
 
 mod stage;

@@ -173,20 +173,27 @@ impl Stage {
 
     /// Moves what the writer-based decoders made into `output`.
     fn drain(&mut self, output: &mut BytesMut) {
-        let made: &mut Vec<u8> = match self {
+        if let Some(made) = self.writer_output() {
+            output.extend_from_slice(made);
+            made.clear();
+        }
+    }
+
+    /// The output buffer of a writer-based decoder (brotli writes straight to
+    /// the output).
+    fn writer_output(&mut self) -> Option<&mut Vec<u8>> {
+        match self {
             #[cfg(feature = "gzip")]
-            Stage::Gzip(d) => d.get_mut(),
+            Stage::Gzip(d) => Some(d.get_mut()),
             #[cfg(feature = "deflate")]
-            Stage::Zlib(d) => d.get_mut(),
+            Stage::Zlib(d) => Some(d.get_mut()),
             #[cfg(feature = "deflate")]
-            Stage::RawDeflate(d) => d.get_mut(),
+            Stage::RawDeflate(d) => Some(d.get_mut()),
             #[cfg(feature = "zstd")]
-            Stage::Zstd(d) => d.get_mut(),
+            Stage::Zstd(d) => Some(d.get_mut()),
             #[allow(unreachable_patterns)]
-            _ => return,
-        };
-        output.extend_from_slice(made);
-        made.clear();
+            _ => None,
+        }
     }
 }
 
