@@ -12,6 +12,7 @@ mod mounts;
 mod prepare;
 mod redirects;
 mod response;
+mod retry;
 mod security;
 mod session;
 mod timeouts;

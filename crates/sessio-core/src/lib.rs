@@ -40,7 +40,7 @@ pub use body::Body;
 pub use cookie::{CookieStore, RequestCookies, StrictOrigin};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};
-pub use options::{AllowRedirects, Deadline, Fragment, Streaming, Timeouts};
+pub use options::{AllowRedirects, Attempts, Deadline, Fragment, Streaming, Timeouts};
 pub use request::{PreparedRequest, Request, RequestParts};
 pub use response::{BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody};
 

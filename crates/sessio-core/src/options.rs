@@ -67,3 +67,8 @@ pub struct AllowRedirects(pub bool);
 /// name their own (RFC 7231 §7.1.2); set only when the URL has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fragment(pub String);
+
+/// Response extension: how many attempts a response took (1: it was not retried).
+/// Set by the retry layer; read it with `Response::attempts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts(pub usize);

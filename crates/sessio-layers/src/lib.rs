@@ -9,6 +9,7 @@
 //! | [`cookies`] | [`CookiesLayer`](cookies::CookiesLayer) | a cookie store on every request, and the default [`Jar`](cookies::Jar) | `cookies` (default) |
 //! | [`timeout`] | [`TimeoutLayer`](timeout::TimeoutLayer) | read (idle) and total timeouts, body included | `timeout` (default) |
 //! | [`hooks`] | [`HooksLayer`](hooks::HooksLayer) | sessio's request and response hooks (sessio's body types) | `hooks` (default) |
+//! | `retry` | `RetryPolicy` for tower's `RetryLayer` | urllib3's `Retry`: counters, methods, statuses, backoff, `Retry-After`, a budget | `retry` |
 //! | `default_headers` | `DefaultHeadersLayer` | default headers with requests' merge rules | `default-headers` |
 //! | `auth` | `AddAuthLayer` | `Authorization` from Basic/Bearer credentials | `auth` |
 //!
@@ -79,6 +80,9 @@ pub mod hooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "redirect")))]
 pub mod redirect;
 mod replay;
+#[cfg(feature = "retry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "retry")))]
+pub mod retry;
 #[cfg(feature = "timeout")]
 #[cfg_attr(docsrs, doc(cfg(feature = "timeout")))]
 pub mod timeout;

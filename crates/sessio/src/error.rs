@@ -3,6 +3,7 @@
 use sessio_core::__private::{ErrorExt, error, error_from_boxed, error_msg};
 use sessio_core::{BoxError, Error, ErrorKind};
 use sessio_layers::redirect::{InvalidLocation, NotHttps, PolicyError};
+use sessio_layers::retry::RetriesExhausted;
 use sessio_layers::timeout::{ReadTimeout, TotalTimeout};
 
 /// Any error from the stack, a user layer or an adapter, as a sessio error: a
@@ -33,6 +34,10 @@ pub(crate) fn from_boxed(err: BoxError) -> Error {
             let url = refused.url().clone();
             return error(ErrorKind::Redirect, refused.into_source()).with_url(url);
         }
+        Err(other) => other,
+    };
+    let err = match err.downcast::<RetriesExhausted>() {
+        Ok(exhausted) => return error(ErrorKind::Status(exhausted.status()), *exhausted),
         Err(other) => other,
     };
     if is_foreign_timeout(&*err) {

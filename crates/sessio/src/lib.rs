@@ -25,10 +25,11 @@ pub use sessio_core::{
     Error, ErrorKind, Hook, HookRegistry, Link, PreparedRequest, Request, Response, ResponseBody,
     Result, Timeouts,
 };
-pub use sessio_core::{Deadline, Fragment, Streaming};
+pub use sessio_core::{Attempts, Deadline, Fragment, Streaming};
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};
 
 pub use sessio_layers::cookies::Jar;
+pub use sessio_layers::retry::RetryPolicy;
 
 /// The tower layers sessio is built from, for use in any tower HTTP stack (a raw
 /// hyper-util `Client` included): `redirect`, `cookies`, `hooks` and `timeout`.

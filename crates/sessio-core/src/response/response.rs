@@ -186,6 +186,14 @@ impl Response {
         self.elapsed
     }
 
+    /// How many attempts this response took: 1 unless a retry policy sent the
+    /// request again (see `HttpAdapterBuilder::max_retries`).
+    pub fn attempts(&self) -> usize {
+        self.extensions
+            .get::<crate::Attempts>()
+            .map_or(1, |attempts| attempts.0)
+    }
+
     /// Responses of the redirects followed to get here, oldest first.
     pub fn history(&self) -> &[Response] {
         &self.history

@@ -17,6 +17,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 use sessio_core::__private::{error, error_msg};
 use sessio_core::{Body, Error, ErrorKind, Result, Timeouts};
+use sessio_layers::retry::RetryPolicy;
 use tokio::task::futures::TaskLocalFuture;
 use tower_service::Service;
 
@@ -114,6 +115,7 @@ pub struct HttpAdapterBuilder {
     http1_title_case_headers: bool,
     max_response_headers: usize,
     max_header_line: usize,
+    retry: Option<RetryPolicy>,
     extra_roots: Vec<CertificateDer<'static>>,
     built_in_roots: bool,
     error: Option<Arc<Error>>,
@@ -130,6 +132,7 @@ impl Default for HttpAdapterBuilder {
             http1_title_case_headers: true,
             max_response_headers: DEFAULT_MAX_RESPONSE_HEADERS,
             max_header_line: DEFAULT_MAX_HEADER_LINE,
+            retry: None,
             extra_roots: Vec::new(),
             built_in_roots: true,
             error: None,
@@ -149,6 +152,7 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("built_in_roots", &self.built_in_roots)
             .field("max_response_headers", &self.max_response_headers)
             .field("max_header_line", &self.max_header_line)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -190,6 +194,30 @@ impl HttpAdapterBuilder {
     pub fn http2_prior_knowledge(mut self) -> Self {
         self.http2_prior_knowledge = true;
         self
+    }
+
+    /// Retries for requests sent through this adapter (requests'
+    /// `HTTPAdapter(max_retries=Retry(..))`); none by default, as in requests.
+    /// Each attempt has its own read timeout; the total timeout covers them all.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessio::{HttpAdapter, RetryPolicy};
+    ///
+    /// let adapter = HttpAdapter::builder()
+    ///     .max_retries(RetryPolicy::new().total(3).status_forcelist([502, 503, 504]).backoff_factor(Duration::from_millis(200)))
+    ///     .build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn max_retries(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The retry policy, if any.
+    pub(crate) fn retry_policy(&self) -> Option<&RetryPolicy> {
+        self.retry.as_ref()
     }
 
     /// The most header fields a response may have (default 100, as Python's
@@ -291,6 +319,11 @@ impl HttpAdapterBuilder {
 }
 
 impl HttpAdapter {
+    /// The retry policy of this adapter, if any.
+    pub(crate) fn retry_policy(&self) -> Option<&RetryPolicy> {
+        self.inner.settings.retry_policy()
+    }
+
     /// Sends one request (the pool is shared: no `&mut` needed, nothing cloned).
     fn send(&self, request: http::Request<Body>) -> HttpFuture {
         let connect = request

@@ -19,6 +19,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use sessio_core::{Body, BoxError, Error, ResponseBody, Result, Timeouts};
+use sessio_layers::retry::Retry;
 use sessio_layers::timeout::Timeout;
 use tower::ServiceExt;
 use tower_service::Service;
@@ -130,14 +131,26 @@ impl Adapter {
     /// Sends one request through the adapter.
     pub fn send(&self, request: ::http::Request<Body>) -> AdapterFuture {
         match &self.inner {
-            AdapterKind::Http(http) => {
-                // HttpAdapter and Timeout are always ready, and the adapter is
-                // called by reference: no clone per request.
-                let future = Timeout::new(http, Timeouts::default()).call(request);
-                AdapterFuture {
-                    inner: FutureKind::Http { future },
+            AdapterKind::Http(http) => match http.retry_policy() {
+                None => {
+                    // HttpAdapter and Timeout are always ready, and the adapter
+                    // is called by reference: no clone per request.
+                    let future = Timeout::new(http, Timeouts::default()).call(request);
+                    AdapterFuture {
+                        inner: FutureKind::Http { future },
+                    }
                 }
-            }
+                // Retries wrap each attempt's timeout (one read timeout per
+                // attempt), in one boxed future.
+                Some(policy) => {
+                    let attempt = Timeout::new(http.clone(), Timeouts::default());
+                    let retrying = Retry::new(policy.clone(), attempt).oneshot(request);
+                    AdapterFuture::boxed(Box::pin(async move {
+                        let response = retrying.await.map_err(from_boxed)?;
+                        Ok(response.map(|body| ResponseBody::new(body.map_err(body_error))))
+                    }))
+                }
+            },
             AdapterKind::Dyn(adapter) => adapter.send(request),
         }
     }

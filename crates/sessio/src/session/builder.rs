@@ -272,6 +272,14 @@ impl SessionBuilder {
         self
     }
 
+    /// Retries for the default adapters (requests' `HTTPAdapter(max_retries=..)`
+    /// on `http://` and `https://`); none by default, as in requests. Mount an
+    /// [`HttpAdapter`](crate::HttpAdapter) of its own for other hosts' policies.
+    pub fn max_retries(mut self, policy: crate::RetryPolicy) -> Self {
+        self.http = self.http.max_retries(policy);
+        self
+    }
+
     /// No connection pooling for the default adapters.
     pub fn unpooled(mut self) -> Self {
         self.http = self.http.unpooled();

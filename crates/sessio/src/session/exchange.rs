@@ -78,7 +78,10 @@ fn respond(
     };
     let mut http_response = match result {
         Ok(response) => response,
-        Err(err) => return Err(stack_error(err, &context).with_url_if_missing(snapshot.url())),
+        Err(err) => {
+            let err = with_exhausted_head(stack_error(err, &context), &snapshot);
+            return Err(err.with_url_if_missing(snapshot.url()));
+        }
     };
     let Some(history) = http_response.extensions_mut().remove::<RedirectHistory>() else {
         let mut response = Response::new(http_response, snapshot);
@@ -129,6 +132,24 @@ fn stack_error(err: BoxError, context: &ResponseContext<'_>) -> Error {
         }
         Err(other) => from_boxed(other),
     }
+}
+
+/// Retries that ran out on a status carry the last response's head, as an
+/// `error_for_status` error carries its response.
+fn with_exhausted_head(err: Error, snapshot: &PreparedRequest) -> Error {
+    if !err.is_status() || err.response().is_some() {
+        return err;
+    }
+    let exhausted = std::error::Error::source(&err)
+        .and_then(|source| source.downcast_ref::<sessio_layers::retry::RetriesExhausted>());
+    let Some(exhausted) = exhausted else {
+        return err;
+    };
+    let mut head = http::Response::new(ResponseBody::empty());
+    *head.status_mut() = exhausted.status();
+    *head.headers_mut() = exhausted.headers().clone();
+    let response = Response::new(head, snapshot.snapshot());
+    err.with_response(response)
 }
 
 type StackResult = std::result::Result<http::Response<ResponseBody>, BoxError>;

@@ -1,0 +1,99 @@
+//! What a failed attempt was, in urllib3's terms: an error before the request
+//! was sent (`connect`), one after it was sent (`read`), anything else (`other`).
+
+use std::error::Error as StdError;
+use std::io;
+
+use sessio_core::{Error, ErrorKind};
+
+use super::RetriesExhausted;
+use crate::BoxError;
+
+/// The kind of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The request was never sent (connection refused, DNS, TLS, connect
+    /// timeout): safe to retry whatever the method.
+    Connect,
+    /// The request was sent, and the response did not come whole (a read
+    /// timeout, a closed or reset connection, a bad status line).
+    Read,
+    /// Anything else.
+    Other,
+}
+
+/// The errors the retry policy can read and make: tower's `BoxError`, sessio's
+/// `Error` and `std::io::Error`. (Over another client, map its errors into a
+/// `BoxError` first.)
+pub trait RetryError: Sized {
+    /// Which kind of failure this is.
+    fn class(&self) -> ErrorClass;
+
+    /// The error for retries exhausted on a status (with `raise_on_status`).
+    fn exhausted(exhausted: RetriesExhausted) -> Self;
+}
+
+impl RetryError for BoxError {
+    fn class(&self) -> ErrorClass {
+        class_of(&**self)
+    }
+
+    fn exhausted(exhausted: RetriesExhausted) -> Self {
+        Box::new(exhausted)
+    }
+}
+
+impl RetryError for Error {
+    fn class(&self) -> ErrorClass {
+        class_of(self)
+    }
+
+    fn exhausted(exhausted: RetriesExhausted) -> Self {
+        sessio_core::__private::error(ErrorKind::Status(exhausted.status()), exhausted)
+    }
+}
+
+impl RetryError for io::Error {
+    fn class(&self) -> ErrorClass {
+        class_of(self)
+    }
+
+    fn exhausted(exhausted: RetriesExhausted) -> Self {
+        io::Error::other(exhausted)
+    }
+}
+
+/// The class of an error, from the first cause that tells.
+fn class_of(err: &(dyn StdError + 'static)) -> ErrorClass {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        if let Some(err) = current.downcast_ref::<Error>() {
+            return match err.kind() {
+                ErrorKind::Connect | ErrorKind::ConnectTimeout | ErrorKind::Tls => {
+                    ErrorClass::Connect
+                }
+                ErrorKind::ReadTimeout | ErrorKind::Request | ErrorKind::Body => ErrorClass::Read,
+                _ => ErrorClass::Other,
+            };
+        }
+        #[cfg(feature = "timeout")]
+        if current.is::<crate::timeout::ReadTimeout>() {
+            return ErrorClass::Read;
+        }
+        if let Some(io) = current.downcast_ref::<io::Error>() {
+            return match io.kind() {
+                io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable => {
+                    ErrorClass::Connect
+                }
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::TimedOut => ErrorClass::Read,
+                _ => ErrorClass::Other,
+            };
+        }
+        next = current.source();
+    }
+    ErrorClass::Other
+}
