@@ -9,6 +9,7 @@ mod hooks;
 mod layers_over_hyper;
 mod middleware;
 mod mounts;
+mod pool;
 mod prepare;
 mod redirects;
 mod response;

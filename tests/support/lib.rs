@@ -46,6 +46,7 @@ pub struct Server {
     addr: SocketAddr,
     scheme: &'static str,
     connections: Arc<AtomicUsize>,
+    peak: Arc<Peak>,
     requests: Arc<AtomicUsize>,
     _shutdown: watch::Sender<()>,
 }
@@ -81,10 +82,11 @@ impl Server {
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let connections = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(Peak::default());
         let requests = Arc::new(AtomicUsize::new(0));
         let (shutdown, mut stopped) = watch::channel(());
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let (conns, reqs) = (connections.clone(), requests.clone());
+        let (conns, reqs, open) = (connections.clone(), requests.clone(), peak.clone());
         tokio::spawn(async move {
             loop {
                 let (stream, _) = tokio::select! {
@@ -95,6 +97,7 @@ impl Server {
                     _ = stopped.changed() => return,
                 };
                 conns.fetch_add(1, Ordering::SeqCst);
+                let connection = open.enter();
                 let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
                 let reqs = reqs.clone();
@@ -105,6 +108,7 @@ impl Server {
                         let response = handler(req);
                         async move { Ok::<_, Infallible>(response.await) }
                     });
+                    let _open = connection;
                     let builder = auto::Builder::new(TokioExecutor::new());
                     match tls {
                         None => {
@@ -127,6 +131,7 @@ impl Server {
             addr,
             scheme,
             connections,
+            peak,
             requests,
             _shutdown: shutdown,
         }
@@ -152,9 +157,38 @@ impl Server {
         self.connections.load(Ordering::SeqCst)
     }
 
+    /// The most connections that were open at the same time so far.
+    pub fn peak_connections(&self) -> usize {
+        self.peak.most.load(Ordering::SeqCst)
+    }
+
     /// Requests served so far.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// Open connections now, and the most at once.
+#[derive(Debug, Default)]
+struct Peak {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Peak {
+    fn enter(self: &Arc<Self>) -> OpenConnection {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        OpenConnection(self.clone())
+    }
+}
+
+/// Counts one open connection until dropped.
+struct OpenConnection(Arc<Peak>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -46,6 +46,9 @@ pub enum ErrorKind {
     ConnectTimeout,
     /// The server sent nothing for longer than the read timeout (`ReadTimeout`).
     ReadTimeout,
+    /// No connection to the host became free within the pool timeout, under a
+    /// per-host connection limit (urllib3's `EmptyPoolError`); nothing was sent.
+    PoolTimeout,
     /// The whole request took longer than its total timeout.
     Timeout,
     /// The TLS handshake failed (`SSLError`).
@@ -79,7 +82,8 @@ pub enum ErrorKind {
 /// | requests | sessio |
 /// |---|---|
 /// | `ConnectionError` | `is_connect() \|\| is_request()`: `is_connect()` is the connection not made (refused, DNS, TLS, connect timeout); `is_request()` is a connection that failed once made (closed by the server before an answer, reset during an upload, a bad status line) |
-/// | `ConnectTimeout`, `ReadTimeout`, `Timeout` | `is_timeout()` (kind `ConnectTimeout`, `ReadTimeout`, `Timeout`) |
+/// | `ConnectTimeout`, `ReadTimeout`, `Timeout` | `is_timeout()` (kind `ConnectTimeout`, `ReadTimeout`, `Timeout`, `PoolTimeout`) |
+/// | urllib3's `EmptyPoolError` (a full pool with `pool_block`) | `is_pool_timeout()` |
 /// | `SSLError` | `is_tls()` |
 /// | `ProxyError` | `is_proxy()` |
 /// | `TooManyRedirects`, invalid `Location` | `is_redirect()` (a too-many-redirects error carries the last response) |
@@ -218,9 +222,25 @@ impl Error {
     /// A timeout of any phase: connect, read (idle) or total.
     pub fn is_timeout(&self) -> bool {
         match self.inner.kind {
-            ErrorKind::ConnectTimeout | ErrorKind::ReadTimeout | ErrorKind::Timeout => true,
+            ErrorKind::ConnectTimeout
+            | ErrorKind::ReadTimeout
+            | ErrorKind::Timeout
+            | ErrorKind::PoolTimeout => true,
             _ => self.source_chain().any(is_timeout_error),
         }
+    }
+
+    /// No pooled connection became free in time under a per-host connection limit.
+    ///
+    /// ```
+    /// use sessio::ErrorKind;
+    ///
+    /// let err = sessio::Request::new(sessio::Method::GET, "nowhere").prepare().unwrap_err();
+    /// assert!(!err.is_pool_timeout());
+    /// assert_ne!(err.kind(), ErrorKind::PoolTimeout);
+    /// ```
+    pub fn is_pool_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::PoolTimeout
     }
 
     /// The connection could not be made (this includes connect timeouts and TLS failures).
@@ -347,6 +367,7 @@ fn describe(kind: ErrorKind) -> &'static str {
         ErrorKind::Connect => "connection failed",
         ErrorKind::ConnectTimeout => "connect timed out",
         ErrorKind::ReadTimeout => "read timed out",
+        ErrorKind::PoolTimeout => "timed out waiting for a pooled connection",
         ErrorKind::Timeout => "request timed out",
         ErrorKind::Tls => "TLS error",
         ErrorKind::Proxy => "proxy error",

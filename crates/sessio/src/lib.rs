@@ -12,7 +12,7 @@ use std::future::Future;
 
 pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS,
-    DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture, IntoAdapter,
+    DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture, IntoAdapter, PoolStats,
 };
 pub use session::{
     HopService, IntoRequest, RequestBuilder, Session, SessionBuilder, SessionFuture,

@@ -38,6 +38,11 @@ impl MountTable {
         self.entries.iter().map(|(p, _)| p.as_str())
     }
 
+    /// The mounted adapters in lookup order (one adapter may be mounted twice).
+    pub(crate) fn adapters(&self) -> impl Iterator<Item = &Adapter> {
+        self.entries.iter().map(|(_, a)| a)
+    }
+
     /// The adapter for a URL string.
     pub(crate) fn get(&self, url: &str) -> Option<&Adapter> {
         self.entries

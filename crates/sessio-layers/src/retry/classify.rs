@@ -11,6 +11,7 @@ use crate::BoxError;
 
 /// The kind of a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// The request was never sent (connection refused, DNS, TLS, connect
     /// timeout): safe to retry whatever the method.
@@ -20,6 +21,9 @@ pub enum ErrorClass {
     Read,
     /// Anything else.
     Other,
+    /// Waiting for a free pooled connection timed out: never retried, since
+    /// a retry would only add to a full pool (urllib3 does not retry it either).
+    PoolTimeout,
 }
 
 /// The errors the retry policy can read and make: tower's `BoxError`, sessio's
@@ -73,6 +77,7 @@ fn class_of(err: &(dyn StdError + 'static)) -> ErrorClass {
                     ErrorClass::Connect
                 }
                 ErrorKind::ReadTimeout | ErrorKind::Request | ErrorKind::Body => ErrorClass::Read,
+                ErrorKind::PoolTimeout => ErrorClass::PoolTimeout,
                 _ => ErrorClass::Other,
             };
         }

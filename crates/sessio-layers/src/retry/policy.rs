@@ -310,7 +310,7 @@ where
                     ErrorClass::Read if method_allowed => Reason::Read,
                     ErrorClass::Other if method_allowed => Reason::Other,
                     // Sent, and not safe to send again.
-                    ErrorClass::Read | ErrorClass::Other => return None,
+                    ErrorClass::Read | ErrorClass::Other | ErrorClass::PoolTimeout => return None,
                 };
                 if !self.take(reason) {
                     return None;

@@ -11,8 +11,24 @@ use sessio_core::BoxError;
 use tower_service::Service;
 
 tokio::task_local! {
-    /// The connect timeout of the request being sent, when it has its own.
-    pub(crate) static REQUEST_CONNECT_TIMEOUT: Duration;
+    /// Set while a request's own future is polled: hyper-util polls a new
+    /// connection's setup there, or, once the request took an idle connection
+    /// instead, in a task of its own where this is not set.
+    pub(crate) static REQUEST: RequestScope;
+}
+
+/// What connecting needs to know about the request it is for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestScope {
+    /// The request's own connect timeout, if it has one.
+    pub(crate) connect_timeout: Option<Duration>,
+}
+
+impl RequestScope {
+    /// Whether a request is waiting on the connection being made (see [`REQUEST`]).
+    pub(crate) fn is_waiting() -> bool {
+        REQUEST.try_with(|_| ()).is_ok()
+    }
 }
 
 /// The cause of a connect timeout, found in the error's source chain.
@@ -57,9 +73,10 @@ where
     fn call(&mut self, uri: Uri) -> Self::Future {
         // Called while the request future is polled, so the request's own
         // timeout (a task-local around that future) is visible here.
-        let timeout = REQUEST_CONNECT_TIMEOUT
-            .try_with(|t| *t)
+        let timeout = REQUEST
+            .try_with(|scope| scope.connect_timeout)
             .ok()
+            .flatten()
             .or(self.default);
         let connecting = self.inner.call(uri);
         Box::pin(async move {

@@ -21,7 +21,8 @@ use sessio_layers::retry::RetryPolicy;
 use tokio::task::futures::TaskLocalFuture;
 use tower_service::Service;
 
-use super::connect::{ConnectTimedOut, REQUEST_CONNECT_TIMEOUT, TimeoutConnector};
+use super::connect::{ConnectTimedOut, REQUEST, RequestScope, TimeoutConnector};
+use super::pool::{Pool, PoolConnector, PoolStats, PoolTimedOut};
 use super::tls;
 
 /// How long an idle pooled connection is kept by default. Shorter than the
@@ -34,7 +35,7 @@ pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 /// The longest response header line by default (Python's http.client), in bytes.
 pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
 
-type Connector = TimeoutConnector<HttpsConnector<HttpConnector>>;
+type Connector = PoolConnector<TimeoutConnector<HttpsConnector<HttpConnector>>>;
 
 /// The default adapter for `http://` and `https://`: hyper-util's pooled client
 /// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
@@ -66,6 +67,7 @@ pub struct HttpAdapter {
 
 struct Shared {
     client: Client<Connector, Body>,
+    pool: Arc<Pool>,
     settings: HttpAdapterBuilder,
 }
 
@@ -110,6 +112,8 @@ pub struct HttpAdapterBuilder {
     pool_max_idle_per_host: usize,
     pool_idle_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    max_connections_per_host: Option<usize>,
+    pool_timeout: Option<Duration>,
     http2: bool,
     http2_prior_knowledge: bool,
     http1_title_case_headers: bool,
@@ -127,6 +131,8 @@ impl Default for HttpAdapterBuilder {
             pool_max_idle_per_host: usize::MAX,
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
             connect_timeout: None,
+            max_connections_per_host: None,
+            pool_timeout: None,
             http2: false,
             http2_prior_knowledge: false,
             http1_title_case_headers: true,
@@ -146,6 +152,8 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("max_connections_per_host", &self.max_connections_per_host)
+            .field("pool_timeout", &self.pool_timeout)
             .field("http2", &self.http2)
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("extra_roots", &self.extra_roots.len())
@@ -179,6 +187,38 @@ impl HttpAdapterBuilder {
     /// Limit on establishing a connection, TCP and TLS together (default: none).
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// At most `max` connections open at once to one host (scheme, host and
+    /// port), idle and in use together; default: no limit. A request that finds
+    /// them all busy waits, in order of arrival, for one to come back to the
+    /// pool or to close (urllib3's `pool_block=True`). Dropping a waiting
+    /// request's future leaves the queue. `0` is an error at `build`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessio::HttpAdapter;
+    ///
+    /// let adapter = HttpAdapter::builder()
+    ///     .max_connections_per_host(4)
+    ///     .pool_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(adapter.pool_stats().open, 0);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn max_connections_per_host(mut self, max: usize) -> Self {
+        self.max_connections_per_host = Some(max);
+        self
+    }
+
+    /// How long a request waits for a free connection under
+    /// [`max_connections_per_host`](Self::max_connections_per_host) (default:
+    /// as long as it takes, within the request's total timeout). Past it the
+    /// request fails with an error for which `is_pool_timeout()` is true, and
+    /// nothing is sent.
+    pub fn pool_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.pool_timeout = timeout.into();
         self
     }
 
@@ -272,6 +312,10 @@ impl HttpAdapterBuilder {
         if let Some(err) = &self.error {
             return Err(error_msg(ErrorKind::Builder, err.to_string()));
         }
+        if self.max_connections_per_host == Some(0) {
+            let why = "max_connections_per_host must be at least 1";
+            return Err(error_msg(ErrorKind::Builder, why));
+        }
         let wants_http2 = self.http2 || self.http2_prior_knowledge;
         if wants_http2 && !cfg!(feature = "http2") {
             let why = "HTTP/2 needs sessio's `http2` cargo feature";
@@ -293,7 +337,12 @@ impl HttpAdapterBuilder {
         };
         #[cfg(not(feature = "http2"))]
         let https = https.wrap_connector(http);
-        let connector = TimeoutConnector::new(https, self.connect_timeout);
+        let pool = Arc::new(Pool::new(self.max_connections_per_host, self.pool_timeout));
+        let connector = PoolConnector::new(
+            TimeoutConnector::new(https, self.connect_timeout),
+            pool.clone(),
+            self.http2_prior_knowledge,
+        );
 
         let mut builder = Client::builder(TokioExecutor::new());
         builder
@@ -312,6 +361,7 @@ impl HttpAdapterBuilder {
         Ok(HttpAdapter {
             inner: Arc::new(Shared {
                 client: builder.build(connector),
+                pool,
                 settings: self,
             }),
         })
@@ -319,6 +369,23 @@ impl HttpAdapterBuilder {
 }
 
 impl HttpAdapter {
+    /// How many connections this adapter (and its clones) has open now, has
+    /// opened, and has reused, and how many requests wait for a free one.
+    ///
+    /// ```
+    /// let adapter = sessio::HttpAdapter::new();
+    /// let stats = adapter.pool_stats();
+    /// assert_eq!((stats.open, stats.created, stats.reused, stats.waiting), (0, 0, 0, 0));
+    /// ```
+    pub fn pool_stats(&self) -> PoolStats {
+        self.inner.pool.stats()
+    }
+
+    /// Whether `self` and `other` are clones sharing one pool.
+    pub(crate) fn same_pool(&self, other: &HttpAdapter) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The retry policy of this adapter, if any.
     pub(crate) fn retry_policy(&self) -> Option<&RetryPolicy> {
         self.inner.settings.retry_policy()
@@ -331,11 +398,16 @@ impl HttpAdapter {
             .get::<Timeouts>()
             .and_then(|t| t.connect);
         let future = self.inner.client.request(request);
-        let inner = match connect {
-            None => Inner::Plain { future },
-            Some(limit) => Inner::Scoped {
-                future: REQUEST_CONNECT_TIMEOUT.scope(limit, future),
-            },
+        // The scope costs a little per poll: only when connecting needs it.
+        let inner = if connect.is_none() && !self.inner.pool.is_capped() {
+            Inner::Plain { future }
+        } else {
+            let scope = RequestScope {
+                connect_timeout: connect,
+            };
+            Inner::Scoped {
+                future: REQUEST.scope(scope, future),
+            }
         };
         HttpFuture {
             inner,
@@ -386,7 +458,7 @@ pin_project_lite::pin_project! {
     #[project = InnerProj]
     enum Inner {
         Plain { #[pin] future: ResponseFuture },
-        Scoped { #[pin] future: TaskLocalFuture<Duration, ResponseFuture> },
+        Scoped { #[pin] future: TaskLocalFuture<RequestScope, ResponseFuture> },
     }
 }
 
@@ -430,6 +502,8 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
     let kind = if err.is_connect() {
         if has_cause::<ConnectTimedOut>(&err) {
             ErrorKind::ConnectTimeout
+        } else if has_cause::<PoolTimedOut>(&err) {
+            ErrorKind::PoolTimeout
         } else if has_cause::<rustls::Error>(&err) {
             ErrorKind::Tls
         } else {

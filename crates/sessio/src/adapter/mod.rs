@@ -7,6 +7,7 @@
 
 mod connect;
 mod http;
+mod pool;
 mod tls;
 
 use std::any::Any;
@@ -30,6 +31,7 @@ pub use self::http::{
     DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter,
     HttpAdapterBuilder, HttpFuture,
 };
+pub use self::pool::PoolStats;
 
 type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;
@@ -126,6 +128,27 @@ impl Adapter {
     /// The type name of the service inside, for diagnostics.
     pub fn name(&self) -> &str {
         self.name
+    }
+
+    /// The connection counts of an [`HttpAdapter`] inside; `None` for other adapters.
+    ///
+    /// ```
+    /// let adapter = sessio::Adapter::new(sessio::HttpAdapter::new());
+    /// assert_eq!(adapter.pool_stats().map(|s| s.open), Some(0));
+    /// ```
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        match &self.inner {
+            AdapterKind::Http(http) => Some(http.pool_stats()),
+            AdapterKind::Dyn(_) => None,
+        }
+    }
+
+    /// The same `HttpAdapter` (sharing one pool) as `other`.
+    pub(crate) fn shares_pool_with(&self, other: &Adapter) -> bool {
+        match (&self.inner, &other.inner) {
+            (AdapterKind::Http(a), AdapterKind::Http(b)) => a.same_pool(b),
+            _ => false,
+        }
     }
 
     /// Sends one request through the adapter.

@@ -272,6 +272,21 @@ impl SessionBuilder {
         self
     }
 
+    /// At most `max` connections open at once per host for the default
+    /// adapters; a request that finds them all busy waits for one
+    /// (see [`HttpAdapterBuilder::max_connections_per_host`]).
+    pub fn max_connections_per_host(mut self, max: usize) -> Self {
+        self.http = self.http.max_connections_per_host(max);
+        self
+    }
+
+    /// How long a request waits for a free connection under
+    /// [`max_connections_per_host`](Self::max_connections_per_host) (default: no limit).
+    pub fn pool_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.http = self.http.pool_timeout(timeout);
+        self
+    }
+
     /// Retries for the default adapters (requests' `HTTPAdapter(max_retries=..)`
     /// on `http://` and `https://`); none by default, as in requests. Mount an
     /// [`HttpAdapter`](crate::HttpAdapter) of its own for other hosts' policies.

@@ -28,7 +28,7 @@ pub use builder::SessionBuilder;
 pub use request_builder::RequestBuilder;
 pub use service::SessionFuture;
 
-use crate::adapter::{Adapter, IntoAdapter};
+use crate::adapter::{Adapter, IntoAdapter, PoolStats};
 use crate::mount::{MountTable, no_adapter};
 use exchange::Exchange;
 use stack::Stack;
@@ -420,6 +420,33 @@ impl Session {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         mounts.get(url).cloned().ok_or_else(|| no_adapter(url))
+    }
+
+    /// The connection counts of the mounted [`HttpAdapter`](crate::HttpAdapter)s,
+    /// summed (an adapter mounted at several prefixes counts once).
+    ///
+    /// ```
+    /// let session = sessio::Session::new();
+    /// assert_eq!(session.pool_stats(), sessio::PoolStats::default());
+    /// ```
+    pub fn pool_stats(&self) -> PoolStats {
+        let mounts = self
+            .inner
+            .mounts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut counted: Vec<&Adapter> = Vec::new();
+        let mut total = PoolStats::default();
+        for adapter in mounts.adapters() {
+            if counted.iter().any(|seen| seen.shares_pool_with(adapter)) {
+                continue;
+            }
+            if let Some(stats) = adapter.pool_stats() {
+                total = total + stats;
+                counted.push(adapter);
+            }
+        }
+        total
     }
 
     /// The mounted prefixes in lookup order.
