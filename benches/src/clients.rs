@@ -147,6 +147,25 @@ impl BenchClient {
         }
     }
 
+    /// A pooled sessio client of `variant` with a retry policy on (three
+    /// retries of 502/503/504, as a service might configure it).
+    pub fn sessio_with_retries(variant: Variant, endpoints: &Endpoints) -> BenchClient {
+        let policy = sessio::RetryPolicy::new()
+            .total(3)
+            .status_forcelist([502, 503, 504]);
+        match BenchClient::new(variant, endpoints, true) {
+            BenchClient::Sessio(session) => {
+                let adapter = sessio::HttpAdapter::builder()
+                    .max_retries(policy)
+                    .build()
+                    .expect("adapter");
+                session.mount("http://", adapter);
+                BenchClient::Sessio(session)
+            }
+            other => other,
+        }
+    }
+
     /// One GET with the body read fully; returns the body length.
     pub async fn get(&self, url: &str) -> Result<usize, String> {
         match self {

@@ -3,7 +3,11 @@
 //! ```text
 //! compare                      the full table (server on CPU 0, client on CPU 1)
 //!   [--seconds S] [--runs N] [--only raw-hyper,sessio,...]
-//! compare soak [--requests N]  resident memory over N pooled sessio requests
+//! compare soak [--requests N] [--variant sessio|sessio-full] [--retries]
+//!                              resident memory over N pooled sessio requests
+//! compare load [--requests N] [--in-flight K] [--cap C]
+//!                              N requests, K at a time, at most C connections;
+//!                              fails unless every request succeeds within the cap
 //! compare run --variant V --requests N --url U [--ca PEM]
 //!                              N sequential requests, for callgrind (see callgrind.sh)
 //! compare server               the server alone (prints its endpoints)
@@ -25,6 +29,7 @@ fn main() {
         Some("server") => server::serve_forever(),
         Some("run") => pinned(&args).and_then(|()| run_fixed(&args[1..])),
         Some("soak") => pinned(&args).and_then(|()| soak(&args[1..])),
+        Some("load") => pinned(&args).and_then(|()| load(&args[1..])),
         _ => pinned(&args).and_then(|()| compare(&args)),
     };
     if let Err(err) = result {
@@ -226,16 +231,39 @@ fn run_fixed(args: &[String]) -> Result<(), String> {
     })
 }
 
-/// Many pooled sessio requests, printing resident memory as they go.
+/// Many pooled sessio requests, printing resident memory as they go: with the
+/// default layers, or a cookie and a hook (`--variant sessio-full`), and with a
+/// retry policy on (`--retries`; the server never fails, so it only has to stay
+/// out of the way).
 fn soak(args: &[String]) -> Result<(), String> {
     let requests: u64 = option(args, "--requests")
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
+    let variant = match option(args, "--variant") {
+        None => Variant::Sessio,
+        Some(name) => Variant::from_name(name)
+            .filter(|v| matches!(v, Variant::Sessio | Variant::SessioFull))
+            .ok_or_else(|| format!("soak runs sessio or sessio-full, not {name}"))?,
+    };
+    let retries = args.iter().any(|a| a == "--retries");
     let server = ServerProcess::start(true).map_err(|e| format!("starting the server: {e}"))?;
     let endpoints = server.endpoints.clone();
     let started = Instant::now();
+    println!(
+        "soak: {} {}",
+        variant.name(),
+        if retries {
+            "with retries"
+        } else {
+            "without retries"
+        }
+    );
     runtime()?.block_on(async {
-        let client = BenchClient::new(Variant::Sessio, &endpoints, true);
+        let client = if retries {
+            BenchClient::sessio_with_retries(variant, &endpoints)
+        } else {
+            BenchClient::new(variant, &endpoints, true)
+        };
         let step = (requests / 10).max(1);
         println!("| requests | resident KiB | seconds |");
         println!("|---:|---:|---:|");
@@ -252,4 +280,75 @@ fn soak(args: &[String]) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// One session, many requests at once under a per-host connection cap: every
+/// request must succeed and the connections stay within the cap.
+fn load(args: &[String]) -> Result<(), String> {
+    let number = |name: &str, default: usize| -> Result<usize, String> {
+        option(args, name).map_or(Ok(default), |n| {
+            n.parse()
+                .map_err(|_| format!("{name} wants a number, not {n}"))
+        })
+    };
+    let requests = number("--requests", 10_000)?;
+    let in_flight = number("--in-flight", 256)?.max(1);
+    let cap = number("--cap", 16)?;
+    let server = ServerProcess::start(true).map_err(|e| format!("starting the server: {e}"))?;
+    let url = server.endpoints.plain.clone();
+    let session = sessio::Session::builder()
+        .max_connections_per_host(cap)
+        .pool_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let peak_open = runtime()?.block_on(async {
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(in_flight));
+        let mut running = tokio::task::JoinSet::new();
+        let mut peak_open = 0;
+        for _ in 0..requests {
+            let slot = slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| e.to_string())?;
+            let (client, target) = (session.clone(), url.clone());
+            running.spawn(async move {
+                let _slot = slot;
+                let response = client
+                    .get(&target)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = response.status();
+                response.bytes().await.map_err(|e| e.to_string())?;
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("status {status}"))
+                }
+            });
+            peak_open = peak_open.max(session.pool_stats().open);
+        }
+        while let Some(done) = running.join_next().await {
+            done.map_err(|e| e.to_string())??;
+            peak_open = peak_open.max(session.pool_stats().open);
+        }
+        Ok::<_, String>(peak_open)
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let stats = session.pool_stats();
+    println!(
+        "load: {requests} requests, {in_flight} in flight, cap {cap}: all succeeded in {elapsed:.1} s ({:.0} req/s); connections: {} created, at most {peak_open} open, {} requests on reused ones",
+        requests as f64 / elapsed,
+        stats.created,
+        stats.reused,
+    );
+    if peak_open > cap || stats.created > cap as u64 {
+        return Err(format!(
+            "more connections than the cap of {cap}: {stats:?}, peak {peak_open}"
+        ));
+    }
+    Ok(())
 }

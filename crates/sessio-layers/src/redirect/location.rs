@@ -34,7 +34,9 @@ pub(crate) fn resolve(
     };
     // `https:///path` (no host) means the current host, as httpx reads it.
     let text = match text.split_once(":///") {
-        Some((scheme, rest)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
             let host = current.host_str().ok_or_else(|| invalid("no host"))?;
             let port = current.port().map(|p| format!(":{p}")).unwrap_or_default();
             format!("{scheme}://{host}{port}/{rest}")
@@ -45,7 +47,9 @@ pub(crate) fn resolve(
     let mut url = current
         .join(&requoted)
         .map_err(|e| invalid(&e.to_string()))?;
-    if url.scheme().starts_with("http") && url.host_str().is_none_or(str::is_empty) {
+    // Whatever the scheme (`mailto:`, `data:`, `file:///`, `x:`), a request
+    // can only be sent to a host.
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("no host"));
     }
     match url.fragment() {
@@ -87,6 +91,28 @@ mod tests {
         for (current, location, expected) in cases {
             assert_eq!(resolve_str(current, location, &mut f), expected);
         }
+    }
+
+    #[test]
+    fn locations_without_a_host_are_invalid_whatever_the_scheme() {
+        // Found by the `location` fuzz target: `I:` was followed, and the next
+        // hop sent to the URI `i:`.
+        let current: Url = "http://a.test/x".parse().unwrap();
+        for location in [
+            "I:",
+            "mailto:someone@a.test",
+            "data:text/plain,hi",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+        ] {
+            let value = HeaderValue::from_str(location).unwrap();
+            let err = resolve(&current, &value, &mut None).unwrap_err();
+            assert_eq!(err.reason, "no host", "{location}");
+        }
+        // Other schemes with a host are the caller's to route (a mounted adapter).
+        let value = HeaderValue::from_static("http+unix://%2Ftmp%2Fs.sock/next");
+        let url = resolve(&current, &value, &mut None).unwrap();
+        assert_eq!(url.host_str(), Some("%2Ftmp%2Fs.sock"));
     }
 
     #[test]
