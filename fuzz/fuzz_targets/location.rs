@@ -1,6 +1,6 @@
 //! `Location` resolution: a redirect with any `Location` bytes, followed by the
 //! redirect layer over a service that checks every hop it is sent. Every hop
-//! must be an absolute http(s) URL with a host, and the chain must end.
+//! must be an absolute URL with a host, and the chain must end.
 #![no_main]
 
 use std::sync::Arc;
@@ -36,8 +36,11 @@ fuzz_target!(|data: &[u8]| {
         let uri = request.uri().clone();
         let location = location.clone();
         async move {
+            // Another scheme with a host is the caller's to route (a mounted
+            // adapter, as requests' `get_adapter`); http(s) needs a real host.
+            let web = matches!(uri.scheme_str(), Some("http" | "https"));
             assert!(
-                matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some(),
+                uri.scheme().is_some() && uri.host().is_some_and(|h| !web || !h.is_empty()),
                 "hop {hop} was sent to {uri}"
             );
             let mut response = Response::new(Full::new(Bytes::from_static(b"moved")));

@@ -11,6 +11,7 @@
 //! ```
 
 mod echo;
+pub mod fault;
 mod tls;
 
 use std::convert::Infallible;
@@ -30,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use echo::{echo, gzip, seen_json};
+pub use fault::{FaultServer, Step};
 pub use tls::TestCa;
 
 /// The body type of test responses.
@@ -160,6 +162,11 @@ impl Server {
     /// The most connections that were open at the same time so far.
     pub fn peak_connections(&self) -> usize {
         self.peak.most.load(Ordering::SeqCst)
+    }
+
+    /// Connections open now (accepted, and not yet closed by either side).
+    pub fn open_connections(&self) -> usize {
+        self.peak.now.load(Ordering::SeqCst)
     }
 
     /// Requests served so far.

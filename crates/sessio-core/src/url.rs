@@ -88,6 +88,13 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
         }
         _ => {}
     }
+    if let Some(url::Host::Domain(domain)) = url.host()
+        && !domain.bytes().all(is_reg_name_byte)
+    {
+        // The WHATWG parser lets `{`, `}`, `"` or `` ` `` into a host; an HTTP
+        // request line cannot carry them (RFC 3986 reg-name).
+        return Err(Error::invalid_url(trimmed, "URL has an invalid host."));
+    }
 
     if !params.is_empty() {
         let encoded = encode_pairs(params);
@@ -98,6 +105,11 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
         url.set_query(Some(&query));
     }
     Ok(url)
+}
+
+/// A byte an RFC 3986 host name may hold: unreserved, sub-delims, `%`.
+fn is_reg_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b)
 }
 
 /// Whether an `http(s)` URL has `//` and a non-empty authority after its scheme
@@ -356,6 +368,30 @@ mod tests {
         }
         let err = prepare_url("http://exa%2Fmple.com/", &[]).unwrap_err();
         assert!(err.is_builder());
+    }
+
+    #[test]
+    fn hosts_an_http_request_cannot_carry_are_invalid() {
+        // Found by the `url_params` fuzz target: `http://}/` was prepared, then
+        // failed to convert into an `http::Request`.
+        for bad in [
+            "http://}/",
+            "http://a{b.test/",
+            "https://a`b.test/",
+            "http://a\"b/",
+        ] {
+            let err = prepare_url(bad, &[]).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidUrl, "{bad}");
+            assert!(err.to_string().contains("invalid host"), "{err}");
+        }
+        for good in [
+            "http://a-b_c.test/",
+            "http://127.0.0.1:8080/",
+            "http://[::1]/",
+        ] {
+            let url = prepare_url(good, &[]).unwrap();
+            assert!(url.as_str().parse::<http::Uri>().is_ok(), "{good}");
+        }
     }
 
     #[test]

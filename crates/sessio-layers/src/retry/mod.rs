@@ -62,7 +62,7 @@ use std::fmt;
 use http::{HeaderMap, StatusCode};
 
 pub use classify::{ErrorClass, RetryError};
-pub use policy::{Backoff, RetryPolicy};
+pub use policy::{Backoff, DEFAULT_RETRY_AFTER_MAX, RetryPolicy};
 pub use sessio_core::Attempts;
 pub use tower::retry::budget::TpsBudget;
 pub use tower::retry::{Retry, RetryLayer};

@@ -14,6 +14,11 @@ use super::classify::{ErrorClass, RetryError};
 use super::{Attempts, RetriesExhausted};
 use crate::ReplayBody;
 
+/// The longest `Retry-After` a [`RetryPolicy`] waits for by default: 2 minutes.
+/// urllib3 waits up to 6 hours, which holds a request (and its caller) for far
+/// longer than a service can wait; raise it with [`RetryPolicy::retry_after_max`].
+pub const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(120);
+
 /// urllib3's default `allowed_methods`: the idempotent ones.
 const IDEMPOTENT: [Method; 6] = [
     Method::HEAD,
@@ -97,7 +102,7 @@ impl RetryPolicy {
                 backoff_max: Duration::from_secs(120),
                 backoff_jitter: Duration::ZERO,
                 respect_retry_after_header: true,
-                retry_after_max: Duration::from_secs(6 * 3600),
+                retry_after_max: DEFAULT_RETRY_AFTER_MAX,
                 raise_on_status: true,
                 budget: None,
             }),
@@ -182,7 +187,9 @@ impl RetryPolicy {
         self.edit(|c| c.respect_retry_after_header = respect)
     }
 
-    /// The longest `Retry-After` waited for (default 6 hours).
+    /// The longest `Retry-After` waited for (default
+    /// [`DEFAULT_RETRY_AFTER_MAX`], 2 minutes; urllib3 waits up to 6 hours). A
+    /// longer `Retry-After` is waited for this long, then the request is retried.
     pub fn retry_after_max(self, max: Duration) -> Self {
         self.edit(|c| c.retry_after_max = max)
     }

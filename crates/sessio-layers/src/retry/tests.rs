@@ -202,6 +202,48 @@ async fn a_503_with_retry_after_is_retried_after_that_wait() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_long_retry_after_is_capped_at_two_minutes_by_default() {
+    // urllib3 would wait the whole hour (its cap is 6 hours).
+    let calls = Arc::new(Mutex::new(0));
+    let seen = calls.clone();
+    let server = service_fn(move |_req: Request<String>| {
+        let first = {
+            let mut n = seen.lock().unwrap();
+            *n += 1;
+            *n == 1
+        };
+        async move {
+            let response = if first {
+                Response::builder()
+                    .status(503)
+                    .header("retry-after", "3600")
+            } else {
+                Response::builder().status(200)
+            };
+            Ok::<_, BoxError>(response.body(()).unwrap())
+        }
+    });
+    let started = Instant::now();
+    let svc = RetryLayer::new(RetryPolicy::new().total(1)).layer(server.clone());
+    let response = svc.oneshot(request(Method::GET)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(started.elapsed(), DEFAULT_RETRY_AFTER_MAX);
+
+    let patient = RetryPolicy::new()
+        .total(1)
+        .retry_after_max(Duration::from_secs(7200));
+    *calls.lock().unwrap() = 0;
+    let started = Instant::now();
+    let response = RetryLayer::new(patient)
+        .layer(server)
+        .oneshot(request(Method::GET))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(started.elapsed(), Duration::from_secs(3600));
+}
+
+#[tokio::test(start_paused = true)]
 async fn backoff_doubles_after_the_first_retry() {
     let policy = RetryPolicy::new()
         .total(4)
