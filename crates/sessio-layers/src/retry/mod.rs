@@ -10,8 +10,11 @@
 //!   by default the idempotent ones: a `POST` is never sent twice unless allowed.
 //! * A response whose status is in [`status_forcelist`](RetryPolicy::status_forcelist)
 //!   is retried for allowed methods; so is a 413, 429 or 503 with a
-//!   `Retry-After`, whose wait (seconds or an HTTP date, at most 6 hours) replaces
-//!   the backoff.
+//!   `Retry-After`, whose wait (seconds or an HTTP date, at most
+//!   [`DEFAULT_RETRY_AFTER_MAX`] unless [`retry_after_max`](RetryPolicy::retry_after_max)
+//!   says otherwise) replaces the backoff.
+//! * A waiting-for-a-pooled-connection timeout is never retried (nor is it by
+//!   urllib3): a retry would only add to a full pool.
 //! * Backoff: none before the first retry, then `backoff_factor × 2^(n-1)` plus
 //!   up to `backoff_jitter`, at most `backoff_max`.
 //! * When the status retries run out, the request fails with
@@ -22,6 +25,10 @@
 //! * A [`budget`](RetryPolicy::budget) shared by all requests bounds the retries
 //!   to a share of the traffic.
 //! * Every response says how many attempts it took ([`Attempts`]).
+//! * urllib3's `redirect` counter has no counterpart here: redirects are
+//!   followed by the redirect layer (module `redirect`) with its
+//!   `max_redirects`, above the retries, as in requests (whose adapter turns
+//!   urllib3's own redirects off). A 3xx is never retried.
 //!
 //! # Example
 //!
