@@ -12,6 +12,7 @@ mod mounts;
 mod pool;
 mod prepare;
 mod redirects;
+mod resolve;
 mod response;
 mod retry;
 mod security;

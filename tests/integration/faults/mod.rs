@@ -10,8 +10,9 @@
 //!
 //! Rows covered elsewhere: 7, 8, 9 also in `timeouts`, 11 and 32 in
 //! `transport` and `timeouts`, 21 in `retry`, 22 in `pool`, 27 in `response`
-//! and the `memory` test, 28 and 29 in `redirects`, 31 in `hooks`. Rows 23
-//! (DNS) and 33 (proxies) wait for a resolver hook and proxy support.
+//! and the `memory` test, 28 and 29 in `redirects`, 31 in `hooks`, 23 (DNS,
+//! with resolvers of the test's own) in `resolve`. Row 33 (proxies) waits for
+//! proxy support.
 //!
 //! Two rows pin less than the catalogue asks, each explained at its test:
 //! row 24, where an early answer followed by an RST can lose the race with a

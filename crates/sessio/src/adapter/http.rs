@@ -1,9 +1,11 @@
 //! `HttpAdapter`: the default transport, a pooled hyper-util client over rustls.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -23,6 +25,7 @@ use tower_service::Service;
 
 use super::connect::{ConnectTimedOut, REQUEST, RequestScope, TimeoutConnector};
 use super::pool::{Pool, PoolConnector, PoolStats, PoolTimedOut};
+use super::resolve::{Resolve, Resolver};
 use super::tls;
 
 /// How long an idle pooled connection is kept by default. Shorter than the
@@ -35,7 +38,7 @@ pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 /// The longest response header line by default (Python's http.client), in bytes.
 pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
 
-type Connector = PoolConnector<TimeoutConnector<HttpsConnector<HttpConnector>>>;
+type Connector = PoolConnector<TimeoutConnector<HttpsConnector<HttpConnector<Resolver>>>>;
 
 /// The default adapter for `http://` and `https://`: hyper-util's pooled client
 /// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
@@ -120,6 +123,8 @@ pub struct HttpAdapterBuilder {
     max_response_headers: usize,
     max_header_line: usize,
     retry: Option<RetryPolicy>,
+    resolver: Option<Arc<dyn Resolve>>,
+    fixed_addrs: HashMap<String, Vec<SocketAddr>>,
     extra_roots: Vec<CertificateDer<'static>>,
     built_in_roots: bool,
     error: Option<Arc<Error>>,
@@ -139,6 +144,8 @@ impl Default for HttpAdapterBuilder {
             max_response_headers: DEFAULT_MAX_RESPONSE_HEADERS,
             max_header_line: DEFAULT_MAX_HEADER_LINE,
             retry: None,
+            resolver: None,
+            fixed_addrs: HashMap::new(),
             extra_roots: Vec::new(),
             built_in_roots: true,
             error: None,
@@ -161,6 +168,8 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("max_response_headers", &self.max_response_headers)
             .field("max_header_line", &self.max_header_line)
             .field("retry", &self.retry)
+            .field("resolver", &self.resolver.is_some())
+            .field("fixed_addrs", &self.fixed_addrs)
             .finish()
     }
 }
@@ -219,6 +228,40 @@ impl HttpAdapterBuilder {
     /// nothing is sent.
     pub fn pool_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.pool_timeout = timeout.into();
+        self
+    }
+
+    /// Resolves host names with `resolver` instead of the system's resolver
+    /// (`getaddrinfo` on a blocking thread). A lookup that fails is an error
+    /// for which `is_connect()` is true; the connect timeout covers the lookup.
+    /// See [`Resolve`] for an example.
+    pub fn resolver(mut self, resolver: impl Resolve) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Connects to `addr` for `host` without asking any resolver, like
+    /// curl's `--resolve` (reqwest's `resolve`). A port `0` in `addr` means the
+    /// URL's port; another port is used when the URL names none. The name in
+    /// the URL still goes into `Host` and TLS (SNI and certificate checks).
+    ///
+    /// ```
+    /// use sessio::HttpAdapter;
+    ///
+    /// let staging = HttpAdapter::builder()
+    ///     .resolve("api.example.com", "127.0.0.1:8443".parse().unwrap())
+    ///     .build()?;
+    /// # drop(staging);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn resolve(self, host: &str, addr: SocketAddr) -> Self {
+        self.resolve_to_addrs(host, &[addr])
+    }
+
+    /// Like [`resolve`](Self::resolve) with several addresses, tried in order.
+    pub fn resolve_to_addrs(mut self, host: &str, addrs: &[SocketAddr]) -> Self {
+        self.fixed_addrs
+            .insert(host.to_ascii_lowercase(), addrs.to_vec());
         self
     }
 
@@ -322,7 +365,8 @@ impl HttpAdapterBuilder {
             return Err(error_msg(ErrorKind::Builder, why));
         }
         let tls = tls::client_config(&self.extra_roots, self.built_in_roots)?;
-        let mut http = HttpConnector::new();
+        let resolver = Resolver::new(self.fixed_addrs.clone(), self.resolver.clone());
+        let mut http = HttpConnector::new_with_resolver(resolver);
         http.enforce_http(false);
         http.set_nodelay(true);
         let https = hyper_rustls::HttpsConnectorBuilder::new()

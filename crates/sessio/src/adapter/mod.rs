@@ -8,6 +8,7 @@
 mod connect;
 mod http;
 mod pool;
+mod resolve;
 mod tls;
 
 use std::any::Any;
@@ -32,6 +33,7 @@ pub use self::http::{
     HttpAdapterBuilder, HttpFuture,
 };
 pub use self::pool::PoolStats;
+pub use self::resolve::{Resolve, Resolving};
 
 type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;

@@ -287,6 +287,20 @@ impl SessionBuilder {
         self
     }
 
+    /// Resolves host names with `resolver` in the default adapters (see
+    /// [`HttpAdapterBuilder::resolver`]).
+    pub fn resolver(mut self, resolver: impl crate::Resolve) -> Self {
+        self.http = self.http.resolver(resolver);
+        self
+    }
+
+    /// Connects to `addr` for `host` in the default adapters, asking no
+    /// resolver (see [`HttpAdapterBuilder::resolve`]).
+    pub fn resolve(mut self, host: &str, addr: std::net::SocketAddr) -> Self {
+        self.http = self.http.resolve(host, addr);
+        self
+    }
+
     /// Retries for the default adapters (requests' `HTTPAdapter(max_retries=..)`
     /// on `http://` and `https://`); none by default, as in requests. Mount an
     /// [`HttpAdapter`](crate::HttpAdapter) of its own for other hosts' policies.
