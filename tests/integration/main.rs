@@ -2,6 +2,7 @@
 //! One module per area.
 
 mod bad_input;
+mod connection;
 mod cookies;
 mod differences;
 mod faults;

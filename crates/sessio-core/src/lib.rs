@@ -26,6 +26,7 @@
 pub mod __private;
 mod auth;
 mod body;
+mod connection;
 mod cookie;
 mod error;
 pub mod hooks;
@@ -37,6 +38,7 @@ mod url;
 
 pub use auth::Auth;
 pub use body::Body;
+pub use connection::ConnectionInfo;
 pub use cookie::{CookieStore, RequestCookies, StrictOrigin};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};

@@ -68,7 +68,13 @@ pub fn prepare_url(raw: &str, params: &[(String, String)]) -> Result<Url> {
         .is_some_and(|s| s.eq_ignore_ascii_case("http"));
     if !is_http && trimmed.contains(':') {
         // requests leaves such URLs (`mailto:`, `ftp://`) untouched, params included.
-        return Url::parse(trimmed).map_err(|err| url_error(trimmed, err));
+        let url = Url::parse(trimmed).map_err(|err| url_error(trimmed, err))?;
+        if matches!(url.scheme(), "http" | "https") {
+            // The parser drops tabs and newlines anywhere (`h\tttps://…`): what
+            // it read as http(s) is prepared as http(s), checks included.
+            return prepare_url(url.as_str(), params);
+        }
+        return Ok(url);
     }
 
     if is_http && !has_authority(trimmed) {
@@ -368,6 +374,17 @@ mod tests {
         }
         let err = prepare_url("http://exa%2Fmple.com/", &[]).unwrap_err();
         assert!(err.is_builder());
+    }
+
+    #[test]
+    fn a_scheme_split_by_tabs_or_newlines_is_still_prepared_as_http() {
+        // Found by the `url_params` fuzz target: `h\tttps://…` skipped the
+        // http checks (it does not start with "http"), then parsed as https.
+        let err = prepare_url("h\t\tttps://a@\"/", &[]).unwrap_err();
+        assert!(err.to_string().contains("invalid host"), "{err}");
+        let pairs = [("k".to_owned(), "v".to_owned())];
+        let url = prepare_url("ht\r\ntp://a.test/x", &pairs).unwrap();
+        assert_eq!(url.as_str(), "http://a.test/x?k=v");
     }
 
     #[test]

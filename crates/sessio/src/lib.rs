@@ -12,8 +12,8 @@ use std::future::Future;
 
 pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS,
-    DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpFuture, IntoAdapter, PoolStats,
-    Resolve, Resolving,
+    DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpBody, HttpFuture, IntoAdapter,
+    PoolStats, Resolve, Resolving,
 };
 pub use session::{
     HopService, IntoRequest, RequestBuilder, Session, SessionBuilder, SessionFuture,
@@ -22,9 +22,9 @@ pub use session::{
 pub use sessio_core::http::{self, header};
 pub use sessio_core::request::{AuthSetting, RequestBody, RequestParts};
 pub use sessio_core::{
-    AllowRedirects, Auth, Body, BoxError, BytesStream, CookieStore, DEFAULT_MAX_DECOMPRESSED_SIZE,
-    Error, ErrorKind, Hook, HookRegistry, Link, PreparedRequest, Request, Response, ResponseBody,
-    Result, Timeouts,
+    AllowRedirects, Auth, Body, BoxError, BytesStream, ConnectionInfo, CookieStore,
+    DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Hook, HookRegistry, Link, PreparedRequest,
+    Request, Response, ResponseBody, Result, Timeouts,
 };
 pub use sessio_core::{Attempts, Deadline, Fragment, Streaming};
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};

@@ -400,11 +400,10 @@ async fn conflicting_or_malformed_content_lengths_are_request_errors() {
 
 // Row 25
 #[tokio::test]
-async fn content_length_with_chunked_is_read_as_chunked() {
-    // Known gap: RELIABILITY.md wants the connection closed after such a
-    // response; hyper reads it as chunked and keeps the connection alive, and
-    // the adapter has no per-response way to poison it. What holds: chunked
-    // wins, and the next answer is the server's real next answer.
+async fn content_length_with_chunked_is_read_as_chunked_and_closes_the_connection() {
+    // A server that sends both may have meant the length: what follows the
+    // chunked body cannot be trusted to be the next response. The next
+    // request goes on a new connection, and once only.
     let server = FaultServer::start(vec![
         then_reused(
             "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n\
@@ -418,8 +417,41 @@ async fn content_length_with_chunked_is_read_as_chunked() {
         let r = s.get(server.url("/both")).send().await.unwrap();
         assert_eq!(r.text().await.unwrap(), "hello", "chunked wins");
         let r = s.get(server.url("/after")).send().await.unwrap();
-        let text = r.text().await.unwrap();
-        assert!(text == "reused" || text == "fresh", "{text:?}");
+        assert!(!r.connection().unwrap().is_reused());
+        assert_eq!(r.text().await.unwrap(), "fresh");
+        // The one after that reuses the new connection as usual.
+        let r = s.get(server.url("/again")).send().await.unwrap();
+        assert!(r.connection().unwrap().is_reused());
+    })
+    .await;
+    assert_eq!(server.requests("GET", "/after"), 1);
+    assert_eq!(server.connections(), 2);
+}
+
+#[tokio::test]
+async fn content_length_with_chunked_read_late_still_reads_the_whole_body() {
+    // The close waits for the body: a large chunked body read slowly by the
+    // user is not cut short.
+    let chunk = "x".repeat(16 * 1024);
+    let mut response =
+        String::from("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for _ in 0..32 {
+        response.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    response.push_str("0\r\n\r\n");
+    let server =
+        FaultServer::start(vec![then_reused(response), vec![Step::Serve(ok("fresh"))]]).await;
+    let s = Session::new();
+    within(10, async {
+        let mut r = s.get(server.url("/big")).stream(true).send().await.unwrap();
+        let mut read = 0;
+        while let Some(bytes) = r.chunk().await.unwrap() {
+            read += bytes.len();
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert_eq!(read, 32 * chunk.len());
+        let r = s.get(server.url("/after")).send().await.unwrap();
+        assert_eq!(r.text().await.unwrap(), "fresh");
     })
     .await;
     assert_eq!(server.requests("GET", "/after"), 1);

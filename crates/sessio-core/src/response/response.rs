@@ -194,6 +194,23 @@ impl Response {
             .map_or(1, |attempts| attempts.0)
     }
 
+    /// The connection this response came over, when the adapter tells
+    /// (sessio's `HttpAdapter` does): whether it was reused, its addresses,
+    /// how long it took to connect.
+    ///
+    /// ```no_run
+    /// # async fn run() -> sessio::Result<()> {
+    /// let response = sessio::get("http://127.0.0.1:8080/").await?;
+    /// let conn = response.connection().unwrap();
+    /// assert!(!conn.is_reused());
+    /// assert_eq!(conn.remote_addr(), Some("127.0.0.1:8080".parse().unwrap()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connection(&self) -> Option<&crate::ConnectionInfo> {
+        self.extensions.get::<crate::ConnectionInfo>()
+    }
+
     /// Responses of the redirects followed to get here, oldest first.
     pub fn history(&self) -> &[Response] {
         &self.history

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
@@ -24,9 +23,11 @@ use tokio::task::futures::TaskLocalFuture;
 use tower_service::Service;
 
 use super::connect::{ConnectTimedOut, REQUEST, RequestScope, TimeoutConnector};
+use super::connection::{HttpBody, on_response};
 use super::pool::{Pool, PoolConnector, PoolStats, PoolTimedOut};
 use super::resolve::{Resolve, Resolver};
 use super::tls;
+use super::transport::StampConnector;
 
 /// How long an idle pooled connection is kept by default. Shorter than the
 /// keep-alive of common servers (nginx 75 s), so that sessio closes first.
@@ -38,7 +39,8 @@ pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 /// The longest response header line by default (Python's http.client), in bytes.
 pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
 
-type Connector = PoolConnector<TimeoutConnector<HttpsConnector<HttpConnector<Resolver>>>>;
+type Connector =
+    PoolConnector<TimeoutConnector<HttpsConnector<StampConnector<HttpConnector<Resolver>>>>>;
 
 /// The default adapter for `http://` and `https://`: hyper-util's pooled client
 /// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
@@ -375,12 +377,14 @@ impl HttpAdapterBuilder {
             .enable_http1();
         #[cfg(feature = "http2")]
         let https = if wants_http2 {
-            https.enable_http2().wrap_connector(http)
+            https
+                .enable_http2()
+                .wrap_connector(StampConnector::new(http))
         } else {
-            https.wrap_connector(http)
+            https.wrap_connector(StampConnector::new(http))
         };
         #[cfg(not(feature = "http2"))]
-        let https = https.wrap_connector(http);
+        let https = https.wrap_connector(StampConnector::new(http));
         let pool = Arc::new(Pool::new(self.max_connections_per_host, self.pool_timeout));
         let connector = PoolConnector::new(
             TimeoutConnector::new(https, self.connect_timeout),
@@ -461,7 +465,7 @@ impl HttpAdapter {
 }
 
 impl Service<http::Request<Body>> for HttpAdapter {
-    type Response = http::Response<Incoming>;
+    type Response = http::Response<HttpBody>;
     type Error = Error;
     type Future = HttpFuture;
 
@@ -475,7 +479,7 @@ impl Service<http::Request<Body>> for HttpAdapter {
 }
 
 impl Service<http::Request<Body>> for &HttpAdapter {
-    type Response = http::Response<Incoming>;
+    type Response = http::Response<HttpBody>;
     type Error = Error;
     type Future = HttpFuture;
 
@@ -507,7 +511,7 @@ pin_project_lite::pin_project! {
 }
 
 impl Future for HttpFuture {
-    type Output = Result<http::Response<Incoming>>;
+    type Output = Result<http::Response<HttpBody>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -515,9 +519,11 @@ impl Future for HttpFuture {
             InnerProj::Plain { future } => std::task::ready!(future.poll(cx)),
             InnerProj::Scoped { future } => std::task::ready!(future.poll(cx)),
         };
-        let response = result.map_err(classify)?;
+        let mut response = result.map_err(classify)?;
+        // Dropped with the response if the check below fails.
+        let finish = on_response(&mut response);
         check_header_lines(response.headers(), *this.max_header_line)?;
-        Poll::Ready(Ok(response))
+        Poll::Ready(Ok(response.map(|body| HttpBody::new(body, finish))))
     }
 }
 

@@ -6,10 +6,12 @@
 //! Each mounted adapter is type-erased once, into an [`Adapter`].
 
 mod connect;
+mod connection;
 mod http;
 mod pool;
 mod resolve;
 mod tls;
+mod transport;
 
 use std::any::Any;
 use std::fmt;
@@ -28,6 +30,7 @@ use tower_service::Service;
 
 use crate::error::{body_error, from_boxed};
 
+pub use self::connection::HttpBody;
 pub use self::http::{
     DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter,
     HttpAdapterBuilder, HttpFuture,

@@ -10,18 +10,21 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
+use sessio_core::__private::connection_info;
 use sessio_core::BoxError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
 use super::connect::RequestScope;
+use super::connection::ConnState;
+use super::transport::TransportFacts;
 
 /// A snapshot of an adapter's connections, from [`HttpAdapter::pool_stats`] or
 /// [`Session::pool_stats`] (the sum over the session's HTTP adapters).
@@ -46,6 +49,12 @@ use super::connect::RequestScope;
 pub struct PoolStats {
     /// Connections open now, idle or in use.
     pub open: usize,
+    /// Open connections with nothing in flight, ready for a request.
+    pub idle: usize,
+    /// Open connections carrying a request or a response now: an HTTP/1
+    /// connection from the first byte of a request to the end (or drop) of
+    /// its response body, an HTTP/2 connection while a response body is open.
+    pub in_use: usize,
     /// Connections opened since the adapter was built.
     pub created: u64,
     /// HTTP/1 requests sent on a connection that had carried a request before
@@ -62,6 +71,8 @@ impl std::ops::Add for PoolStats {
     fn add(self, other: PoolStats) -> PoolStats {
         PoolStats {
             open: self.open + other.open,
+            idle: self.idle + other.idle,
+            in_use: self.in_use + other.in_use,
             created: self.created + other.created,
             reused: self.reused + other.reused,
             waiting: self.waiting + other.waiting,
@@ -93,6 +104,7 @@ pub(crate) struct Pool {
     reused: AtomicU64,
     waiting: AtomicUsize,
     slots: Option<Slots>,
+    connections: Mutex<Vec<Weak<ConnState>>>,
 }
 
 impl Pool {
@@ -115,12 +127,30 @@ impl Pool {
     }
 
     pub(crate) fn stats(&self) -> PoolStats {
+        let open = self.open.load(Ordering::Relaxed);
+        let in_use = lock(&self.connections)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|conn| conn.is_busy())
+            .count();
         PoolStats {
-            open: self.open.load(Ordering::Relaxed),
+            open,
+            idle: open.saturating_sub(in_use),
+            in_use,
             created: self.created.load(Ordering::Relaxed),
             reused: self.reused.load(Ordering::Relaxed),
             waiting: self.waiting.load(Ordering::Relaxed),
         }
+    }
+
+    /// Keeps track of a new connection for [`stats`](Self::stats).
+    fn register(&self, conn: &Arc<ConnState>) {
+        let mut connections = lock(&self.connections);
+        if connections.len() == connections.capacity() {
+            // Before growing, forget connections that are gone.
+            connections.retain(|conn| conn.strong_count() > 0);
+        }
+        connections.push(Arc::downgrade(conn));
     }
 
     /// A slot for a new connection to `uri`'s host, when there is a cap.
@@ -198,10 +228,7 @@ impl Slots {
             uri.scheme_str().unwrap_or(""),
             uri.authority().map_or("", |a| a.as_str())
         );
-        let mut hosts = self
-            .hosts
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut hosts = lock(&self.hosts);
         if let Some(host) = hosts.get(&key) {
             return host.clone();
         }
@@ -214,6 +241,13 @@ impl Slots {
             .or_insert_with(|| Arc::new(Semaphore::new(self.limit)))
             .clone()
     }
+}
+
+/// The data behind `mutex`; nothing here leaves it half-updated on a panic.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Counts a waiting request for as long as it lives.
@@ -255,7 +289,7 @@ impl<C> Service<Uri> for PoolConnector<C>
 where
     C: Service<Uri, Error = BoxError> + Clone + Send + 'static,
     C::Future: Send + 'static,
-    C::Response: Connection,
+    C::Response: TransportFacts,
 {
     type Response = Tracked<C::Response>;
     type Error = BoxError;
@@ -274,15 +308,34 @@ where
         let http2_only = self.http2_only;
         Box::pin(async move {
             let slot = pool.slot(&uri).await?;
+            let started = Instant::now();
             let io = inner.call(uri).await?;
-            let http1 = !http2_only && !io.connected().is_negotiated_h2();
-            pool.created.fetch_add(1, Ordering::Relaxed);
+            let done = Instant::now();
+            let facts = io.facts();
+            let http1 = !http2_only && !facts.negotiated_h2;
+            let id = pool.created.fetch_add(1, Ordering::Relaxed) + 1;
             pool.open.fetch_add(1, Ordering::Relaxed);
+            let state = Arc::new(ConnState::new(http1));
+            pool.register(&state);
+            let tcp_at = facts.tcp_connected_at.unwrap_or(done);
+            let info = connection_info(
+                id,
+                (facts.remote_addr, facts.local_addr),
+                Some(tcp_at.saturating_duration_since(started)),
+                facts.tls.then(|| done.saturating_duration_since(tcp_at)),
+                state.clone(),
+            );
             Ok(Tracked {
                 io,
                 http1,
-                state: Exchange::Fresh,
-                open: Open { pool, _slot: slot },
+                negotiated_h2: facts.negotiated_h2,
+                exchange: Exchange::Fresh,
+                info,
+                open: Open {
+                    pool,
+                    state,
+                    _slot: slot,
+                },
             })
         })
     }
@@ -302,11 +355,13 @@ enum Exchange {
 /// Keeps the connection counted as open, and its slot taken, until dropped.
 struct Open {
     pool: Arc<Pool>,
+    state: Arc<ConnState>,
     _slot: Option<OwnedSemaphorePermit>,
 }
 
 impl Drop for Open {
     fn drop(&mut self) {
+        self.state.closed();
         self.pool.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -317,7 +372,10 @@ pin_project_lite::pin_project! {
         #[pin]
         io: T,
         http1: bool,
-        state: Exchange,
+        negotiated_h2: bool,
+        exchange: Exchange,
+        // Handed to hyper-util, which puts a copy in every response.
+        info: sessio_core::ConnectionInfo,
         open: Open,
     }
 }
@@ -330,11 +388,15 @@ impl<T> Tracked<T> {
         if !*this.http1 {
             return;
         }
-        match *this.state {
+        match *this.exchange {
             Exchange::Sending => {}
-            Exchange::Fresh => *this.state = Exchange::Sending,
+            Exchange::Fresh => {
+                *this.exchange = Exchange::Sending;
+                this.open.state.request_started();
+            }
             Exchange::Receiving => {
-                *this.state = Exchange::Sending;
+                *this.exchange = Exchange::Sending;
+                this.open.state.request_started();
                 this.open.pool.reused.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -348,9 +410,15 @@ impl<T: Read> Read for Tracked<T> {
         buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.project();
+        if *this.http1 && this.open.state.should_end() {
+            // End of stream: hyper closes the connection instead of sending
+            // the next request on it (hyper-util then sends that request on
+            // another connection).
+            return Poll::Ready(Ok(()));
+        }
         let result = this.io.poll_read(cx, buf);
-        if *this.state == Exchange::Sending && matches!(result, Poll::Ready(Ok(()))) {
-            *this.state = Exchange::Receiving;
+        if *this.exchange == Exchange::Sending && matches!(result, Poll::Ready(Ok(()))) {
+            *this.exchange = Exchange::Receiving;
         }
         result
     }
@@ -394,8 +462,17 @@ impl<T: Write> Write for Tracked<T> {
     }
 }
 
-impl<T: Connection> Connection for Tracked<T> {
+impl<T> Connection for Tracked<T> {
     fn connected(&self) -> Connected {
-        self.io.connected()
+        // Built here rather than asked of the inner transport: our
+        // `ConnectionInfo` is the one extra (it carries the addresses of
+        // hyper-util's `HttpInfo`), so a response gets one extension, not two.
+        // No proxy connector sits below this one (`proxy(false)`).
+        let connected = Connected::new().extra(self.info.clone());
+        if self.negotiated_h2 {
+            connected.negotiated_h2()
+        } else {
+            connected
+        }
     }
 }
