@@ -1,6 +1,7 @@
 //! Integration tests of sessio against real hyper servers on 127.0.0.1.
 //! One module per area.
 
+mod adapters;
 mod bad_input;
 mod connection;
 mod cookies;

@@ -13,7 +13,7 @@ use std::future::Future;
 pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS,
     DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpBody, HttpFuture, IntoAdapter,
-    PoolStats, Resolve, Resolving,
+    MockAdapter, MockRequest, MockResponse, PoolStats, Resolve, Resolving, ServiceAdapter,
 };
 pub use session::{
     HopService, IntoRequest, RequestBuilder, Session, SessionBuilder, SessionFuture,

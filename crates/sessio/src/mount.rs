@@ -1,20 +1,108 @@
 //! The mount table: which adapter serves which URL prefix (requests' `mount` and
-//! `get_adapter`: longest prefix first, case-insensitive, plain string prefixes).
+//! `get_adapter`: longest prefix first, case-insensitive, plain string prefixes),
+//! and origin mounts (scheme, host and port exactly, path on segment boundaries).
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 
 use http::Uri;
-use sessio_core::__private::error_msg;
-use sessio_core::{Body, Error, ErrorKind, ResponseBody, Result};
+use sessio_core::__private::{error_msg, invalid_url};
+use sessio_core::{Body, Error, ErrorKind, ResponseBody, Result, Url};
 use tower_service::Service;
 
 use crate::adapter::{Adapter, AdapterFuture};
 
-/// Prefixes and their adapters, longest prefix first; equal lengths keep mount order.
+/// Prefixes and their adapters, longest prefix first; equal lengths keep mount
+/// order. Origin mounts are looked at first, the longest path first.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MountTable {
     entries: Vec<(String, Adapter)>,
+    origins: Vec<(Origin, Adapter)>,
+}
+
+/// An origin mount: scheme, host and port exactly, and a path prefix that
+/// ends on a segment boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Origin {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+    // Without a trailing `/`; empty for the whole origin.
+    path: String,
+}
+
+impl Origin {
+    /// Parses `scheme://host[:port][/path]`; credentials, a query or a
+    /// fragment are errors, as is a URL without a host.
+    pub(crate) fn parse(prefix: &str) -> Result<Origin> {
+        let url = Url::parse(prefix).map_err(|err| invalid_url(prefix, &err.to_string()))?;
+        let Some(host) = url.host_str() else {
+            return Err(invalid_url(prefix, "an origin mount needs a host"));
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid_url(prefix, "an origin mount has no credentials"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid_url(
+                prefix,
+                "an origin mount has no query or fragment",
+            ));
+        }
+        Ok(Origin {
+            scheme: url.scheme().to_owned(),
+            host: host.to_owned(),
+            port: url.port_or_known_default(),
+            path: url.path().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn matches(&self, scheme: &str, host: &str, port: Option<u16>, path: &str) -> bool {
+        scheme.eq_ignore_ascii_case(&self.scheme)
+            && host.eq_ignore_ascii_case(&self.host)
+            && port.or_else(|| known_port(scheme)) == self.port
+            && path
+                .strip_prefix(self.path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    fn matches_uri(&self, uri: &Uri) -> bool {
+        self.matches(
+            uri.scheme_str().unwrap_or(""),
+            uri.host().unwrap_or(""),
+            uri.port_u16(),
+            uri.path(),
+        )
+    }
+
+    fn matches_url(&self, url: &Url) -> bool {
+        self.matches(
+            url.scheme(),
+            url.host_str().unwrap_or(""),
+            url.port(),
+            url.path(),
+        )
+    }
+
+    /// How `Session::mounts` shows it.
+    fn describe(&self) -> String {
+        let port = match (self.port, known_port(&self.scheme)) {
+            (Some(port), Some(known)) if port == known => String::new(),
+            (Some(port), _) => format!(":{port}"),
+            (None, _) => String::new(),
+        };
+        format!(
+            "{}://{}{port}{}/ (origin)",
+            self.scheme, self.host, self.path
+        )
+    }
+}
+
+fn known_port(scheme: &str) -> Option<u16> {
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    }
 }
 
 impl MountTable {
@@ -33,18 +121,40 @@ impl MountTable {
         self.entries.extend(shorter);
     }
 
-    /// The prefixes in lookup order.
-    pub(crate) fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(p, _)| p.as_str())
+    /// Mounts `adapter` for `origin`, replacing an adapter mounted for the
+    /// same origin; longer paths are looked at first.
+    pub(crate) fn mount_origin(&mut self, origin: Origin, adapter: Adapter) {
+        match self.origins.iter_mut().find(|(o, _)| *o == origin) {
+            Some(entry) => entry.1 = adapter,
+            None => {
+                self.origins.push((origin, adapter));
+                // Stable: equal lengths keep mount order.
+                self.origins
+                    .sort_by_key(|(o, _)| std::cmp::Reverse(o.path.len()));
+            }
+        }
+    }
+
+    /// The mounts in lookup order: origin mounts, then prefixes.
+    pub(crate) fn prefixes(&self) -> impl Iterator<Item = String> + '_ {
+        let origins = self.origins.iter().map(|(o, _)| o.describe());
+        origins.chain(self.entries.iter().map(|(p, _)| p.clone()))
     }
 
     /// The mounted adapters in lookup order (one adapter may be mounted twice).
     pub(crate) fn adapters(&self) -> impl Iterator<Item = &Adapter> {
-        self.entries.iter().map(|(_, a)| a)
+        let origins = self.origins.iter().map(|(_, a)| a);
+        origins.chain(self.entries.iter().map(|(_, a)| a))
     }
 
     /// The adapter for a URL string.
     pub(crate) fn get(&self, url: &str) -> Option<&Adapter> {
+        if !self.origins.is_empty()
+            && let Ok(parsed) = Url::parse(url)
+            && let Some((_, adapter)) = self.origins.iter().find(|(o, _)| o.matches_url(&parsed))
+        {
+            return Some(adapter);
+        }
         self.entries
             .iter()
             .find(|(prefix, _)| starts_with_ignore_case(url.as_bytes(), prefix.as_bytes()))
@@ -53,6 +163,9 @@ impl MountTable {
 
     /// The adapter for a request URI, compared piece by piece without formatting it.
     pub(crate) fn get_for_uri(&self, uri: &Uri) -> Option<&Adapter> {
+        if let Some((_, adapter)) = self.origins.iter().find(|(o, _)| o.matches_uri(uri)) {
+            return Some(adapter);
+        }
         self.entries
             .iter()
             .find(|(prefix, _)| uri_starts_with(uri, prefix.as_bytes()))
@@ -61,6 +174,7 @@ impl MountTable {
 
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
+        self.origins.clear();
     }
 }
 
@@ -191,5 +305,51 @@ mod tests {
         assert!(uri_starts_with(&uri, b"https://example.com"));
         assert!(!uri_starts_with(&uri, b"https://example.com/"));
         assert!(t.get("ftp://x/").is_none());
+    }
+
+    #[test]
+    fn origin_mounts_match_the_origin_exactly_and_paths_on_segments() {
+        let origin = Origin::parse("https://Example.com/api/").unwrap();
+        let yes = [
+            "https://example.com/api",
+            "https://example.com/api/",
+            "https://EXAMPLE.com:443/api/v1?x=1",
+        ];
+        let no = [
+            "https://example.com.evil.net/api",
+            "https://example.com/apix",
+            "https://example.com/",
+            "http://example.com/api",
+            "https://example.com:8443/api",
+            "https://evil.net/https://example.com/api",
+        ];
+        for url in yes {
+            let uri: Uri = url.parse().unwrap();
+            assert!(origin.matches_uri(&uri), "{url}");
+            assert!(origin.matches_url(&Url::parse(url).unwrap()), "{url}");
+        }
+        for url in no {
+            let uri: Uri = url.parse().unwrap();
+            assert!(!origin.matches_uri(&uri), "{url}");
+            assert!(!origin.matches_url(&Url::parse(url).unwrap()), "{url}");
+        }
+        let whole = Origin::parse("http://127.0.0.1:8080").unwrap();
+        assert!(whole.matches_uri(&"http://127.0.0.1:8080/any/thing".parse().unwrap()));
+        assert!(!whole.matches_uri(&"http://127.0.0.1/".parse().unwrap()));
+        assert_eq!(whole.describe(), "http://127.0.0.1:8080/ (origin)");
+    }
+
+    #[test]
+    fn origin_mounts_without_a_host_or_with_extras_are_invalid() {
+        for bad in [
+            "not a url",
+            "mailto:a@b.test",
+            "https://user:pw@example.com/",
+            "https://example.com/?q=1",
+            "https://example.com/#top",
+        ] {
+            let err = Origin::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidUrl, "{bad}: {err}");
+        }
     }
 }

@@ -8,8 +8,10 @@
 mod connect;
 mod connection;
 mod http;
+mod mock;
 mod pool;
 mod resolve;
+mod service;
 mod tls;
 mod transport;
 
@@ -35,8 +37,10 @@ pub use self::http::{
     DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter,
     HttpAdapterBuilder, HttpFuture,
 };
+pub use self::mock::{MockAdapter, MockRequest, MockResponse};
 pub use self::pool::PoolStats;
 pub use self::resolve::{Resolve, Resolving};
+pub use self::service::ServiceAdapter;
 
 type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;
@@ -204,9 +208,35 @@ impl Service<::http::Request<Body>> for Adapter {
     }
 }
 
-/// Anything that can be mounted: an [`Adapter`], an [`HttpAdapter`], or any tower
-/// service of `http::Request<Body>` whose response body is a `Bytes` body (`Send`;
-/// it need not be `Sync`).
+/// Anything that can be mounted: an [`Adapter`], an [`HttpAdapter`], a
+/// [`MockAdapter`], a [`ServiceAdapter`], or any tower service of
+/// `http::Request<Body>` whose response body is a `Bytes` body (`Send`; it need
+/// not be `Sync`).
+///
+/// A bare closure is not a service; the compiler says what an adapter must
+/// be, and `tower::service_fn` makes one:
+///
+/// ```compile_fail
+/// let session = sessio::Session::builder()
+///     .mount("http://app.test/", |_request: http::Request<sessio::Body>| async {
+///         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+///     });
+/// ```
+///
+/// ```
+/// let app = tower::service_fn(|_request: http::Request<sessio::Body>| async {
+///     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(bytes::Bytes::new())))
+/// });
+/// let session = sessio::Session::builder().mount("http://app.test/", app).build()?;
+/// # drop(session);
+/// # Ok::<(), sessio::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be mounted as an adapter",
+    label = "not an adapter",
+    note = "an adapter is a `tower::Service<http::Request<sessio::Body>>` that is `Clone + Send + Sync + 'static`, with a `Send` future, returning `http::Response<B>` where `B: http_body::Body<Data = bytes::Bytes> + Send + 'static`",
+    note = "a closure is not a service: wrap it in `tower::service_fn`, or answer from a closure with `sessio::MockAdapter::from_fn`; a service that is not `Clone` goes in `tower::buffer::Buffer`"
+)]
 pub trait IntoAdapter {
     /// Type-erases `self` into an adapter.
     fn into_adapter(self) -> Adapter;
@@ -235,7 +265,7 @@ where
             };
         }
         Adapter {
-            inner: AdapterKind::Dyn(Arc::new(ServiceAdapter {
+            inner: AdapterKind::Dyn(Arc::new(DynService {
                 service: Timeout::new(self.map_err(into_error), Default::default()),
             })),
             name: std::any::type_name::<S>(),
@@ -253,11 +283,11 @@ trait DynAdapter: Send + Sync + 'static {
     fn send(&self, request: ::http::Request<Body>) -> AdapterFuture;
 }
 
-struct ServiceAdapter<S> {
+struct DynService<S> {
     service: S,
 }
 
-impl<S, B> DynAdapter for ServiceAdapter<S>
+impl<S, B> DynAdapter for DynService<S>
 where
     S: Service<
             ::http::Request<Body>,

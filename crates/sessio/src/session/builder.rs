@@ -19,7 +19,7 @@ use tower_service::Service;
 use super::stack::{self, Dispatch, RedirectSettings};
 use super::{Config, Defaults, HopService, Session, SessionRef, default_header_map};
 use crate::adapter::{Adapter, HttpAdapterBuilder, IntoAdapter, into_error, into_response_body};
-use crate::mount::{MountTable, Router};
+use crate::mount::{MountTable, Origin, Router};
 
 type LayerFn = Box<dyn FnOnce(HopService) -> HopService + Send>;
 
@@ -58,6 +58,7 @@ pub struct SessionBuilder {
     stream: bool,
     http: HttpAdapterBuilder,
     mounts: Vec<(String, Adapter)>,
+    origin_mounts: Vec<(Origin, Adapter)>,
     layers: Vec<LayerFn>,
     error: Option<Error>,
 }
@@ -82,6 +83,7 @@ impl SessionBuilder {
             stream: false,
             http: HttpAdapterBuilder::default(),
             mounts: Vec::new(),
+            origin_mounts: Vec::new(),
             layers: Vec::new(),
             error: None,
         }
@@ -355,6 +357,34 @@ impl SessionBuilder {
         self
     }
 
+    /// Mounts an adapter for one origin, safely: the scheme, host and port of
+    /// a URL must be `origin`'s exactly, and its path must be `origin`'s path
+    /// or below it on a segment boundary (`https://example.com/api` matches
+    /// `/api` and `/api/v1`, never `/apix`, and never the host
+    /// `example.com.evil.net`). Origin mounts are looked at before
+    /// [`mount`](Self::mount)'s string prefixes, the longest path first. A
+    /// URL with credentials, a query or a fragment, or without a host, is an
+    /// error at [`build`](Self::build).
+    ///
+    /// ```
+    /// use sessio::{MockAdapter, MockResponse, Session};
+    ///
+    /// let api = MockAdapter::from_fn(|_| MockResponse::text(200, "mocked"));
+    /// let session = Session::builder().mount_origin("https://api.example.com/v1", api).build()?;
+    /// let adapter = |url| session.get_adapter(url).unwrap().name().to_owned();
+    /// assert!(adapter("https://api.example.com/v1/users").contains("MockAdapter"));
+    /// assert!(adapter("https://api.example.com/v10").contains("HttpAdapter"));
+    /// assert!(adapter("https://api.example.com.evil.net/v1").contains("HttpAdapter"));
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn mount_origin(mut self, origin: &str, adapter: impl IntoAdapter) -> Self {
+        match Origin::parse(origin) {
+            Ok(origin) => self.origin_mounts.push((origin, adapter.into_adapter())),
+            Err(err) => self.park(err),
+        }
+        self
+    }
+
     /// Adds a tower layer that every hop goes through, just above the adapters: it
     /// sees each request exactly as it goes out (final headers included). Layers
     /// added first are outermost. Any tower-http layer works.
@@ -415,6 +445,9 @@ impl SessionBuilder {
         table.mount("http://".to_owned(), http);
         for (prefix, adapter) in self.mounts {
             table.mount(prefix, adapter);
+        }
+        for (origin, adapter) in self.origin_mounts {
+            table.mount_origin(origin, adapter);
         }
         let mounts = Arc::new(RwLock::new(table));
         let router = Router::new(mounts.clone());

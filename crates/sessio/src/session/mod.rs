@@ -29,7 +29,7 @@ pub use request_builder::RequestBuilder;
 pub use service::SessionFuture;
 
 use crate::adapter::{Adapter, IntoAdapter, PoolStats};
-use crate::mount::{MountTable, no_adapter};
+use crate::mount::{MountTable, Origin, no_adapter};
 use exchange::Exchange;
 use stack::Stack;
 
@@ -408,6 +408,20 @@ impl Session {
             .mount(prefix.into(), adapter);
     }
 
+    /// Mounts `adapter` for one origin on the live session (see
+    /// [`SessionBuilder::mount_origin`]); an invalid origin is an error and
+    /// mounts nothing.
+    pub fn mount_origin(&self, origin: &str, adapter: impl IntoAdapter) -> Result<()> {
+        let origin = Origin::parse(origin)?;
+        let adapter = adapter.into_adapter();
+        self.inner
+            .mounts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .mount_origin(origin, adapter);
+        Ok(())
+    }
+
     /// The adapter a URL would be sent with, or the no-adapter error
     /// (requests' `get_adapter`).
     pub fn get_adapter(&self, url: &str) -> Result<Adapter> {
@@ -456,7 +470,7 @@ impl Session {
             .mounts
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        mounts.prefixes().map(str::to_owned).collect()
+        mounts.prefixes().collect()
     }
 
     /// Closes the session: idle pooled connections are dropped, and every later
