@@ -21,6 +21,8 @@ mod security;
 mod session;
 mod timeouts;
 mod transport;
+#[cfg(unix)]
+mod unix;
 
 use serde_json::Value;
 

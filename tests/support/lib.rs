@@ -13,6 +13,8 @@
 mod echo;
 pub mod fault;
 mod tls;
+#[cfg(unix)]
+mod unix;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -33,6 +35,8 @@ use tokio::sync::watch;
 pub use echo::{echo, gzip, seen_json};
 pub use fault::{FaultServer, Step};
 pub use tls::TestCa;
+#[cfg(unix)]
+pub use unix::UnixServer;
 
 /// The body type of test responses.
 pub type ServerBody = BoxBody<Bytes, std::io::Error>;

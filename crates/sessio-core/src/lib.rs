@@ -34,6 +34,7 @@ pub mod options;
 pub mod request;
 mod response;
 mod simple_url;
+mod unix_url;
 mod url;
 
 pub use auth::Auth;

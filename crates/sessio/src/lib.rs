@@ -10,6 +10,8 @@ mod trace;
 
 use std::future::Future;
 
+#[cfg(unix)]
+pub use adapter::UnixAdapter;
 pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS,
     DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpBody, HttpFuture, IntoAdapter,

@@ -304,7 +304,9 @@ impl PreparedRequest {
 
 /// The URI sent to the transport: no userinfo, no fragment.
 pub fn wire_uri(url: &Url) -> Result<Uri> {
-    let text = if url.username().is_empty() && url.password().is_none() {
+    let text = if crate::unix_url::is_unix_scheme(url.scheme()) {
+        crate::unix_url::wire_uri(url)
+    } else if url.username().is_empty() && url.password().is_none() {
         Uri::try_from(&url[..Position::AfterQuery])
     } else {
         Uri::try_from(format!(

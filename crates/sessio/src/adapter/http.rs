@@ -548,7 +548,7 @@ fn check_header_lines(headers: &http::HeaderMap, max: usize) -> Result<()> {
 }
 
 /// Turns a hyper-util error into a sessio error of the right kind.
-fn classify(err: hyper_util::client::legacy::Error) -> Error {
+pub(crate) fn classify(err: hyper_util::client::legacy::Error) -> Error {
     let kind = if err.is_connect() {
         if has_cause::<ConnectTimedOut>(&err) {
             ErrorKind::ConnectTimeout

@@ -14,6 +14,8 @@ mod resolve;
 mod service;
 mod tls;
 mod transport;
+#[cfg(unix)]
+mod unix;
 
 use std::any::Any;
 use std::fmt;
@@ -41,6 +43,8 @@ pub use self::mock::{MockAdapter, MockRequest, MockResponse};
 pub use self::pool::PoolStats;
 pub use self::resolve::{Resolve, Resolving};
 pub use self::service::ServiceAdapter;
+#[cfg(unix)]
+pub use self::unix::UnixAdapter;
 
 type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;
