@@ -18,7 +18,8 @@ pub use adapter::{
     MockAdapter, MockRequest, MockResponse, PoolStats, Resolve, Resolving, ServiceAdapter,
 };
 pub use session::{
-    HopService, IntoRequest, RequestBuilder, Session, SessionBuilder, SessionFuture,
+    ExchangeService, HopService, HttpSessionFuture, IntoRequest, RequestBuilder, Session,
+    SessionBuilder, SessionFuture,
 };
 
 pub use sessio_core::http::{self, header};

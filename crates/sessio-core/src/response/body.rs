@@ -47,6 +47,13 @@ impl ResponseBody {
     }
 }
 
+/// An empty body (what tower-http's timeout layer answers a timed-out request with).
+impl Default for ResponseBody {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl From<Bytes> for ResponseBody {
     fn from(bytes: Bytes) -> Self {
         Self::new(http_body_util::Full::new(bytes))

@@ -12,16 +12,18 @@ use sessio_core::{Auth, Body, BoxError, CookieStore, Error, Hook, Result, Timeou
 use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
-use tower::util::BoxCloneSyncService;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::stack::{self, Dispatch, RedirectSettings};
-use super::{Config, Defaults, HopService, Session, SessionRef, default_header_map};
+use super::stack::{self, Dispatch, RedirectSettings, Stack};
+use super::{
+    Config, Defaults, ExchangeService, HopService, Session, SessionRef, default_header_map,
+};
 use crate::adapter::{Adapter, HttpAdapterBuilder, IntoAdapter, into_error, into_response_body};
 use crate::mount::{MountTable, Origin, Router};
 
 type LayerFn = Box<dyn FnOnce(HopService) -> HopService + Send>;
+type ExchangeLayerFn = Box<dyn FnOnce(ExchangeService) -> ExchangeService + Send>;
 
 /// Configures a [`Session`]. Every setter consumes and returns the builder; an
 /// invalid value (a bad header, say) is kept and returned by
@@ -60,6 +62,7 @@ pub struct SessionBuilder {
     mounts: Vec<(String, Adapter)>,
     origin_mounts: Vec<(Origin, Adapter)>,
     layers: Vec<LayerFn>,
+    exchange_layers: Vec<ExchangeLayerFn>,
     error: Option<Error>,
 }
 
@@ -85,6 +88,7 @@ impl SessionBuilder {
             mounts: Vec::new(),
             origin_mounts: Vec::new(),
             layers: Vec::new(),
+            exchange_layers: Vec::new(),
             error: None,
         }
     }
@@ -386,8 +390,10 @@ impl SessionBuilder {
     }
 
     /// Adds a tower layer that every hop goes through, just above the adapters: it
-    /// sees each request exactly as it goes out (final headers included). Layers
-    /// added first are outermost. Any tower-http layer works.
+    /// sees each request exactly as it goes out (final headers included), each
+    /// redirect included. Layers added first are outermost. Any tower-http layer
+    /// works. For one pass around the whole exchange, see
+    /// [`exchange_layer`](Self::exchange_layer).
     ///
     /// ```
     /// use sessio::http::{HeaderName, HeaderValue};
@@ -421,8 +427,49 @@ impl SessionBuilder {
                 .layer(inner)
                 .map_response(|response: http::Response<B>| response.map(into_response_body))
                 .map_err(into_error);
-            BoxCloneSyncService::new(service)
+            HopService::new(service)
         }));
+        self
+    }
+
+    /// Adds a tower layer around the whole exchange: it sees each `send` once,
+    /// with the request before redirects and the final response after them
+    /// (history in its extensions), where [`layer`](Self::layer) sees every
+    /// hop. Layers added first are outermost. Its service may return any
+    /// error that converts into a `BoxError`; a `sessio::Error` stays itself.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessio::Session;
+    ///
+    /// // One limit for the whole chain of redirects, as a tower layer.
+    /// let session = Session::builder()
+    ///     .exchange_layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # drop(session);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn exchange_layer<L, S, B>(mut self, layer: L) -> Self
+    where
+        L: Layer<ExchangeService, Service = S> + Send + 'static,
+        S: Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.exchange_layers
+            .push(Box::new(move |inner: ExchangeService| {
+                let service = layer
+                    .layer(inner)
+                    .map_response(|response: http::Response<B>| response.map(into_response_body))
+                    .map_err(Into::into);
+                ExchangeService::new(service)
+            }));
         self
     }
 
@@ -454,7 +501,7 @@ impl SessionBuilder {
         let hop = if self.layers.is_empty() {
             Dispatch::Router(router)
         } else {
-            let mut service: HopService = BoxCloneSyncService::new(router);
+            let mut service = HopService::new(router);
             for wrap in self.layers.into_iter().rev() {
                 service = wrap(service);
             }
@@ -470,7 +517,16 @@ impl SessionBuilder {
             https_only: self.https_only,
             policy: self.redirect_policy,
         };
-        let stack = stack::build(hop, store.clone(), redirects);
+        let chain = stack::build(hop, store.clone(), redirects);
+        let stack = if self.exchange_layers.is_empty() {
+            Stack::Plain(chain)
+        } else {
+            let mut service = ExchangeService::new(chain);
+            for wrap in self.exchange_layers.into_iter().rev() {
+                service = wrap(service);
+            }
+            Stack::Wrapped(service)
+        };
         Ok(Session {
             inner: Arc::new(SessionRef {
                 defaults: RwLock::new(defaults),

@@ -3,6 +3,7 @@
 mod builder;
 mod exchange;
 mod history;
+mod hop;
 mod request_builder;
 mod service;
 mod stack;
@@ -18,24 +19,21 @@ use sessio_core::__private::{
     ErrorExt, SessionDefaults, checked_header, checked_value, error_msg, name_of,
 };
 use sessio_core::{
-    Auth, Body, CookieStore, Deadline, Error, ErrorKind, Fragment, Hook, HookRegistry,
-    PreparedRequest, Request, Response, ResponseBody, Result, Streaming, Timeouts,
+    Auth, CookieStore, Deadline, Error, ErrorKind, Fragment, Hook, HookRegistry, PreparedRequest,
+    Request, Response, Result, Streaming, Timeouts,
 };
 use sessio_layers::cookies::Jar;
-use tower::util::BoxCloneSyncService;
 
 pub use builder::SessionBuilder;
 pub use request_builder::RequestBuilder;
-pub use service::SessionFuture;
+pub use service::{HttpSessionFuture, SessionFuture};
 
 use crate::adapter::{Adapter, IntoAdapter, PoolStats};
 use crate::mount::{MountTable, Origin, no_adapter};
 use exchange::Exchange;
 use stack::Stack;
 
-/// The service every hop goes through below the session's own layers: user layers
-/// added with [`SessionBuilder::layer`] wrap it, and adapters are at its bottom.
-pub type HopService = BoxCloneSyncService<http::Request<Body>, http::Response<ResponseBody>, Error>;
+pub use hop::{ExchangeService, HopService};
 
 /// A requests-style session: default headers, auth and params that persist across
 /// requests, pooled connections, and adapters mounted per URL prefix.

@@ -1,5 +1,6 @@
-//! The session's static stack, outermost first: `Redirect` → `Cookies` → `Hooks` →
-//! user layers (boxed once each) → the mount table's adapters (boxed once each).
+//! The session's static stack, outermost first: exchange layers of the user
+//! (boxed, only if there are any) → `Redirect` → `Cookies` → `Hooks` → hop
+//! layers of the user (boxed once each) → the mount table's adapters (boxed once each).
 //!
 //! The session calls it with a plain `Service::call`, so a layer can wrap it
 //! from outside (the slot of multi-step auth flows, above `Redirect`).
@@ -7,19 +8,76 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use sessio_core::{Body, CookieStore, Error, ResponseBody, Result};
+use std::future::Future;
+use std::pin::Pin;
+
+use sessio_core::{Body, BoxError, CookieStore, Error, ResponseBody, Result};
 use sessio_layers::cookies::{Cookies, CookiesLayer};
 use sessio_layers::hooks::{Hooks, HooksLayer};
 use sessio_layers::redirect::{Redirect, RedirectLayer, RedirectPolicy};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::HopService;
+use super::{ExchangeService, HopService};
 use crate::adapter::AdapterFuture;
 use crate::mount::Router;
 
-/// Every request of a session goes through this one type.
-pub(crate) type Stack = Redirect<Cookies<Hooks<Dispatch>>>;
+/// The session's own layers over the hop below them.
+pub(crate) type Chain = Redirect<Cookies<Hooks<Dispatch>>>;
+
+/// Every request of a session goes through this one type: the chain, or the
+/// chain inside the user's exchange layers.
+#[derive(Clone)]
+pub(crate) enum Stack {
+    Plain(Chain),
+    Wrapped(ExchangeService),
+}
+
+type ChainFuture = <Chain as Service<http::Request<Body>>>::Future;
+type WrappedFuture = <ExchangeService as Service<http::Request<Body>>>::Future;
+
+pin_project_lite::pin_project! {
+    #[project = StackFutureProj]
+    pub(crate) enum StackFuture {
+        Plain { #[pin] future: ChainFuture },
+        Wrapped { #[pin] future: WrappedFuture },
+    }
+}
+
+impl Future for StackFuture {
+    type Output = std::result::Result<http::Response<ResponseBody>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            StackFutureProj::Plain { future } => future.poll(cx),
+            StackFutureProj::Wrapped { future } => future.poll(cx),
+        }
+    }
+}
+
+impl Service<http::Request<Body>> for Stack {
+    type Response = http::Response<ResponseBody>;
+    type Error = BoxError;
+    type Future = StackFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
+        match self {
+            Stack::Plain(chain) => chain.poll_ready(cx),
+            Stack::Wrapped(service) => Service::<http::Request<Body>>::poll_ready(service, cx),
+        }
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        match self {
+            Stack::Plain(chain) => StackFuture::Plain {
+                future: chain.call(request),
+            },
+            Stack::Wrapped(service) => StackFuture::Wrapped {
+                future: service.call(request),
+            },
+        }
+    }
+}
 
 /// Where each hop goes below the hooks: straight to the mount table's router, or
 /// through the user's layers first.
@@ -44,7 +102,7 @@ impl Service<http::Request<Body>> for Dispatch {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         match self {
             Dispatch::Router(_) => Poll::Ready(Ok(())),
-            Dispatch::Layered(service) => service.poll_ready(cx),
+            Dispatch::Layered(service) => Service::<http::Request<Body>>::poll_ready(service, cx),
         }
     }
 
@@ -72,7 +130,7 @@ pub(crate) fn build(
     dispatch: Dispatch,
     cookies: Arc<dyn CookieStore>,
     redirects: RedirectSettings,
-) -> Stack {
+) -> Chain {
     let mut redirect = RedirectLayer::new()
         .max_redirects(redirects.max_redirects)
         .https_only(redirects.https_only);
