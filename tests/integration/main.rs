@@ -11,6 +11,7 @@ mod hooks;
 mod layers_over_hyper;
 mod middleware;
 mod mounts;
+mod multipart;
 mod pool;
 mod prepare;
 mod redirects;

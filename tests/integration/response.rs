@@ -246,3 +246,49 @@ async fn streamed_bodies_arrive_in_chunks() {
     let v: serde_json::Value = serde_json::from_slice(&all).unwrap();
     assert_eq!(v["path"], "/gzip");
 }
+
+/// `lines()` over a chunked response whose `\r\n` arrives split between two
+/// writes of the server, a gzip body included.
+#[tokio::test]
+async fn lines_arrive_as_the_server_writes_them() {
+    use std::time::Duration;
+
+    use sessio_tests::{FaultServer, Step};
+
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let server = FaultServer::start(vec![vec![
+        Step::ReadRequest,
+        Step::write(format!("{head}6\r\nevent\r\r\n")),
+        Step::Sleep(Duration::from_millis(30)),
+        Step::write("8\r\n\nda\u{e9}ta\n\r\n"),
+        Step::Sleep(Duration::from_millis(30)),
+        Step::write("4\r\nlast\r\n0\r\n\r\n"),
+        Step::AwaitClose,
+    ]])
+    .await;
+    let r = Session::new()
+        .get(server.url("/events"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let lines: Vec<String> = r.lines().map(|line| line.unwrap()).collect().await;
+    assert_eq!(lines, ["event", "daéta", "last"]);
+
+    let gzipped = Server::start(|_| async {
+        let body = sessio_tests::gzip(b"a\r\nb\nc");
+        let mut r = sessio_tests::respond(200, &[("content-encoding", "gzip")], body);
+        r.headers_mut()
+            .insert("content-type", "text/plain".parse().unwrap());
+        r
+    })
+    .await;
+    let r = Session::new()
+        .get(gzipped.url("/"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let lines: Vec<String> = r.lines().map(|line| line.unwrap()).collect().await;
+    assert_eq!(lines, ["a", "b", "c"], "decoded before it is split");
+}

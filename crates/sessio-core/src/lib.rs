@@ -45,7 +45,9 @@ pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};
 pub use options::{AllowRedirects, Attempts, Deadline, Fragment, Streaming, Timeouts};
 pub use request::{PreparedRequest, Request, RequestParts};
-pub use response::{BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Link, Response, ResponseBody};
+pub use response::{
+    BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Lines, Link, Response, ResponseBody,
+};
 
 pub use ::url::Url;
 pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

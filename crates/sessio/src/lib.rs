@@ -4,6 +4,7 @@
 mod adapter;
 mod error;
 mod mount;
+pub mod multipart;
 mod session;
 #[cfg(feature = "tracing")]
 mod trace;
@@ -26,8 +27,8 @@ pub use sessio_core::http::{self, header};
 pub use sessio_core::request::{AuthSetting, RequestBody, RequestParts};
 pub use sessio_core::{
     AllowRedirects, Auth, Body, BoxError, BytesStream, ConnectionInfo, CookieStore,
-    DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Hook, HookRegistry, Link, PreparedRequest,
-    Request, Response, ResponseBody, Result, Timeouts,
+    DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Hook, HookRegistry, Lines, Link,
+    PreparedRequest, Request, Response, ResponseBody, Result, Timeouts,
 };
 pub use sessio_core::{Attempts, Deadline, Fragment, Streaming};
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};

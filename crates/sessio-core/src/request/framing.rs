@@ -44,8 +44,12 @@ pub(crate) fn frame_body(
                     .or_insert(HeaderValue::from_static("0"));
             }
         }
-        Some(len) if !stream => {
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        // A stream of known size (a file, a multipart form) is sent with its
+        // length, as requests does for file objects (`super_len`).
+        Some(len) => {
+            if !stream || !headers.contains_key(CONTENT_LENGTH) {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            }
         }
         _ => {
             if !headers.contains_key(CONTENT_LENGTH) {

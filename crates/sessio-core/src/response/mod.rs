@@ -3,6 +3,7 @@
 
 mod body;
 pub(crate) mod decode;
+mod lines;
 mod links;
 mod reader;
 #[allow(clippy::module_inception)]
@@ -15,6 +16,7 @@ use http::StatusCode;
 
 pub use body::ResponseBody;
 pub use decode::accept_encoding;
+pub use lines::Lines;
 pub use links::Link;
 pub use reader::BytesStream;
 pub use response::Response;

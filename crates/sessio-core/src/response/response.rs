@@ -11,6 +11,7 @@ use http::{Extensions, HeaderMap, StatusCode, Version};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::lines::Lines;
 use super::reader::{BytesStream, Reader};
 use super::{DEFAULT_MAX_DECOMPRESSED_SIZE, Link, ResponseBody, is_redirect_status, links, text};
 use crate::__private::ErrorExt;
@@ -350,6 +351,34 @@ impl Response {
     /// body, and however much it inflates.
     pub fn bytes_stream(self) -> BytesStream {
         BytesStream::new(self.headers, self.reader)
+    }
+
+    /// The decoded body as a stream of lines, read as they arrive (requests'
+    /// `iter_lines`): split at `\n`, `\r\n` or `\r` (a `\r\n` split
+    /// between two chunks is one line break), without the line breaks, each
+    /// line decoded with the response's charset as [`text`](Response::text)
+    /// does. A last line without a line break is given too. A line longer
+    /// than `max_decompressed_size` is an error for which `is_body()` is true.
+    /// Line breaks are found byte by byte, so this is for charsets where
+    /// `\n` is one byte (UTF-8, Latin-1 and the like), not UTF-16.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    ///
+    /// # async fn run() -> sessio::Result<()> {
+    /// let session = sessio::Session::new();
+    /// let response = session.get("http://127.0.0.1:8080/events").stream(true).send().await?;
+    /// let mut lines = response.lines();
+    /// while let Some(line) = lines.next().await {
+    ///     println!("{}", line?);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn lines(self) -> Lines {
+        let encoding = self.encoding();
+        let max_line = self.max_decompressed_size.unwrap_or(u64::MAX);
+        Lines::new(self.bytes_stream(), encoding, max_line)
     }
 
     /// The raw body, without decoding.

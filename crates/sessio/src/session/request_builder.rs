@@ -177,6 +177,30 @@ impl RequestBuilder {
         })
     }
 
+    /// A `multipart/form-data` body (requests' `files=`, with `data=` as text
+    /// parts), with its `Content-Type` and boundary unless a `Content-Type` is
+    /// set, and a `Content-Length` when every part's length is known.
+    ///
+    /// ```no_run
+    /// use sessio::multipart::Form;
+    ///
+    /// # async fn run(session: sessio::Session) -> sessio::Result<()> {
+    /// let form = Form::new().text("kind", "report").file("report", "report.pdf").await?;
+    /// session.post("https://example.com/reports").multipart(form).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn multipart(self, form: crate::multipart::Form) -> Self {
+        self.with(|parts| {
+            let content_type = form.content_type();
+            parts.body = Some(RequestBody {
+                body: form.into_body(),
+                content_type: Some(content_type),
+            });
+            Ok(())
+        })
+    }
+
     /// A JSON body, with `Content-Type: application/json` unless one is set.
     pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
         self.with(|parts| {

@@ -92,15 +92,8 @@ where
         let fields = request.parts_mut();
         fields.headers = parts.headers;
         fields.extensions = parts.extensions;
-        let length = body.size_hint().exact();
-        if !(body.is_end_stream() || length == Some(0)) {
-            if let Some(length) = length {
-                // A body of known size is sent with its length, not chunked.
-                fields
-                    .headers
-                    .entry(http::header::CONTENT_LENGTH)
-                    .or_insert(http::HeaderValue::from(length));
-            }
+        // A body of known size is sent with its length, not chunked.
+        if !(body.is_end_stream() || body.size_hint().exact() == Some(0)) {
             fields.body = Some(RequestBody::new(into_body(body)));
         }
         let response = match self.prepare(request) {
