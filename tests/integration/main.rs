@@ -14,6 +14,7 @@ mod mounts;
 mod multipart;
 mod pool;
 mod prepare;
+mod progress;
 mod redirects;
 mod resolve;
 mod response;

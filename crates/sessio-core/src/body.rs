@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
 use crate::BoxError;
+use crate::progress::{Counted, Progress, ProgressFn};
 
 /// A request body.
 ///
@@ -36,6 +37,8 @@ enum Inner {
     Reusable(Bytes),
     // `Mutex` makes the body `Sync` without locking: it is only reached through `&mut`.
     Streaming(Mutex<UnsyncBoxBody<Bytes, BoxError>>),
+    // A body whose chunks are reported as they are sent.
+    Counted(Box<Counted<Body>>),
 }
 
 impl Body {
@@ -74,6 +77,28 @@ impl Body {
         Self::streaming(body.map_err(Into::into).boxed_unsync())
     }
 
+    /// The same body, with `report` told how many bytes have been sent after
+    /// each chunk (and the total when the length is known). A replayable body
+    /// stays replayable; each copy counts from zero.
+    ///
+    /// ```
+    /// use sessio::Body;
+    ///
+    /// let body = Body::from("hello").with_progress(|p| println!("{} of {:?}", p.bytes(), p.total()));
+    /// assert!(body.try_clone().is_some());
+    /// assert_eq!(body.content_length(), Some(5));
+    /// ```
+    pub fn with_progress(self, report: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.with_progress_fn(std::sync::Arc::new(report))
+    }
+
+    pub(crate) fn with_progress_fn(self, report: ProgressFn) -> Self {
+        let total = self.content_length();
+        Body {
+            inner: Inner::Counted(Box::new(Counted::new(self, report, total))),
+        }
+    }
+
     fn streaming(body: UnsyncBoxBody<Bytes, BoxError>) -> Self {
         Body {
             inner: Inner::Streaming(Mutex::new(body)),
@@ -86,6 +111,7 @@ impl Body {
             Inner::Empty => Some(&[]),
             Inner::Reusable(bytes) => Some(bytes),
             Inner::Streaming(_) => None,
+            Inner::Counted(counted) => counted.inner.as_bytes(),
         }
     }
 
@@ -95,12 +121,19 @@ impl Body {
             Inner::Empty => Some(Body::empty()),
             Inner::Reusable(bytes) => Some(Body::from(bytes.clone())),
             Inner::Streaming(_) => None,
+            Inner::Counted(counted) => counted
+                .inner
+                .try_clone()
+                .map(|copy| copy.with_progress_fn(counted.report.clone())),
         }
     }
 
     /// Whether this body is a stream (sent once, length unknown).
     pub fn is_stream(&self) -> bool {
-        matches!(self.inner, Inner::Streaming(_))
+        match &self.inner {
+            Inner::Counted(counted) => counted.inner.is_stream(),
+            inner => matches!(inner, Inner::Streaming(_)),
+        }
     }
 
     /// The exact length when it is known before sending.
@@ -112,6 +145,7 @@ impl Body {
                 Ok(body) => http_body::Body::size_hint(&*body).exact(),
                 Err(_) => None,
             },
+            Inner::Counted(counted) => counted.inner.content_length(),
         }
     }
 }
@@ -128,6 +162,7 @@ impl fmt::Debug for Body {
             Inner::Empty => f.write_str("Body(empty)"),
             Inner::Reusable(bytes) => write!(f, "Body({} bytes)", bytes.len()),
             Inner::Streaming(_) => f.write_str("Body(stream)"),
+            Inner::Counted(counted) => write!(f, "{:?} with progress", counted.inner),
         }
     }
 }
@@ -188,6 +223,7 @@ impl http_body::Body for Body {
                 Ok(body) => Pin::new(body).poll_frame(cx),
                 Err(_) => Poll::Ready(Some(Err("request body stream was poisoned".into()))),
             },
+            Inner::Counted(counted) => Pin::new(&mut **counted).poll_frame(cx),
         }
     }
 
@@ -196,6 +232,7 @@ impl http_body::Body for Body {
             Inner::Empty => true,
             Inner::Reusable(bytes) => bytes.is_empty(),
             Inner::Streaming(body) => body.lock().map(|b| b.is_end_stream()).unwrap_or(true),
+            Inner::Counted(counted) => counted.inner.is_end_stream(),
         }
     }
 
@@ -204,6 +241,7 @@ impl http_body::Body for Body {
             Inner::Empty => SizeHint::with_exact(0),
             Inner::Reusable(bytes) => SizeHint::with_exact(bytes.len() as u64),
             Inner::Streaming(body) => body.lock().map(|b| b.size_hint()).unwrap_or_default(),
+            Inner::Counted(counted) => counted.inner.size_hint(),
         }
     }
 }

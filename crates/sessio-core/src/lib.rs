@@ -31,6 +31,7 @@ mod cookie;
 mod error;
 pub mod hooks;
 pub mod options;
+mod progress;
 pub mod request;
 mod response;
 mod simple_url;
@@ -44,6 +45,7 @@ pub use cookie::{CookieStore, RequestCookies, StrictOrigin};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};
 pub use options::{AllowRedirects, Attempts, Deadline, Fragment, Streaming, Timeouts};
+pub use progress::{DownloadProgress, Progress, ProgressFn, UploadProgress};
 pub use request::{PreparedRequest, Request, RequestParts};
 pub use response::{
     BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Lines, Link, Response, ResponseBody,

@@ -3,6 +3,7 @@
 
 pub use crate::connection::builder::{connection_info, set_reused, state as connection_state};
 pub use crate::cookie::{cookie_header, join_pairs};
+pub use crate::progress::count_download;
 pub use crate::request::header::{
     checked_header, checked_value, header_name, header_pair, name_of,
 };

@@ -30,7 +30,9 @@ pub use sessio_core::{
     DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Hook, HookRegistry, Lines, Link,
     PreparedRequest, Request, Response, ResponseBody, Result, Timeouts,
 };
-pub use sessio_core::{Attempts, Deadline, Fragment, Streaming};
+pub use sessio_core::{
+    Attempts, Deadline, DownloadProgress, Fragment, Progress, Streaming, UploadProgress,
+};
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};
 
 pub use sessio_layers::cookies::Jar;

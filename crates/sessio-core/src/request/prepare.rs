@@ -9,6 +9,7 @@ use super::framing::frame_body;
 use super::merge::merge_headers;
 use super::prepared::Target;
 use super::{AuthSetting, PreparedRequest, Request, RequestParts};
+use crate::UploadProgress;
 use crate::cookie::{RequestCookies, StrictOrigin, cookie_header};
 use crate::{Auth, Body, CookieStore, Error, HookRegistry, Result};
 
@@ -105,7 +106,10 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         }
         _ => {}
     }
-    let body = body.map_or_else(Body::empty, |b| b.body);
+    let mut body = body.map_or_else(Body::empty, |b| b.body);
+    if let Some(UploadProgress(report)) = extensions.get::<UploadProgress>() {
+        body = body.with_progress_fn(report.clone());
+    }
     let mut prepared = PreparedRequest::assemble(method, target, headers, body, extensions);
     add_cookies(&mut prepared, cookies, defaults)?;
     let hooks = match (defaults.hooks, hooks.is_empty()) {

@@ -6,9 +6,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use sessio_core::__private::{ErrorExt, ResponseExt, error_msg};
+use sessio_core::__private::{ErrorExt, ResponseExt, count_download, error_msg};
 use sessio_core::{
-    Body, BoxError, Error, ErrorKind, PreparedRequest, Response, ResponseBody, Result,
+    Body, BoxError, DownloadProgress, Error, ErrorKind, PreparedRequest, ProgressFn, Response,
+    ResponseBody, Result,
 };
 use sessio_layers::redirect::{RedirectHistory, TooManyRedirects};
 use tower_service::Service;
@@ -65,6 +66,18 @@ async fn send(start: Result<Exchange>) -> Result<Response> {
     read_unless_streaming(response, stream).await
 }
 
+/// The final response, its body counted for a download progress callback.
+fn counted(
+    response: http::Response<ResponseBody>,
+    report: ProgressFn,
+) -> http::Response<ResponseBody> {
+    let total = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse().ok());
+    response.map(|body| count_download(body, report, total))
+}
+
 /// The `Response` for what the stack returned.
 fn respond(
     result: StackResult,
@@ -72,6 +85,10 @@ fn respond(
     started: Instant,
     max_decompressed_size: Option<u64>,
 ) -> Result<Response> {
+    let result = match snapshot.extensions().get::<DownloadProgress>() {
+        None => result,
+        Some(DownloadProgress(report)) => result.map(|response| counted(response, report.clone())),
+    };
     let context = ResponseContext {
         first_body: snapshot.body(),
         max_decompressed_size,

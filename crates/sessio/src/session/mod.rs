@@ -19,8 +19,8 @@ use sessio_core::__private::{
     ErrorExt, SessionDefaults, checked_header, checked_value, error_msg, name_of,
 };
 use sessio_core::{
-    Auth, CookieStore, Deadline, Error, ErrorKind, Fragment, Hook, HookRegistry, PreparedRequest,
-    Request, Response, Result, Streaming, Timeouts,
+    Auth, CookieStore, Deadline, DownloadProgress, Error, ErrorKind, Fragment, Hook, HookRegistry,
+    PreparedRequest, Request, Response, Result, Streaming, Timeouts,
 };
 use sessio_layers::cookies::Jar;
 
@@ -210,7 +210,11 @@ impl Session {
             .extensions()
             .get::<Streaming>()
             .map_or(config.stream, |s| s.0);
-        let snapshot = request.snapshot();
+        let mut snapshot = request.snapshot();
+        if let Some(download) = request.extensions().get::<DownloadProgress>() {
+            // Kept with the record, read when the final response comes back.
+            snapshot.extensions_mut().insert(download.clone());
+        }
         let mut http = match request.into_http() {
             Ok(http) => http,
             // A URL the `http` crate cannot hold has no adapter either, and

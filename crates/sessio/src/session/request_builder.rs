@@ -2,13 +2,15 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use sessio_core::__private::{checked_header, checked_value, header_pair, invalid_header, name_of};
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
-    AllowRedirects, Auth, Body, Hook, Request, Response, Result, Streaming, Timeouts,
+    AllowRedirects, Auth, Body, DownloadProgress, Hook, Progress, Request, Response, Result,
+    Streaming, Timeouts, UploadProgress,
 };
 
 use super::Session;
@@ -197,6 +199,53 @@ impl RequestBuilder {
                 body: form.into_body(),
                 content_type: Some(content_type),
             });
+            Ok(())
+        })
+    }
+
+    /// Calls `report` as the request body is sent, after each chunk, with the
+    /// bytes sent so far and the body's length when known. A body sent again
+    /// (a 307 redirect, a retry) is counted again from zero.
+    ///
+    /// ```no_run
+    /// # async fn run(session: sessio::Session, body: sessio::Body) -> sessio::Result<()> {
+    /// session
+    ///     .put("https://example.com/big")
+    ///     .body(body)
+    ///     .on_upload_progress(|p| eprintln!("sent {} of {:?}", p.bytes(), p.total()))
+    ///     .send()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_upload_progress(self, report: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.with(|parts| {
+            parts.extensions.insert(UploadProgress(Arc::new(report)));
+            Ok(())
+        })
+    }
+
+    /// Calls `report` as the final response's body arrives, after each chunk,
+    /// with the bytes received so far (as sent, before decoding) and the
+    /// response's `Content-Length` when it has one. With `stream(false)`
+    /// (the default) this happens inside `send`; with `stream(true)`, as the
+    /// body is read.
+    ///
+    /// ```no_run
+    /// # async fn run(session: sessio::Session) -> sessio::Result<()> {
+    /// let response = session
+    ///     .get("https://example.com/big.iso")
+    ///     .stream(true)
+    ///     .on_download_progress(|p| eprintln!("{:.0} %", 100.0 * p.fraction().unwrap_or(0.0)))
+    ///     .send()
+    ///     .await?;
+    /// # drop(response);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_download_progress(self, report: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.with(|parts| {
+            parts.extensions.insert(DownloadProgress(Arc::new(report)));
             Ok(())
         })
     }
