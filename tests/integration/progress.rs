@@ -138,3 +138,46 @@ async fn download_progress_counts_bytes_on_the_wire_before_decoding() {
         &Progress::new(wire, Some(wire))
     );
 }
+
+#[tokio::test]
+async fn an_open_file_is_sent_from_its_position_with_its_length() {
+    use tokio::io::AsyncSeekExt;
+
+    let server = Server::echo().await;
+    let path = std::env::temp_dir().join(format!("sessio-open-file-{}", std::process::id()));
+    std::fs::write(&path, b"skip:payload").unwrap();
+    let mut file = tokio::fs::File::open(&path).await.unwrap();
+    file.seek(std::io::SeekFrom::Start(5)).await.unwrap();
+    let body = sessio::multipart::file_body_from(file).await.unwrap();
+    let r = Session::new()
+        .put(server.url("/f"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["body"], "payload");
+    assert_eq!(v["headers"]["content-length"], "7");
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn text_streams_come_decoded_from_a_server() {
+    use futures_util::StreamExt;
+
+    let server = Server::start(|_| async {
+        let mut r = respond(200, &[], "caf\u{e9} ".repeat(50_000));
+        r.headers_mut()
+            .insert("content-type", "text/plain; charset=utf-8".parse().unwrap());
+        r
+    })
+    .await;
+    let r = Session::new()
+        .get(server.url("/"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let parts: Vec<String> = r.text_stream().map(|part| part.unwrap()).collect().await;
+    assert_eq!(parts.concat(), "caf\u{e9} ".repeat(50_000));
+}

@@ -48,7 +48,7 @@ pub use options::{AllowRedirects, Attempts, Deadline, Fragment, Streaming, Timeo
 pub use progress::{DownloadProgress, Progress, ProgressFn, UploadProgress};
 pub use request::{PreparedRequest, Request, RequestParts};
 pub use response::{
-    BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Lines, Link, Response, ResponseBody,
+    BytesStream, DEFAULT_MAX_DECOMPRESSED_SIZE, Lines, Link, Response, ResponseBody, TextStream,
 };
 
 pub use ::url::Url;

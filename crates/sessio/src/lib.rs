@@ -28,7 +28,7 @@ pub use sessio_core::request::{AuthSetting, RequestBody, RequestParts};
 pub use sessio_core::{
     AllowRedirects, Auth, Body, BoxError, BytesStream, ConnectionInfo, CookieStore,
     DEFAULT_MAX_DECOMPRESSED_SIZE, Error, ErrorKind, Hook, HookRegistry, Lines, Link,
-    PreparedRequest, Request, Response, ResponseBody, Result, Timeouts,
+    PreparedRequest, Request, Response, ResponseBody, Result, TextStream, Timeouts,
 };
 pub use sessio_core::{
     Attempts, Deadline, DownloadProgress, Fragment, Progress, Streaming, UploadProgress,

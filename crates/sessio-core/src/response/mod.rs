@@ -11,6 +11,7 @@ mod response;
 #[cfg(test)]
 mod tests;
 pub(crate) mod text;
+mod text_stream;
 
 use http::StatusCode;
 
@@ -20,6 +21,7 @@ pub use lines::Lines;
 pub use links::Link;
 pub use reader::BytesStream;
 pub use response::Response;
+pub use text_stream::TextStream;
 
 /// The default cap on a body read into memory with `bytes()`, `text()` or `json()`.
 pub const DEFAULT_MAX_DECOMPRESSED_SIZE: u64 = 1 << 30;

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::lines::Lines;
 use super::reader::{BytesStream, Reader};
+use super::text_stream::TextStream;
 use super::{DEFAULT_MAX_DECOMPRESSED_SIZE, Link, ResponseBody, is_redirect_status, links, text};
 use crate::__private::ErrorExt;
 use crate::{Error, ErrorKind, PreparedRequest, Result};
@@ -379,6 +380,28 @@ impl Response {
         let encoding = self.encoding();
         let max_line = self.max_decompressed_size.unwrap_or(u64::MAX);
         Lines::new(self.bytes_stream(), encoding, max_line)
+    }
+
+    /// The decoded body as a stream of text, chunk by chunk, decoded with
+    /// the response's charset as [`text`](Response::text) does; a character
+    /// split between two chunks comes out whole. Memory stays bounded.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    ///
+    /// # async fn run() -> sessio::Result<()> {
+    /// let session = sessio::Session::new();
+    /// let response = session.get("http://127.0.0.1:8080/book.txt").stream(true).send().await?;
+    /// let mut text = response.text_stream();
+    /// while let Some(part) = text.next().await {
+    ///     print!("{}", part?);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn text_stream(self) -> TextStream {
+        let encoding = self.encoding();
+        TextStream::new(self.bytes_stream(), encoding.as_deref())
     }
 
     /// The raw body, without decoding.

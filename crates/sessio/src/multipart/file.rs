@@ -39,6 +39,29 @@ pub async fn file_body(path: impl AsRef<Path>) -> Result<Body> {
     Ok(Body::wrap(FileBody { file, left: length }))
 }
 
+/// An open file as a request body, streamed from its current position to
+/// its end (its size now), and sent with that length.
+///
+/// ```no_run
+/// # async fn run(session: sessio::Session) -> sessio::Result<()> {
+/// let file = tokio::fs::File::open("video.mp4").await?;
+/// let body = sessio::multipart::file_body_from(file).await?;
+/// session.put("https://example.com/videos/1").body(body).send().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn file_body_from(mut file: File) -> Result<Body> {
+    use tokio::io::AsyncSeekExt;
+
+    let measured = async {
+        let size = file.metadata().await?.len();
+        let position = file.stream_position().await?;
+        Ok::<_, std::io::Error>(size.saturating_sub(position))
+    };
+    let left = measured.await.map_err(|err| error(ErrorKind::Body, err))?;
+    Ok(Body::wrap(FileBody { file, left }))
+}
+
 /// A file read in chunks, no more than its size when it was opened.
 struct FileBody {
     file: File,

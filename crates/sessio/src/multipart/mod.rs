@@ -28,7 +28,7 @@ use sessio_core::__private::error_msg;
 use sessio_core::{Body, ErrorKind, Result};
 
 use self::body::{MultipartBody, Segment};
-pub use self::file::file_body;
+pub use self::file::{file_body, file_body_from};
 
 /// A `multipart/form-data` form: named parts, sent in the order they were added.
 ///
