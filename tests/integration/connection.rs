@@ -1,8 +1,7 @@
 //! What a response says about its connection (`Response::connection`), and the
 //! idle / in-use counts of `pool_stats`, against loopback servers.
 
-use std::time::Duration;
-
+use crate::eventually;
 use sessio::{HttpAdapter, Session, Version};
 use sessio_tests::{Server, TestCa, respond};
 
@@ -95,17 +94,6 @@ async fn a_redirect_hop_reuses_the_connection_of_the_hop_before() {
     assert_eq!(r.text().await.unwrap(), "there");
     assert!(conn.is_reused(), "{conn:?}");
     assert_eq!(server.connections(), 1);
-}
-
-/// Waits (bounded) until `done` holds.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[tokio::test]

@@ -34,3 +34,14 @@ pub(crate) async fn seen(builder: sessio::RequestBuilder) -> Value {
     assert!(response.ok(), "status {}", response.status());
     response.json().await.expect("echo JSON")
 }
+
+/// Waits (bounded: 5 s) until `done` holds.
+pub(crate) async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

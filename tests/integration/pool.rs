@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::eventually;
 use futures_util::future::join_all;
 use sessio::{HttpAdapter, RetryPolicy, Session};
 use sessio_tests::{Server, respond};
@@ -27,17 +28,6 @@ async fn gated(delay: Duration) -> (Server, Arc<Semaphore>) {
     })
     .await;
     (server, gate)
-}
-
-/// Waits (bounded) until `done` holds.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn many_at_once(session: &Session, server: &Server, n: usize) {

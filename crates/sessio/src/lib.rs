@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
+mod convert;
 mod error;
 mod mount;
 pub mod multipart;

@@ -338,14 +338,5 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let mut slot = Some(body);
-    if let Some(ready) = (&mut slot as &mut dyn Any).downcast_mut::<Option<ResponseBody>>()
-        && let Some(body) = ready.take()
-    {
-        return body;
-    }
-    match slot {
-        Some(body) => ResponseBody::new(body),
-        None => ResponseBody::empty(),
-    }
+    crate::convert::reuse_or(body, ResponseBody::new)
 }

@@ -1,7 +1,6 @@
 //! `HopService` and `ExchangeService`: what user layers wrap, one hop above
 //! the adapters or around the whole exchange.
 
-use std::any::Any;
 use std::fmt;
 use std::task::{Context, Poll};
 
@@ -87,16 +86,7 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let mut slot = Some(body);
-    if let Some(ready) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Body>>()
-        && let Some(body) = ready.take()
-    {
-        return body;
-    }
-    match slot {
-        Some(body) => Body::wrap(body),
-        None => Body::empty(),
-    }
+    crate::convert::reuse_or(body, Body::wrap)
 }
 
 type BoxedExchange =
