@@ -18,7 +18,9 @@ type Boxed = BoxCloneSyncService<http::Request<Body>, http::Response<ResponseBod
 /// It takes a request of any body, so that layers which change the body type
 /// (tower-http's `RequestBodyLimitLayer` wraps it in `Limited`) fit: a
 /// [`Body`] goes through as it is, any other body is sent as a stream
-/// ([`Body::wrap`]).
+/// ([`Body::wrap`]). Because it is a service of every body type, code that
+/// polls it directly names the request type:
+/// `Service::<http::Request<Body>>::poll_ready(&mut inner, cx)`.
 ///
 /// ```
 /// use sessio::{HopService, Session};
