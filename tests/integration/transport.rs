@@ -203,3 +203,54 @@ async fn a_default_adapter_is_cheap_to_build_and_clone() {
     assert!(format!("{clone:?}").contains("pool_max_idle_per_host"));
     drop(adapter);
 }
+
+/// `verify(false)` (requests' `verify=False`) and its explicit name accept a
+/// certificate nobody trusts; the default refuses it.
+#[tokio::test]
+async fn verify_false_accepts_an_untrusted_certificate_and_the_default_does_not() {
+    let ca = TestCa::new();
+    let server = Server::start_tls(&ca, sessio_tests::echo).await;
+    let err = Session::new()
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+    for session in [
+        Session::builder().verify(false).build().unwrap(),
+        Session::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap(),
+    ] {
+        seen(session.get(server.url("/unverified"))).await;
+    }
+    // The name is not checked either: a certificate for 127.0.0.1 and
+    // localhost, reached as `wrong.test`, fails with the CA trusted and
+    // passes with verification off.
+    let wrong = format!("https://wrong.test:{}/", server.addr().port());
+    let trusting = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .resolve("wrong.test", server.addr())
+        .build()
+        .unwrap();
+    let err = trusting.get(&wrong).send().await.unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+    let unverified = Session::builder()
+        .verify(false)
+        .resolve("wrong.test", server.addr())
+        .build()
+        .unwrap();
+    seen(unverified.get(&wrong)).await;
+    // Turning it back on restores the check.
+    let err = Session::builder()
+        .verify(false)
+        .verify(true)
+        .build()
+        .unwrap()
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+}

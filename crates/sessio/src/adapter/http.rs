@@ -129,6 +129,7 @@ pub struct HttpAdapterBuilder {
     fixed_addrs: HashMap<String, Vec<SocketAddr>>,
     extra_roots: Vec<CertificateDer<'static>>,
     built_in_roots: bool,
+    verify: bool,
     error: Option<Arc<Error>>,
 }
 
@@ -150,6 +151,7 @@ impl Default for HttpAdapterBuilder {
             fixed_addrs: HashMap::new(),
             extra_roots: Vec::new(),
             built_in_roots: true,
+            verify: true,
             error: None,
         }
     }
@@ -167,6 +169,7 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("extra_roots", &self.extra_roots.len())
             .field("built_in_roots", &self.built_in_roots)
+            .field("verify", &self.verify)
             .field("max_response_headers", &self.max_response_headers)
             .field("max_header_line", &self.max_header_line)
             .field("retry", &self.retry)
@@ -347,6 +350,30 @@ impl HttpAdapterBuilder {
         self
     }
 
+    /// Accept any TLS certificate, for any host name: expired, self-signed,
+    /// issued by an unknown authority or for another name (requests'
+    /// `verify=False`). Anyone between you and the server can then read and
+    /// change the traffic; use it for a quick test against a local server,
+    /// never in production. The handshake signature is still checked. Off by
+    /// default. [`verify(false)`](Self::verify) is the same switch.
+    ///
+    /// ```
+    /// let adapter = sessio::HttpAdapter::builder().danger_accept_invalid_certs(true).build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.verify = !accept;
+        self
+    }
+
+    /// Whether certificates are verified (default: yes); requests' `verify`.
+    /// `verify(false)` is [`danger_accept_invalid_certs(true)`](Self::danger_accept_invalid_certs).
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.verify = verify;
+        self
+    }
+
     /// Whether this adapter speaks HTTP/2 without negotiation.
     pub(crate) fn is_http2_prior_knowledge(&self) -> bool {
         self.http2_prior_knowledge
@@ -366,7 +393,7 @@ impl HttpAdapterBuilder {
             let why = "HTTP/2 needs sessio's `http2` cargo feature";
             return Err(error_msg(ErrorKind::Builder, why));
         }
-        let tls = tls::client_config(&self.extra_roots, self.built_in_roots)?;
+        let tls = tls::client_config(&self.extra_roots, self.built_in_roots, self.verify)?;
         let resolver = Resolver::new(self.fixed_addrs.clone(), self.resolver.clone());
         let mut http = HttpConnector::new_with_resolver(resolver);
         http.enforce_http(false);

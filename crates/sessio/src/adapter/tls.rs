@@ -13,7 +13,11 @@ use sessio_core::Result;
 pub(crate) fn client_config(
     extra_roots: &[CertificateDer<'static>],
     built_in_roots: bool,
+    verify: bool,
 ) -> Result<ClientConfig> {
+    if !verify {
+        return unverified();
+    }
     static DEFAULT: OnceLock<ClientConfig> = OnceLock::new();
     if extra_roots.is_empty() && built_in_roots {
         if let Some(config) = DEFAULT.get() {
@@ -33,6 +37,72 @@ fn build(extra_roots: &[CertificateDer<'static>], built_in_roots: bool) -> Resul
         .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?
         .with_root_certificates(roots)
         .with_no_client_auth())
+}
+
+/// A configuration that accepts any certificate for any name (requests'
+/// `verify=False`). The handshake itself is still checked: the server must
+/// sign it with the key of the certificate it sent.
+fn unverified() -> Result<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| error(ErrorKind::Builder, TlsSetup(e.to_string())))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate { provider }))
+        .with_no_client_auth())
+}
+
+/// Trusts every certificate chain and name; checks handshake signatures.
+#[derive(Debug)]
+struct AcceptAnyCertificate {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 /// The trusted roots: the extra ones are added to the built-in ones (unless

@@ -345,6 +345,22 @@ impl SessionBuilder {
         self
     }
 
+    /// Accept any TLS certificate for any host name (requests'
+    /// `verify=False`), for the session's default adapter: see
+    /// [`HttpAdapterBuilder::danger_accept_invalid_certs`](crate::HttpAdapterBuilder::danger_accept_invalid_certs).
+    /// Never in production.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.http = self.http.danger_accept_invalid_certs(accept);
+        self
+    }
+
+    /// Whether certificates are verified (default: yes); `verify(false)` is
+    /// [`danger_accept_invalid_certs(true)`](Self::danger_accept_invalid_certs).
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.http = self.http.verify(verify);
+        self
+    }
+
     /// Whether the bundled webpki roots are trusted (default: yes).
     pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
         self.http = self.http.tls_built_in_root_certs(enabled);
