@@ -22,6 +22,7 @@ mod retry;
 mod security;
 mod session;
 mod timeouts;
+mod tls;
 mod transport;
 #[cfg(unix)]
 mod unix;

@@ -12,6 +12,7 @@
 
 mod echo;
 pub mod fault;
+mod files;
 mod tls;
 #[cfg(unix)]
 mod unix;
@@ -27,6 +28,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use http_body_util::combinators::BoxBody;
 use hyper::body::Incoming;
+use hyper::service::Service as _;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
@@ -34,7 +36,8 @@ use tokio::sync::watch;
 
 pub use echo::{echo, gzip, seen_json};
 pub use fault::{FaultServer, Step};
-pub use tls::TestCa;
+pub use files::TempDir;
+pub use tls::{PeerCertificate, TestCa, TlsOptions};
 #[cfg(unix)]
 pub use unix::UnixServer;
 
@@ -79,7 +82,18 @@ impl Server {
         F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = http::Response<ServerBody>> + Send + 'static,
     {
-        Self::spawn(wrap(handler), Some(ca.acceptor())).await
+        Self::spawn(wrap(handler), Some(ca.acceptor(TlsOptions::default()))).await
+    }
+
+    /// An HTTPS server like [`start_tls`](Self::start_tls), with `options`
+    /// (client certificates, protocol versions). Each request carries the
+    /// client certificate of its connection as a [`PeerCertificate`] extension.
+    pub async fn start_tls_with<F, Fut>(ca: &TestCa, options: TlsOptions, handler: F) -> Server
+    where
+        F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = http::Response<ServerBody>> + Send + 'static,
+    {
+        Self::spawn(wrap(handler), Some(ca.acceptor(options))).await
     }
 
     async fn spawn(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
@@ -124,6 +138,18 @@ impl Server {
                         }
                         Some(acceptor) => {
                             if let Ok(stream) = acceptor.accept(stream).await {
+                                let peer = PeerCertificate(
+                                    stream
+                                        .get_ref()
+                                        .1
+                                        .peer_certificates()
+                                        .and_then(|certs| certs.first())
+                                        .map(|cert| cert.to_vec()),
+                                );
+                                let service = hyper::service::service_fn(move |mut req| {
+                                    req.extensions_mut().insert(peer.clone());
+                                    service.call(req)
+                                });
                                 let _ = builder
                                     .serve_connection(TokioIo::new(stream), service)
                                     .await;

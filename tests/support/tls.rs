@@ -13,7 +13,25 @@ pub struct TestCa {
     ca_der: CertificateDer<'static>,
     server_cert: CertificateDer<'static>,
     server_key: Vec<u8>,
+    client_cert_pem: String,
+    client_key_pem: String,
 }
+
+/// How a TLS test server differs from the default one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TlsOptions {
+    /// Refuse handshakes without a client certificate issued by the CA.
+    pub require_client_cert: bool,
+    /// Ask for a client certificate, but accept handshakes without one.
+    pub request_client_cert: bool,
+    /// Speak TLS 1.2 only.
+    pub tls12_only: bool,
+}
+
+/// The client certificate a TLS connection presented (DER), as a request
+/// extension of every request on that connection.
+#[derive(Clone, Debug)]
+pub struct PeerCertificate(pub Option<Vec<u8>>);
 
 impl TestCa {
     /// Generates a new CA and server certificate.
@@ -32,11 +50,22 @@ impl TestCa {
         let server_cert = server_params
             .signed_by(&server_key, &ca)
             .expect("server certificate");
+        let client_key = KeyPair::generate().expect("client key");
+        let mut client_params =
+            CertificateParams::new(Vec::<String>::new()).expect("client params");
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, "sessio test client");
+        let client_cert = client_params
+            .signed_by(&client_key, &ca)
+            .expect("client certificate");
         TestCa {
             ca_pem: ca.pem(),
             ca_der: ca.der().clone(),
             server_cert: server_cert.der().clone(),
             server_key: server_key.serialize_der(),
+            client_cert_pem: client_cert.pem(),
+            client_key_pem: client_key.serialize_pem(),
         }
     }
 
@@ -50,13 +79,38 @@ impl TestCa {
         self.ca_der.to_vec()
     }
 
-    pub(crate) fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+    /// A client certificate issued by this CA, and its key (PEM).
+    pub fn client_cert_pem(&self) -> (&str, &str) {
+        (&self.client_cert_pem, &self.client_key_pem)
+    }
+
+    pub(crate) fn acceptor(&self, options: TlsOptions) -> tokio_rustls::TlsAcceptor {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_no_client_auth()
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone());
+        let builder = if options.tls12_only {
+            builder.with_protocol_versions(&[&rustls::version::TLS12])
+        } else {
+            builder.with_safe_default_protocol_versions()
+        }
+        .expect("protocol versions");
+        let builder = if options.require_client_cert || options.request_client_cert {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(self.ca_der.clone()).expect("CA root");
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            );
+            let verifier = if options.require_client_cert {
+                verifier
+            } else {
+                verifier.allow_unauthenticated()
+            };
+            builder.with_client_cert_verifier(verifier.build().expect("client verifier"))
+        } else {
+            builder.with_no_client_auth()
+        };
+        let mut config = builder
             .with_single_cert(vec![self.server_cert.clone()], key)
             .expect("server certificate");
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];

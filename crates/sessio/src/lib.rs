@@ -7,6 +7,7 @@ mod error;
 mod mount;
 pub mod multipart;
 mod session;
+pub mod tls;
 #[cfg(feature = "tracing")]
 mod trace;
 

@@ -12,7 +12,6 @@ mod mock;
 mod pool;
 mod resolve;
 mod service;
-mod tls;
 mod transport;
 #[cfg(unix)]
 mod unix;

@@ -14,6 +14,7 @@ use sessio_core::{
 };
 
 use super::Session;
+use crate::tls::{Identity, RequestTls};
 
 /// Builds one request of a [`Session`]. Request values win over the session's;
 /// the first invalid input is kept and returned by [`send`](RequestBuilder::send)
@@ -294,6 +295,52 @@ impl RequestBuilder {
     /// Connect timeout of this request, when it needs a new connection.
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         self.timeouts(|t| t.connect = Some(timeout))
+    }
+
+    fn tls(self, edit: impl FnOnce(&mut RequestTls)) -> Self {
+        self.with(|parts| {
+            let mut tls = parts.extensions.remove::<RequestTls>().unwrap_or_default();
+            edit(&mut tls);
+            parts.extensions.insert(tls);
+            Ok(())
+        })
+    }
+
+    /// Whether this request verifies certificates (requests' `verify=` per
+    /// request); overrides the session's. A request with TLS settings of its
+    /// own never shares a connection with requests whose settings differ: a
+    /// `verify(false)` request opens its own, and verifying requests to the
+    /// same host never reuse it. Applies to `https://` URLs sent through an
+    /// [`HttpAdapter`](crate::HttpAdapter).
+    ///
+    /// ```no_run
+    /// # async fn run(s: sessio::Session) -> sessio::Result<()> {
+    /// let r = s.get("https://127.0.0.1:8443/").verify(false).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn verify(self, verify: bool) -> Self {
+        self.tls(|tls| tls.verify = Some(verify))
+    }
+
+    /// `verify(!accept)`: accept any certificate for any name for this
+    /// request. Never in production.
+    pub fn danger_accept_invalid_certs(self, accept: bool) -> Self {
+        self.verify(!accept)
+    }
+
+    /// Trust this CA bundle instead of the session's roots for this request
+    /// (requests' `verify="/path"` per request). It is read when the first
+    /// request with it is sent; a missing or unreadable bundle fails that
+    /// request before connecting, with an error for which `is_builder()` is true.
+    pub fn ca_bundle(self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref().to_owned();
+        self.tls(|tls| tls.ca_bundle = Some(path))
+    }
+
+    /// Present this client certificate for this request (requests' `cert=`
+    /// per request).
+    pub fn identity(self, identity: Identity) -> Self {
+        self.tls(|tls| tls.identity = Some(identity))
     }
 
     /// `true`: leave the body on the connection until it is read; `false`: read it

@@ -15,7 +15,6 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use rustls_pki_types::CertificateDer;
 use sessio_core::__private::{error, error_msg};
 use sessio_core::{Body, Error, ErrorKind, Result, Timeouts};
 use sessio_layers::retry::RetryPolicy;
@@ -26,8 +25,10 @@ use super::connect::{ConnectTimedOut, REQUEST, RequestScope, TimeoutConnector};
 use super::connection::{HttpBody, on_response};
 use super::pool::{Pool, PoolConnector, PoolStats, PoolTimedOut};
 use super::resolve::{Resolve, Resolver};
-use super::tls;
 use super::transport::StampConnector;
+use crate::tls::TlsSettings;
+
+mod tls_settings;
 
 /// How long an idle pooled connection is kept by default. Shorter than the
 /// keep-alive of common servers (nginx 75 s), so that sessio closes first.
@@ -74,6 +75,8 @@ struct Shared {
     client: Client<Connector, Body>,
     pool: Arc<Pool>,
     settings: HttpAdapterBuilder,
+    /// Clients for requests with TLS settings of their own, one per settings.
+    variants: tls_settings::Variants,
 }
 
 impl HttpAdapter {
@@ -127,9 +130,10 @@ pub struct HttpAdapterBuilder {
     retry: Option<RetryPolicy>,
     resolver: Option<Arc<dyn Resolve>>,
     fixed_addrs: HashMap<String, Vec<SocketAddr>>,
-    extra_roots: Vec<CertificateDer<'static>>,
-    built_in_roots: bool,
-    verify: bool,
+    tls: TlsSettings,
+    /// A CA bundle named by the environment (`trust_env`): used when verifying
+    /// without a bundle of one's own.
+    env_ca_bundle: Option<std::path::PathBuf>,
     error: Option<Arc<Error>>,
 }
 
@@ -149,9 +153,8 @@ impl Default for HttpAdapterBuilder {
             retry: None,
             resolver: None,
             fixed_addrs: HashMap::new(),
-            extra_roots: Vec::new(),
-            built_in_roots: true,
-            verify: true,
+            tls: TlsSettings::default(),
+            env_ca_bundle: None,
             error: None,
         }
     }
@@ -167,9 +170,8 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("pool_timeout", &self.pool_timeout)
             .field("http2", &self.http2)
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
-            .field("extra_roots", &self.extra_roots.len())
-            .field("built_in_roots", &self.built_in_roots)
-            .field("verify", &self.verify)
+            .field("tls", &self.tls)
+            .field("env_ca_bundle", &self.env_ca_bundle)
             .field("max_response_headers", &self.max_response_headers)
             .field("max_header_line", &self.max_header_line)
             .field("retry", &self.retry)
@@ -329,51 +331,6 @@ impl HttpAdapterBuilder {
         self
     }
 
-    /// Trust this root certificate (DER) in addition to the built-in roots.
-    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.extra_roots.push(CertificateDer::from(der.into()));
-        self
-    }
-
-    /// Trust the root certificates in this PEM text.
-    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        match tls::certificates_from_pem(pem.as_ref()) {
-            Ok(certs) => self.extra_roots.extend(certs),
-            Err(err) => self.error = self.error.or(Some(Arc::new(err))),
-        }
-        self
-    }
-
-    /// Whether the bundled webpki (Mozilla) roots are trusted (default: yes).
-    pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
-        self.built_in_roots = enabled;
-        self
-    }
-
-    /// Accept any TLS certificate, for any host name: expired, self-signed,
-    /// issued by an unknown authority or for another name (requests'
-    /// `verify=False`). Anyone between you and the server can then read and
-    /// change the traffic; use it for a quick test against a local server,
-    /// never in production. The handshake signature is still checked. Off by
-    /// default. [`verify(false)`](Self::verify) is the same switch.
-    ///
-    /// ```
-    /// let adapter = sessio::HttpAdapter::builder().danger_accept_invalid_certs(true).build()?;
-    /// # drop(adapter);
-    /// # Ok::<(), sessio::Error>(())
-    /// ```
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.verify = !accept;
-        self
-    }
-
-    /// Whether certificates are verified (default: yes); requests' `verify`.
-    /// `verify(false)` is [`danger_accept_invalid_certs(true)`](Self::danger_accept_invalid_certs).
-    pub fn verify(mut self, verify: bool) -> Self {
-        self.verify = verify;
-        self
-    }
-
     /// Whether this adapter speaks HTTP/2 without negotiation.
     pub(crate) fn is_http2_prior_knowledge(&self) -> bool {
         self.http2_prior_knowledge
@@ -393,7 +350,21 @@ impl HttpAdapterBuilder {
             let why = "HTTP/2 needs sessio's `http2` cargo feature";
             return Err(error_msg(ErrorKind::Builder, why));
         }
-        let tls = tls::client_config(&self.extra_roots, self.built_in_roots, self.verify)?;
+        let pool = Arc::new(Pool::new(self.max_connections_per_host, self.pool_timeout));
+        let (client, variants) = tls_settings::default_client(&self, &pool)?;
+        Ok(HttpAdapter {
+            inner: Arc::new(Shared {
+                client,
+                pool,
+                settings: self,
+                variants,
+            }),
+        })
+    }
+
+    /// A client with these TLS settings, sharing `pool`'s limits and counts.
+    fn client(&self, tls: rustls::ClientConfig, pool: &Arc<Pool>) -> Client<Connector, Body> {
+        let wants_http2 = self.http2 || self.http2_prior_knowledge;
         let resolver = Resolver::new(self.fixed_addrs.clone(), self.resolver.clone());
         let mut http = HttpConnector::new_with_resolver(resolver);
         http.enforce_http(false);
@@ -411,8 +382,10 @@ impl HttpAdapterBuilder {
             https.wrap_connector(StampConnector::new(http))
         };
         #[cfg(not(feature = "http2"))]
-        let https = https.wrap_connector(StampConnector::new(http));
-        let pool = Arc::new(Pool::new(self.max_connections_per_host, self.pool_timeout));
+        let https = {
+            let _ = wants_http2;
+            https.wrap_connector(StampConnector::new(http))
+        };
         let connector = PoolConnector::new(
             TimeoutConnector::new(https, self.connect_timeout),
             pool.clone(),
@@ -433,13 +406,7 @@ impl HttpAdapterBuilder {
             // value costs an allocation per response, so it is set only when asked.
             builder.http1_max_headers(self.max_response_headers);
         }
-        Ok(HttpAdapter {
-            inner: Arc::new(Shared {
-                client: builder.build(connector),
-                pool,
-                settings: self,
-            }),
-        })
+        builder.build(connector)
     }
 }
 
@@ -472,7 +439,25 @@ impl HttpAdapter {
             .extensions()
             .get::<Timeouts>()
             .and_then(|t| t.connect);
-        let future = self.inner.client.request(request);
+        let max_header_line = self.inner.settings.max_header_line;
+        let variant;
+        let client = if self.inner.variants.needed(&request) {
+            match self.variant_for(&request) {
+                Ok(found) => {
+                    variant = found;
+                    variant.as_ref().unwrap_or(&self.inner.client)
+                }
+                Err(err) => {
+                    return HttpFuture {
+                        inner: Inner::Failed { error: Some(err) },
+                        max_header_line,
+                    };
+                }
+            }
+        } else {
+            &self.inner.client
+        };
+        let future = client.request(request);
         // The scope costs a little per poll: only when connecting needs it.
         let inner = if connect.is_none() && !self.inner.pool.is_capped() {
             Inner::Plain { future }
@@ -486,7 +471,7 @@ impl HttpAdapter {
         };
         HttpFuture {
             inner,
-            max_header_line: self.inner.settings.max_header_line,
+            max_header_line,
         }
     }
 }
@@ -534,6 +519,7 @@ pin_project_lite::pin_project! {
     enum Inner {
         Plain { #[pin] future: ResponseFuture },
         Scoped { #[pin] future: TaskLocalFuture<RequestScope, ResponseFuture> },
+        Failed { error: Option<Error> },
     }
 }
 
@@ -545,6 +531,12 @@ impl Future for HttpFuture {
         let result = match this.inner.project() {
             InnerProj::Plain { future } => std::task::ready!(future.poll(cx)),
             InnerProj::Scoped { future } => std::task::ready!(future.poll(cx)),
+            InnerProj::Failed { error } => {
+                let err = error.take();
+                return Poll::Ready(Err(err.unwrap_or_else(|| {
+                    error_msg(ErrorKind::Request, "HttpFuture polled after it finished")
+                })));
+            }
         };
         let mut response = result.map_err(classify)?;
         // Dropped with the response if the check below fails.

@@ -12,6 +12,8 @@ use sessio_core::{Auth, Body, BoxError, CookieStore, Error, Hook, Result, Timeou
 use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
+
+mod tls;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -63,6 +65,7 @@ pub struct SessionBuilder {
     origin_mounts: Vec<(Origin, Adapter)>,
     layers: Vec<LayerFn>,
     exchange_layers: Vec<ExchangeLayerFn>,
+    trust_env: bool,
     error: Option<Error>,
 }
 
@@ -89,6 +92,7 @@ impl SessionBuilder {
             origin_mounts: Vec::new(),
             layers: Vec::new(),
             exchange_layers: Vec::new(),
+            trust_env: true,
             error: None,
         }
     }
@@ -333,40 +337,6 @@ impl SessionBuilder {
         self
     }
 
-    /// Trust this root certificate (DER) in addition to the built-in roots.
-    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.http = self.http.add_root_certificate(der);
-        self
-    }
-
-    /// Trust the root certificates in this PEM text.
-    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.http = self.http.add_root_certificate_pem(pem);
-        self
-    }
-
-    /// Accept any TLS certificate for any host name (requests'
-    /// `verify=False`), for the session's default adapter: see
-    /// [`HttpAdapterBuilder::danger_accept_invalid_certs`](crate::HttpAdapterBuilder::danger_accept_invalid_certs).
-    /// Never in production.
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.http = self.http.danger_accept_invalid_certs(accept);
-        self
-    }
-
-    /// Whether certificates are verified (default: yes); `verify(false)` is
-    /// [`danger_accept_invalid_certs(true)`](Self::danger_accept_invalid_certs).
-    pub fn verify(mut self, verify: bool) -> Self {
-        self.http = self.http.verify(verify);
-        self
-    }
-
-    /// Whether the bundled webpki roots are trusted (default: yes).
-    pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
-        self.http = self.http.tls_built_in_root_certs(enabled);
-        self
-    }
-
     /// Mounts an adapter for URLs starting with `prefix`, as requests' `mount`: the
     /// longest matching prefix wins, matching is case-insensitive and by plain string
     /// prefix (so `https://example.com` also matches `https://example.com.evil/`; end
@@ -502,7 +472,12 @@ impl SessionBuilder {
             // HTTP/2 forbids connection-specific headers.
             Arc::make_mut(&mut defaults.headers).remove(http::header::CONNECTION);
         }
-        let http = Adapter::new(self.http.build()?);
+        let http = if self.trust_env {
+            self.http.env_ca_bundle(tls::ca_bundle_from_env())
+        } else {
+            self.http
+        };
+        let http = Adapter::new(http.build()?);
         let mut table = MountTable::default();
         table.mount("https://".to_owned(), http.clone());
         table.mount("http://".to_owned(), http);

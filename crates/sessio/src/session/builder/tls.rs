@@ -1,0 +1,114 @@
+//! The session builder's TLS settings and `trust_env`, for its default adapters.
+
+use std::path::{Path, PathBuf};
+
+use super::SessionBuilder;
+use crate::tls::{Identity, Version};
+
+impl SessionBuilder {
+    /// Trust this root certificate (DER) in addition to the other roots.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.http = self.http.add_root_certificate(der);
+        self
+    }
+
+    /// Trust the root certificates in this PEM text, in addition to the other roots.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http = self.http.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// Accept any TLS certificate for any host name (requests'
+    /// `verify=False`), for the session's default adapter: see
+    /// [`HttpAdapterBuilder::danger_accept_invalid_certs`](crate::HttpAdapterBuilder::danger_accept_invalid_certs).
+    /// Never in production.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.http = self.http.danger_accept_invalid_certs(accept);
+        self
+    }
+
+    /// Whether certificates are verified (default: yes); `verify(false)` is
+    /// [`danger_accept_invalid_certs(true)`](Self::danger_accept_invalid_certs).
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.http = self.http.verify(verify);
+        self
+    }
+
+    /// Whether the bundled webpki roots are trusted (default: yes).
+    pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
+        self.http = self.http.tls_built_in_root_certs(enabled);
+        self
+    }
+
+    /// Trust this CA bundle (a PEM file or a directory of them) instead of the
+    /// built-in roots, as requests' `verify="/path"`; see
+    /// [`HttpAdapterBuilder::ca_bundle`](crate::HttpAdapterBuilder::ca_bundle).
+    /// A missing or unreadable bundle is an error at [`build`](Self::build).
+    ///
+    /// ```
+    /// let err = sessio::Session::builder().ca_bundle("/nonexistent/ca.pem").build().unwrap_err();
+    /// assert!(err.is_builder());
+    /// ```
+    pub fn ca_bundle(mut self, path: impl AsRef<Path>) -> Self {
+        self.http = self.http.ca_bundle(path);
+        self
+    }
+
+    /// Present this client certificate to servers that ask for one (requests'
+    /// `cert=`); see [`Identity`].
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.http = self.http.identity(identity);
+        self
+    }
+
+    /// The oldest TLS version to speak (default: TLS 1.2).
+    ///
+    /// ```
+    /// use sessio::tls::Version;
+    ///
+    /// let session = sessio::Session::builder().min_tls_version(Version::TLS_1_3).build()?;
+    /// # drop(session);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn min_tls_version(mut self, version: Version) -> Self {
+        self.http = self.http.min_tls_version(version);
+        self
+    }
+
+    /// The newest TLS version to speak (default: TLS 1.3).
+    pub fn max_tls_version(mut self, version: Version) -> Self {
+        self.http = self.http.max_tls_version(version);
+        self
+    }
+
+    /// Whether the session reads settings from the environment (default: yes,
+    /// as requests' `trust_env`): when it verifies certificates with no CA
+    /// bundle of its own, the bundle named by `REQUESTS_CA_BUNDLE`, else by
+    /// `CURL_CA_BUNDLE`, replaces the built-in roots.
+    ///
+    /// The environment is read once, by [`build`](Self::build) (requests reads
+    /// it on every request). A bundle it names that cannot be read does not
+    /// fail `build`: `https://` requests then fail with an error saying why,
+    /// for which `is_builder()` is true, before connecting.
+    ///
+    /// ```
+    /// // Settings from the code only, whatever the environment says.
+    /// let session = sessio::Session::builder().trust_env(false).build()?;
+    /// # drop(session);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn trust_env(mut self, trust: bool) -> Self {
+        self.trust_env = trust;
+        self
+    }
+}
+
+/// The CA bundle the environment names: `REQUESTS_CA_BUNDLE`, then
+/// `CURL_CA_BUNDLE`; empty values count as unset, as in requests.
+pub(super) fn ca_bundle_from_env() -> Option<PathBuf> {
+    ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
+        .into_iter()
+        .filter_map(std::env::var_os)
+        .find(|value| !value.is_empty())
+        .map(PathBuf::from)
+}

@@ -1,0 +1,203 @@
+//! What a session takes from the environment (`trust_env`): the CA bundle of
+//! `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE`.
+//!
+//! The environment belongs to the whole process, so each case runs in a child
+//! process of this test binary with the variables it needs; the parent starts
+//! the servers and checks what each child saw. Run with `cargo test --test environment`.
+
+use std::process::Command;
+
+use sessio::Session;
+use sessio_tests::{Server, TempDir, TestCa, respond};
+
+/// Set in a child: which way to build the session.
+const CHILD: &str = "SESSIO_TEST_ENV_CHILD";
+const HTTPS_URL: &str = "SESSIO_TEST_HTTPS_URL";
+const HTTP_URL: &str = "SESSIO_TEST_HTTP_URL";
+const OWN_BUNDLE: &str = "SESSIO_TEST_OWN_BUNDLE";
+
+fn main() {
+    // Multi-threaded: the parent's servers answer while it waits for a child.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    match std::env::var(CHILD) {
+        Ok(mode) => println!("{}", runtime.block_on(child(&mode))),
+        Err(_) => runtime.block_on(parent()),
+    }
+}
+
+/// Sends one https and one http request and says how each went.
+async fn child(mode: &str) -> String {
+    let builder = Session::builder();
+    let session = match mode {
+        "default" => Session::new(),
+        "no-trust-env" => builder.trust_env(false).build().expect("session"),
+        "verify-false" => builder.verify(false).build().expect("session"),
+        "own-bundle" => builder
+            .ca_bundle(std::env::var(OWN_BUNDLE).expect("bundle"))
+            .build()
+            .expect("session"),
+        other => panic!("unknown mode {other}"),
+    };
+    let https = outcome(
+        session
+            .get(std::env::var(HTTPS_URL).expect("url"))
+            .send()
+            .await,
+    );
+    let http = outcome(
+        session
+            .get(std::env::var(HTTP_URL).expect("url"))
+            .send()
+            .await,
+    );
+    format!("https={https} http={http}")
+}
+
+fn outcome(result: sessio::Result<sessio::Response>) -> String {
+    match result {
+        Ok(r) => format!("{}", r.status().as_u16()),
+        Err(err) if err.is_tls() => "tls".to_owned(),
+        Err(err) if err.is_builder() => format!("builder({err})"),
+        Err(err) => format!("other({err})"),
+    }
+}
+
+struct Case {
+    name: &'static str,
+    mode: &'static str,
+    env: Vec<(&'static str, String)>,
+    https: &'static str,
+}
+
+async fn parent() {
+    let ca = TestCa::new();
+    let other = TestCa::new();
+    let https = Server::start_tls(&ca, |_req| async { respond(200, &[], "secure") }).await;
+    let http = Server::start(|_req| async { respond(200, &[], "plain") }).await;
+    let files = TempDir::new("environment");
+    let bundle = files.write("ca.pem", ca.ca_pem()).display().to_string();
+    let wrong = files
+        .write("other.pem", other.ca_pem())
+        .display()
+        .to_string();
+    let missing = files.path().join("missing.pem").display().to_string();
+
+    let cases = [
+        Case {
+            name: "without a bundle in the environment, the test CA is unknown",
+            mode: "default",
+            env: vec![],
+            https: "tls",
+        },
+        Case {
+            name: "REQUESTS_CA_BUNDLE is trusted",
+            mode: "default",
+            env: vec![("REQUESTS_CA_BUNDLE", bundle.clone())],
+            https: "200",
+        },
+        Case {
+            name: "CURL_CA_BUNDLE is trusted",
+            mode: "default",
+            env: vec![("CURL_CA_BUNDLE", bundle.clone())],
+            https: "200",
+        },
+        Case {
+            name: "REQUESTS_CA_BUNDLE comes before CURL_CA_BUNDLE",
+            mode: "default",
+            env: vec![
+                ("REQUESTS_CA_BUNDLE", wrong.clone()),
+                ("CURL_CA_BUNDLE", bundle.clone()),
+            ],
+            https: "tls",
+        },
+        Case {
+            name: "an empty REQUESTS_CA_BUNDLE counts as unset",
+            mode: "default",
+            env: vec![
+                ("REQUESTS_CA_BUNDLE", String::new()),
+                ("CURL_CA_BUNDLE", bundle.clone()),
+            ],
+            https: "200",
+        },
+        Case {
+            name: "trust_env(false) ignores the environment",
+            mode: "no-trust-env",
+            env: vec![("REQUESTS_CA_BUNDLE", bundle.clone())],
+            https: "tls",
+        },
+        Case {
+            name: "a session's own bundle wins over the environment's",
+            mode: "own-bundle",
+            env: vec![
+                ("REQUESTS_CA_BUNDLE", wrong),
+                (OWN_BUNDLE, bundle),
+            ],
+            https: "200",
+        },
+        Case {
+            name: "verify(false) ignores the environment's bundle",
+            mode: "verify-false",
+            env: vec![("REQUESTS_CA_BUNDLE", missing.clone())],
+            https: "200",
+        },
+        Case {
+            name: "a missing bundle fails https requests only, with the reason",
+            mode: "default",
+            env: vec![("REQUESTS_CA_BUNDLE", missing)],
+            https: "builder(",
+        },
+    ];
+
+    let mut failed = Vec::new();
+    for case in &cases {
+        let connections = https.connections();
+        let out = run_child(case, &https.url("/"), &http.url("/"));
+        let expected = format!("https={}", case.https);
+        let ok = out.starts_with(&expected) && out.ends_with(" http=200");
+        let ok = ok
+            && (case.https != "builder(" || {
+                out.contains("REQUESTS_CA_BUNDLE")
+                    && out.contains("missing.pem")
+                    && https.connections() == connections
+            });
+        println!(
+            "{} ... {}: {out}",
+            case.name,
+            if ok { "ok" } else { "FAILED" }
+        );
+        if !ok {
+            failed.push(case.name);
+        }
+    }
+    assert!(failed.is_empty(), "failed: {failed:?}");
+    println!(
+        "\ntest result: ok. {} environment cases passed",
+        cases.len()
+    );
+}
+
+/// Runs this binary again as a child with the case's environment only.
+fn run_child(case: &Case, https: &str, http: &str) -> String {
+    let mut command = Command::new(std::env::current_exe().expect("test binary"));
+    command
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
+        .env(CHILD, case.mode)
+        .env(HTTPS_URL, https)
+        .env(HTTP_URL, http);
+    for (name, value) in &case.env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("run the child");
+    assert!(
+        output.status.success(),
+        "{}: the child failed: {}",
+        case.name,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
