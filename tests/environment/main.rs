@@ -132,10 +132,7 @@ async fn parent() {
         Case {
             name: "a session's own bundle wins over the environment's",
             mode: "own-bundle",
-            env: vec![
-                ("REQUESTS_CA_BUNDLE", wrong),
-                (OWN_BUNDLE, bundle),
-            ],
+            env: vec![("REQUESTS_CA_BUNDLE", wrong), (OWN_BUNDLE, bundle)],
             https: "200",
         },
         Case {
