@@ -1,5 +1,6 @@
 //! What a session takes from the environment (`trust_env`): the CA bundle of
-//! `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE`.
+//! `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE`, and the proxies of `*_proxy`
+//! and `no_proxy`.
 //!
 //! The environment belongs to the whole process, so each case runs in a child
 //! process of this test binary with the variables it needs; the parent starts
@@ -8,13 +9,14 @@
 use std::process::Command;
 
 use sessio::Session;
-use sessio_tests::{Server, TempDir, TestCa, respond};
+use sessio_tests::{ProxyOptions, Server, TempDir, TestCa, TestProxy, respond};
 
 /// Set in a child: which way to build the session.
 const CHILD: &str = "SESSIO_TEST_ENV_CHILD";
 const HTTPS_URL: &str = "SESSIO_TEST_HTTPS_URL";
 const HTTP_URL: &str = "SESSIO_TEST_HTTP_URL";
 const OWN_BUNDLE: &str = "SESSIO_TEST_OWN_BUNDLE";
+const OWN_PROXY: &str = "SESSIO_TEST_OWN_PROXY";
 
 fn main() {
     // Multi-threaded: the parent's servers answer while it waits for a child.
@@ -38,6 +40,10 @@ async fn child(mode: &str) -> String {
         "verify-false" => builder.verify(false).build().expect("session"),
         "own-bundle" => builder
             .ca_bundle(std::env::var(OWN_BUNDLE).expect("bundle"))
+            .build()
+            .expect("session"),
+        "own-proxy" => builder
+            .proxy("http", &std::env::var(OWN_PROXY).expect("proxy"))
             .build()
             .expect("session"),
         other => panic!("unknown mode {other}"),
@@ -71,6 +77,8 @@ struct Case {
     mode: &'static str,
     env: Vec<(&'static str, String)>,
     https: &'static str,
+    /// Whether the environment's proxy carried the http request.
+    proxied: bool,
 }
 
 async fn parent() {
@@ -92,18 +100,21 @@ async fn parent() {
             mode: "default",
             env: vec![],
             https: "tls",
+            proxied: false,
         },
         Case {
             name: "REQUESTS_CA_BUNDLE is trusted",
             mode: "default",
             env: vec![("REQUESTS_CA_BUNDLE", bundle.clone())],
             https: "200",
+            proxied: false,
         },
         Case {
             name: "CURL_CA_BUNDLE is trusted",
             mode: "default",
             env: vec![("CURL_CA_BUNDLE", bundle.clone())],
             https: "200",
+            proxied: false,
         },
         Case {
             name: "REQUESTS_CA_BUNDLE comes before CURL_CA_BUNDLE",
@@ -113,6 +124,7 @@ async fn parent() {
                 ("CURL_CA_BUNDLE", bundle.clone()),
             ],
             https: "tls",
+            proxied: false,
         },
         Case {
             name: "an empty REQUESTS_CA_BUNDLE counts as unset",
@@ -122,39 +134,120 @@ async fn parent() {
                 ("CURL_CA_BUNDLE", bundle.clone()),
             ],
             https: "200",
+            proxied: false,
         },
         Case {
             name: "trust_env(false) ignores the environment",
             mode: "no-trust-env",
             env: vec![("REQUESTS_CA_BUNDLE", bundle.clone())],
             https: "tls",
+            proxied: false,
         },
         Case {
             name: "a session's own bundle wins over the environment's",
             mode: "own-bundle",
             env: vec![("REQUESTS_CA_BUNDLE", wrong), (OWN_BUNDLE, bundle)],
             https: "200",
+            proxied: false,
         },
         Case {
             name: "verify(false) ignores the environment's bundle",
             mode: "verify-false",
             env: vec![("REQUESTS_CA_BUNDLE", missing.clone())],
             https: "200",
+            proxied: false,
         },
         Case {
             name: "a missing bundle fails https requests only, with the reason",
             mode: "default",
             env: vec![("REQUESTS_CA_BUNDLE", missing)],
             https: "builder(",
+            proxied: false,
         },
     ];
+    let proxy = TestProxy::http(ProxyOptions::default()).await;
+    let own_proxy = TestProxy::http(ProxyOptions::default()).await;
+    let env_proxy = proxy.url("http");
+    let proxy_case = |name, mode, env: Vec<(&'static str, String)>, proxied| Case {
+        name,
+        mode,
+        env,
+        https: "tls",
+        proxied,
+    };
+    let proxy_cases = [
+        proxy_case(
+            "http_proxy is used",
+            "default",
+            vec![("http_proxy", env_proxy.clone())],
+            true,
+        ),
+        proxy_case(
+            "HTTP_PROXY is used",
+            "default",
+            vec![("HTTP_PROXY", env_proxy.clone())],
+            true,
+        ),
+        proxy_case(
+            "all_proxy is used",
+            "default",
+            vec![("all_proxy", env_proxy.clone())],
+            true,
+        ),
+        proxy_case(
+            "sec-22: HTTP_PROXY is ignored when REQUEST_METHOD is set (httpoxy)",
+            "default",
+            vec![
+                ("REQUEST_METHOD", "GET".to_owned()),
+                ("HTTP_PROXY", env_proxy.clone()),
+            ],
+            false,
+        ),
+        proxy_case(
+            "http_proxy is used when REQUEST_METHOD is set",
+            "default",
+            vec![
+                ("REQUEST_METHOD", "GET".to_owned()),
+                ("http_proxy", env_proxy.clone()),
+            ],
+            true,
+        ),
+        proxy_case(
+            "NO_PROXY sends a host directly",
+            "default",
+            vec![
+                ("http_proxy", env_proxy.clone()),
+                ("NO_PROXY", "127.0.0.1".to_owned()),
+            ],
+            false,
+        ),
+        proxy_case(
+            "trust_env(false) ignores http_proxy",
+            "no-trust-env",
+            vec![("http_proxy", env_proxy.clone())],
+            false,
+        ),
+        proxy_case(
+            "a session's own proxy wins over the environment's",
+            "own-proxy",
+            vec![
+                ("http_proxy", env_proxy),
+                (OWN_PROXY, own_proxy.url("http")),
+            ],
+            false,
+        ),
+    ];
+    let cases: Vec<Case> = cases.into_iter().chain(proxy_cases).collect();
 
     let mut failed = Vec::new();
     for case in &cases {
         let connections = https.connections();
+        let asked = proxy.seen().len();
         let out = run_child(case, &https.url("/"), &http.url("/"));
+        let proxied = proxy.seen().len() > asked;
         let expected = format!("https={}", case.https);
-        let ok = out.starts_with(&expected) && out.ends_with(" http=200");
+        let ok =
+            out.starts_with(&expected) && out.ends_with(" http=200") && proxied == case.proxied;
         let ok = ok
             && (case.https != "builder(" || {
                 out.contains("REQUESTS_CA_BUNDLE")
@@ -171,6 +264,11 @@ async fn parent() {
         }
     }
     assert!(failed.is_empty(), "failed: {failed:?}");
+    assert_eq!(
+        own_proxy.seen().len(),
+        1,
+        "the session's own proxy carried its request"
+    );
     println!(
         "\ntest result: ok. {} environment cases passed",
         cases.len()

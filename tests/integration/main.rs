@@ -15,6 +15,7 @@ mod multipart;
 mod pool;
 mod prepare;
 mod progress;
+mod proxies;
 mod redirects;
 mod resolve;
 mod response;

@@ -13,6 +13,7 @@
 mod echo;
 pub mod fault;
 mod files;
+mod proxy;
 mod tls;
 #[cfg(unix)]
 mod unix;
@@ -37,6 +38,7 @@ use tokio::sync::watch;
 pub use echo::{echo, gzip, seen_json};
 pub use fault::{FaultServer, Step};
 pub use files::TempDir;
+pub use proxy::{ProxyOptions, ProxySeen, TestProxy};
 pub use tls::{PeerCertificate, TestCa, TlsOptions};
 #[cfg(unix)]
 pub use unix::UnixServer;

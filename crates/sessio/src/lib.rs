@@ -6,6 +6,7 @@ mod convert;
 mod error;
 mod mount;
 pub mod multipart;
+pub mod proxy;
 mod session;
 pub mod tls;
 #[cfg(feature = "tracing")]

@@ -10,6 +10,7 @@ mod connection;
 mod http;
 mod mock;
 mod pool;
+mod proxy_connect;
 mod resolve;
 mod service;
 mod transport;

@@ -329,6 +329,7 @@ where
                 io,
                 http1,
                 negotiated_h2: facts.negotiated_h2,
+                forward_proxy: facts.forward_proxy,
                 exchange: Exchange::Fresh,
                 info,
                 open: Open {
@@ -373,6 +374,7 @@ pin_project_lite::pin_project! {
         io: T,
         http1: bool,
         negotiated_h2: bool,
+        forward_proxy: bool,
         exchange: Exchange,
         // Handed to hyper-util, which puts a copy in every response.
         info: sessio_core::ConnectionInfo,
@@ -467,8 +469,9 @@ impl<T> Connection for Tracked<T> {
         // Built here rather than asked of the inner transport: our
         // `ConnectionInfo` is the one extra (it carries the addresses of
         // hyper-util's `HttpInfo`), so a response gets one extension, not two.
-        // No proxy connector sits below this one (`proxy(false)`).
-        let connected = Connected::new().extra(self.info.clone());
+        let connected = Connected::new()
+            .extra(self.info.clone())
+            .proxy(self.forward_proxy);
         if self.negotiated_h2 {
             connected.negotiated_h2()
         } else {

@@ -29,6 +29,9 @@ pub(crate) struct Facts {
     pub(crate) tls: bool,
     /// Whether TLS negotiated HTTP/2 (ALPN `h2`).
     pub(crate) negotiated_h2: bool,
+    /// Whether this is a connection to a forward proxy (requests on it keep
+    /// their absolute URI).
+    pub(crate) forward_proxy: bool,
 }
 
 /// A transport that can tell its [`Facts`].
@@ -45,6 +48,7 @@ impl TransportFacts for Stamped<TokioIo<TcpStream>> {
             tcp_connected_at: Some(self.connected_at),
             tls: false,
             negotiated_h2: false,
+            forward_proxy: self.forward_proxy,
         }
     }
 }
@@ -115,6 +119,7 @@ where
         Poll::Ready(Ok(Stamped {
             io,
             connected_at: Instant::now(),
+            forward_proxy: false,
         }))
     }
 }
@@ -124,6 +129,17 @@ where
 pub(crate) struct Stamped<T> {
     io: T,
     connected_at: Instant,
+    /// A connection to a forward proxy: requests on it keep their absolute URI.
+    forward_proxy: bool,
+}
+
+impl<T> Stamped<T> {
+    /// Marks a connection to a forward proxy, so that requests on it are sent
+    /// in absolute form (`GET http://host/path`).
+    pub(crate) fn through_forward_proxy(mut self) -> Self {
+        self.forward_proxy = true;
+        self
+    }
 }
 
 impl<T: Read + Unpin> Read for Stamped<T> {

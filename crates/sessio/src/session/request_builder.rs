@@ -14,6 +14,7 @@ use sessio_core::{
 };
 
 use super::Session;
+use crate::proxy::RequestProxies;
 use crate::tls::{Identity, RequestTls};
 
 /// Builds one request of a [`Session`]. Request values win over the session's;
@@ -341,6 +342,28 @@ impl RequestBuilder {
     /// per request).
     pub fn identity(self, identity: Identity) -> Self {
         self.tls(|tls| tls.identity = Some(identity))
+    }
+
+    /// Sends this request (and each hop of its redirects) through the proxy
+    /// at `url` when `key` matches it, before the session's proxies and the
+    /// environment's (requests' `proxies=` per request); `"no_proxy"` lists
+    /// hosts reached directly. See [`sessio::proxy`](crate::proxy).
+    ///
+    /// ```no_run
+    /// # async fn run(s: sessio::Session) -> sessio::Result<()> {
+    /// let r = s.get("http://example.test/").proxy("http", "http://127.0.0.1:3128").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn proxy(self, key: &str, url: &str) -> Self {
+        self.with(|parts| {
+            let mut own = parts
+                .extensions
+                .remove::<RequestProxies>()
+                .unwrap_or_default();
+            own.0.set(key, url)?;
+            parts.extensions.insert(own);
+            Ok(())
+        })
     }
 
     /// `true`: leave the body on the connection until it is read; `false`: read it

@@ -24,11 +24,16 @@ use tower_service::Service;
 use super::connect::{ConnectTimedOut, REQUEST, RequestScope, TimeoutConnector};
 use super::connection::{HttpBody, on_response};
 use super::pool::{Pool, PoolConnector, PoolStats, PoolTimedOut};
+use super::proxy_connect::{ProxyConnector, ProxyFailed};
 use super::resolve::{Resolve, Resolver};
 use super::transport::StampConnector;
+use crate::proxy::{Proxy, ProxyTable};
 use crate::tls::TlsSettings;
 
+mod proxies;
 mod tls_settings;
+
+use proxies::Proxies;
 
 /// How long an idle pooled connection is kept by default. Shorter than the
 /// keep-alive of common servers (nginx 75 s), so that sessio closes first.
@@ -40,8 +45,9 @@ pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 /// The longest response header line by default (Python's http.client), in bytes.
 pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
 
-type Connector =
-    PoolConnector<TimeoutConnector<HttpsConnector<StampConnector<HttpConnector<Resolver>>>>>;
+type Connector = PoolConnector<
+    TimeoutConnector<HttpsConnector<ProxyConnector<StampConnector<HttpConnector<Resolver>>>>>,
+>;
 
 /// The default adapter for `http://` and `https://`: hyper-util's pooled client
 /// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
@@ -75,8 +81,11 @@ struct Shared {
     client: Client<Connector, Body>,
     pool: Arc<Pool>,
     settings: HttpAdapterBuilder,
-    /// Clients for requests with TLS settings of their own, one per settings.
+    /// Clients for requests with TLS settings or a proxy of their own, one
+    /// per settings and proxy.
     variants: tls_settings::Variants,
+    /// `None` when no proxy is configured anywhere but (maybe) in requests.
+    proxies: Option<Proxies>,
 }
 
 impl HttpAdapter {
@@ -134,6 +143,8 @@ pub struct HttpAdapterBuilder {
     /// A CA bundle named by the environment (`trust_env`): used when verifying
     /// without a bundle of one's own.
     env_ca_bundle: Option<std::path::PathBuf>,
+    proxies: ProxyTable,
+    env_proxies: ProxyTable,
     error: Option<Arc<Error>>,
 }
 
@@ -155,6 +166,8 @@ impl Default for HttpAdapterBuilder {
             fixed_addrs: HashMap::new(),
             tls: TlsSettings::default(),
             env_ca_bundle: None,
+            proxies: ProxyTable::default(),
+            env_proxies: ProxyTable::default(),
             error: None,
         }
     }
@@ -172,6 +185,8 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("tls", &self.tls)
             .field("env_ca_bundle", &self.env_ca_bundle)
+            .field("proxies", &self.proxies)
+            .field("env_proxies", &self.env_proxies)
             .field("max_response_headers", &self.max_response_headers)
             .field("max_header_line", &self.max_header_line)
             .field("retry", &self.retry)
@@ -339,7 +354,7 @@ impl HttpAdapterBuilder {
     /// Builds the adapter.
     pub fn build(self) -> Result<HttpAdapter> {
         if let Some(err) = &self.error {
-            return Err(error_msg(ErrorKind::Builder, err.to_string()));
+            return Err(error_msg(err.kind(), err.to_string()));
         }
         if self.max_connections_per_host == Some(0) {
             let why = "max_connections_per_host must be at least 1";
@@ -356,14 +371,21 @@ impl HttpAdapterBuilder {
             inner: Arc::new(Shared {
                 client,
                 pool,
+                proxies: Proxies::new(&self),
                 settings: self,
                 variants,
             }),
         })
     }
 
-    /// A client with these TLS settings, sharing `pool`'s limits and counts.
-    fn client(&self, tls: rustls::ClientConfig, pool: &Arc<Pool>) -> Client<Connector, Body> {
+    /// A client with these TLS settings and this proxy, sharing `pool`'s
+    /// limits and counts.
+    fn client(
+        &self,
+        tls: rustls::ClientConfig,
+        pool: &Arc<Pool>,
+        proxy: Option<Arc<Proxy>>,
+    ) -> Client<Connector, Body> {
         let wants_http2 = self.http2 || self.http2_prior_knowledge;
         let resolver = Resolver::new(self.fixed_addrs.clone(), self.resolver.clone());
         let mut http = HttpConnector::new_with_resolver(resolver);
@@ -373,18 +395,17 @@ impl HttpAdapterBuilder {
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1();
+        let tcp = ProxyConnector::new(StampConnector::new(http), proxy);
         #[cfg(feature = "http2")]
         let https = if wants_http2 {
-            https
-                .enable_http2()
-                .wrap_connector(StampConnector::new(http))
+            https.enable_http2().wrap_connector(tcp)
         } else {
-            https.wrap_connector(StampConnector::new(http))
+            https.wrap_connector(tcp)
         };
         #[cfg(not(feature = "http2"))]
         let https = {
             let _ = wants_http2;
-            https.wrap_connector(StampConnector::new(http))
+            https.wrap_connector(tcp)
         };
         let connector = PoolConnector::new(
             TimeoutConnector::new(https, self.connect_timeout),
@@ -440,9 +461,18 @@ impl HttpAdapter {
             .get::<Timeouts>()
             .and_then(|t| t.connect);
         let max_header_line = self.inner.settings.max_header_line;
+        let mut request = request;
+        let proxy =
+            if self.inner.proxies.is_some() || self.inner.variants.has_request_proxies(&request) {
+                let proxy = Proxies::route(self.inner.proxies.as_ref(), &request);
+                proxies::set_proxy_authorization(&mut request, proxy.as_deref());
+                proxy
+            } else {
+                None
+            };
         let variant;
-        let client = if self.inner.variants.needed(&request) {
-            match self.variant_for(&request) {
+        let client = if proxy.is_some() || self.inner.variants.needed(&request) {
+            match self.variant_for(&request, proxy) {
                 Ok(found) => {
                     variant = found;
                     variant.as_ref().unwrap_or(&self.inner.client)
@@ -573,6 +603,8 @@ pub(crate) fn classify(err: hyper_util::client::legacy::Error) -> Error {
             ErrorKind::ConnectTimeout
         } else if has_cause::<PoolTimedOut>(&err) {
             ErrorKind::PoolTimeout
+        } else if has_cause::<ProxyFailed>(&err) {
+            ErrorKind::Proxy
         } else if has_cause::<rustls::Error>(&err) {
             ErrorKind::Tls
         } else {

@@ -13,6 +13,7 @@ use sessio_core::{Body, Error, ErrorKind, Result};
 
 use super::{Connector, HttpAdapter, HttpAdapterBuilder};
 use crate::adapter::pool::Pool;
+use crate::proxy::{Proxy, RequestProxies};
 use crate::tls::config::client_config;
 use crate::tls::{Identity, RequestTls, TlsSettings, Version, certificates_from_pem};
 
@@ -136,36 +137,47 @@ pub(super) fn default_client(
     builder: &HttpAdapterBuilder,
     pool: &Arc<Pool>,
 ) -> Result<(Client<Connector, Body>, Variants)> {
-    let settings = builder.effective(builder.tls.clone());
+    let mut settings = builder.effective(builder.tls.clone());
     let (config, unusable_env_bundle) = match client_config(&settings) {
         Ok(config) => (config, None),
         Err(err) if settings.ca_bundle != builder.tls.ca_bundle => {
-            (client_config(&builder.tls)?, Some(Arc::new(err)))
+            settings = builder.tls.clone();
+            (client_config(&settings)?, Some(Arc::new(err)))
         }
         Err(err) => return Err(err),
     };
     let variants = Variants {
-        default: settings,
+        default: (settings, None),
         unusable_env_bundle,
         clients: Mutex::new(HashMap::new()),
     };
-    Ok((builder.client(config, pool), variants))
+    Ok((builder.client(config, pool, None), variants))
 }
 
-/// Clients for requests with TLS settings of their own, keyed by the settings
-/// in effect: a `verify(false)` request never lends a connection to a
-/// verifying one, nor a request with one client certificate to another.
+/// Clients for requests with TLS settings or a proxy of their own, keyed by
+/// the settings and proxy in effect: a `verify(false)` request never lends a
+/// connection to a verifying one, nor a request with one client certificate or
+/// proxy to another.
 pub(super) struct Variants {
     /// The settings of the default client.
-    default: TlsSettings,
+    default: VariantKey,
     /// Why `https://` requests without settings of their own cannot be sent.
     unusable_env_bundle: Option<Arc<Error>>,
     /// At most `MAX_VARIANTS`, in order of creation.
-    clients: Mutex<HashMap<TlsSettings, (u64, Client<Connector, Body>)>>,
+    clients: Mutex<HashMap<VariantKey, (u64, Client<Connector, Body>)>>,
 }
 
+/// What makes connections differ: TLS settings, and the proxy.
+type VariantKey = (TlsSettings, Option<Arc<Proxy>>);
+
 impl Variants {
-    /// Whether `request` needs something other than the default client.
+    /// Whether `request` names proxies of its own.
+    pub(super) fn has_request_proxies(&self, request: &http::Request<Body>) -> bool {
+        request.extensions().get::<RequestProxies>().is_some()
+    }
+
+    /// Whether `request` needs something other than the default client for
+    /// its TLS settings.
     pub(super) fn needed(&self, request: &http::Request<Body>) -> bool {
         (self.unusable_env_bundle.is_some() || request.extensions().get::<RequestTls>().is_some())
             && request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
@@ -173,31 +185,40 @@ impl Variants {
 }
 
 impl HttpAdapter {
-    /// The client for an `https://` request with settings of its own, or for
-    /// any `https://` request when the environment's bundle is unusable.
+    /// The client for a request with TLS settings or a proxy of its own
+    /// (`None`: the default client), or why an `https://` request cannot be
+    /// sent (the environment's bundle is unusable).
     pub(super) fn variant_for(
         &self,
         request: &http::Request<Body>,
+        proxy: Option<Arc<Proxy>>,
     ) -> Result<Option<Client<Connector, Body>>> {
         let shared = &*self.inner;
         let variants = &shared.variants;
-        let settings = match request.extensions().get::<RequestTls>() {
-            Some(own) => shared.settings.effective(shared.settings.tls.with(own)),
-            None => variants.default.clone(),
+        let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
+        let tls = match request.extensions().get::<RequestTls>() {
+            Some(own) if https => shared.settings.effective(shared.settings.tls.with(own)),
+            _ => variants.default.0.clone(),
         };
+        let settings = (tls, proxy);
+        if https
+            && settings.0 == variants.default.0
+            && let Some(why) = &variants.unusable_env_bundle
+        {
+            return Err(error(ErrorKind::Builder, UnusableEnvBundle(why.clone())));
+        }
         if settings == variants.default {
-            return match &variants.unusable_env_bundle {
-                Some(why) => Err(error(ErrorKind::Builder, UnusableEnvBundle(why.clone()))),
-                None => Ok(None),
-            };
+            return Ok(None);
         }
         let mut clients = variants.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, client)) = clients.get(&settings) {
             return Ok(Some(client.clone()));
         }
-        let client = shared
-            .settings
-            .client(client_config(&settings)?, &shared.pool);
+        let client = shared.settings.client(
+            client_config(&settings.0)?,
+            &shared.pool,
+            settings.1.clone(),
+        );
         if clients.len() >= MAX_VARIANTS
             && let Some(oldest) = clients
                 .iter()

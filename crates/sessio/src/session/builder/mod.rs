@@ -13,6 +13,7 @@ use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
 
+mod environment;
 mod tls;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -473,7 +474,9 @@ impl SessionBuilder {
             Arc::make_mut(&mut defaults.headers).remove(http::header::CONNECTION);
         }
         let http = if self.trust_env {
-            self.http.env_ca_bundle(tls::ca_bundle_from_env())
+            self.http
+                .env_ca_bundle(environment::ca_bundle_from_env())
+                .env_proxies(environment::proxies_from_env())
         } else {
             self.http
         };

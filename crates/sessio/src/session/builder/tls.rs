@@ -1,6 +1,6 @@
-//! The session builder's TLS settings and `trust_env`, for its default adapters.
+//! The session builder's TLS settings, for its default adapters.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::SessionBuilder;
 use crate::tls::{Identity, Version};
@@ -80,35 +80,4 @@ impl SessionBuilder {
         self.http = self.http.max_tls_version(version);
         self
     }
-
-    /// Whether the session reads settings from the environment (default: yes,
-    /// as requests' `trust_env`): when it verifies certificates with no CA
-    /// bundle of its own, the bundle named by `REQUESTS_CA_BUNDLE`, else by
-    /// `CURL_CA_BUNDLE`, replaces the built-in roots.
-    ///
-    /// The environment is read once, by [`build`](Self::build) (requests reads
-    /// it on every request). A bundle it names that cannot be read does not
-    /// fail `build`: `https://` requests then fail with an error saying why,
-    /// for which `is_builder()` is true, before connecting.
-    ///
-    /// ```
-    /// // Settings from the code only, whatever the environment says.
-    /// let session = sessio::Session::builder().trust_env(false).build()?;
-    /// # drop(session);
-    /// # Ok::<(), sessio::Error>(())
-    /// ```
-    pub fn trust_env(mut self, trust: bool) -> Self {
-        self.trust_env = trust;
-        self
-    }
-}
-
-/// The CA bundle the environment names: `REQUESTS_CA_BUNDLE`, then
-/// `CURL_CA_BUNDLE`; empty values count as unset, as in requests.
-pub(super) fn ca_bundle_from_env() -> Option<PathBuf> {
-    ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
-        .into_iter()
-        .filter_map(std::env::var_os)
-        .find(|value| !value.is_empty())
-        .map(PathBuf::from)
 }

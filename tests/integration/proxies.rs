@@ -1,0 +1,317 @@
+//! Proxies against loopback proxies: plain-http forwarding, CONNECT tunnels,
+//! SOCKS5, requests' keys and `no_proxy`, credentials that stay with the
+//! proxy, typed errors, and pools that never mix proxied and direct requests.
+
+use sessio::Session;
+use sessio_tests::{ProxyOptions, ProxySeen, Server, TestCa, TestProxy};
+
+use crate::seen;
+
+/// `Basic` of `user:pass`.
+const USER_PASS: &str = "Basic dXNlcjpwYXNz";
+
+fn requiring(credentials: &str) -> ProxyOptions {
+    ProxyOptions {
+        require: Some(credentials.to_owned()),
+        ..ProxyOptions::default()
+    }
+}
+
+fn methods_and_targets(seen: &[ProxySeen]) -> Vec<(String, String)> {
+    seen.iter()
+        .map(|s| (s.method.clone(), s.target.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_http_target_is_forwarded_in_absolute_form_with_the_proxy_credentials() {
+    let server = Server::echo().await;
+    let proxy = TestProxy::http(requiring(USER_PASS)).await;
+    let session = Session::builder()
+        .proxy("http", &proxy.url_with("http", "user:pass"))
+        .build()
+        .unwrap();
+    let echo = seen(session.get(server.url("/anything?q=1"))).await;
+    assert_eq!(echo["path"], "/anything");
+    let asked = proxy.seen();
+    assert_eq!(
+        methods_and_targets(&asked),
+        [("GET".to_owned(), server.url("/anything?q=1"))]
+    );
+    assert_eq!(asked[0].credentials.as_deref(), Some(USER_PASS));
+
+    // Without credentials the proxy's 407 is the response, as in requests.
+    let anonymous = Session::builder()
+        .proxy("http", &proxy.url("http"))
+        .build()
+        .unwrap();
+    let r = anonymous.get(server.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 407);
+}
+
+#[tokio::test]
+async fn an_https_target_goes_through_connect_and_the_credentials_stay_outside_the_tunnel() {
+    let ca = TestCa::new();
+    let server = Server::start_tls(&ca, sessio_tests::echo).await;
+    let proxy = TestProxy::http(requiring(USER_PASS)).await;
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("https", &proxy.url_with("http", "user:pass"))
+        .build()
+        .unwrap();
+    let echo = seen(
+        session
+            .get(server.localhost_url("/inside"))
+            .header("proxy-authorization", "Basic c2VjcmV0"),
+    )
+    .await;
+    assert_eq!(echo["path"], "/inside");
+    assert!(
+        echo["headers"].get("proxy-authorization").is_none(),
+        "no Proxy-Authorization inside the tunnel: {echo}"
+    );
+    let port = server.addr().port();
+    let asked = proxy.seen();
+    assert_eq!(
+        methods_and_targets(&asked),
+        [("CONNECT".to_owned(), format!("localhost:{port}"))]
+    );
+    assert_eq!(asked[0].credentials.as_deref(), Some(USER_PASS));
+    // The tunnel is pooled: a second request opens no second CONNECT.
+    seen(session.get(server.localhost_url("/again"))).await;
+    assert_eq!(proxy.seen().len(), 1);
+    assert_eq!(server.connections(), 1);
+}
+
+/// requests 2.3–2.30 sent the proxy credentials to the server inside the
+/// tunnel after an http → https redirect (CVE-2023-32681).
+#[tokio::test]
+async fn sec_08_proxy_credentials_never_enter_the_tunnel_after_a_redirect() {
+    let ca = TestCa::new();
+    let secure = Server::start_tls(&ca, sessio_tests::echo).await;
+    let plain = Server::echo().await;
+    let proxy = TestProxy::http(requiring(USER_PASS)).await;
+    let url = proxy.url_with("http", "user:pass");
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("http", &url)
+        .proxy("https", &url)
+        .build()
+        .unwrap();
+    let target = secure.url("/landed");
+    let start = plain.url(&format!("/redirect-to?url={target}"));
+    let r = session.get(&start).send().await.unwrap();
+    assert_eq!(r.history().len(), 1);
+    let echo: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(echo["path"], "/landed");
+    assert!(
+        echo["headers"].get("proxy-authorization").is_none(),
+        "{echo}"
+    );
+    let asked = proxy.seen();
+    assert_eq!(
+        methods_and_targets(&asked),
+        [
+            ("GET".to_owned(), start.clone()),
+            ("CONNECT".to_owned(), secure.addr().to_string()),
+        ]
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|s| s.credentials.as_deref() == Some(USER_PASS))
+    );
+}
+
+#[tokio::test]
+async fn keys_no_proxy_and_per_request_proxies_choose_the_route() {
+    let server = Server::echo().await;
+    let session_proxy = TestProxy::http(ProxyOptions::default()).await;
+    let request_proxy = TestProxy::http(ProxyOptions::default()).await;
+    let session = Session::builder()
+        .proxy("all", &session_proxy.url("http"))
+        .proxy("no_proxy", "localhost")
+        .build()
+        .unwrap();
+
+    seen(session.get(server.localhost_url("/direct"))).await;
+    assert!(session_proxy.seen().is_empty(), "localhost is in no_proxy");
+    seen(session.get(server.url("/proxied"))).await;
+    assert_eq!(session_proxy.seen().len(), 1);
+
+    // A request's own proxy comes first; its own no_proxy too.
+    seen(
+        session
+            .get(server.url("/mine"))
+            .proxy("http", &request_proxy.url("http")),
+    )
+    .await;
+    assert_eq!(request_proxy.seen().len(), 1);
+    assert_eq!(session_proxy.seen().len(), 1);
+    seen(
+        session
+            .get(server.url("/none"))
+            .proxy("no_proxy", "127.0.0.1"),
+    )
+    .await;
+    assert_eq!(session_proxy.seen().len(), 1, "direct");
+
+    // `http://host` keys beat `all`.
+    let host_proxy = TestProxy::http(ProxyOptions::default()).await;
+    let session = Session::builder()
+        .proxy("all", &session_proxy.url("http"))
+        .proxy("http://127.0.0.1", &host_proxy.url("http"))
+        .build()
+        .unwrap();
+    seen(session.get(server.url("/host-key"))).await;
+    assert_eq!(host_proxy.seen().len(), 1);
+    assert_eq!(session_proxy.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn socks5_resolves_here_and_socks5h_lets_the_proxy_resolve() {
+    let ca = TestCa::new();
+    let plain = Server::echo().await;
+    let secure = Server::start_tls(&ca, sessio_tests::echo).await;
+    let socks = TestProxy::socks5(ProxyOptions::default()).await;
+
+    let local_dns = Session::builder()
+        .proxy("all", &socks.url("socks5"))
+        .build()
+        .unwrap();
+    seen(local_dns.get(plain.localhost_url("/local"))).await;
+    let remote_dns = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("all", &socks.url("socks5h"))
+        .build()
+        .unwrap();
+    seen(remote_dns.get(plain.localhost_url("/remote"))).await;
+    seen(remote_dns.get(secure.localhost_url("/tls"))).await;
+    let targets: Vec<String> = socks.seen().into_iter().map(|s| s.target).collect();
+    assert_eq!(
+        targets,
+        [
+            format!("127.0.0.1:{}", plain.addr().port()),
+            format!("localhost:{}", plain.addr().port()),
+            format!("localhost:{}", secure.addr().port()),
+        ]
+    );
+
+    let guarded = TestProxy::socks5(requiring("u:p w")).await;
+    let session = Session::builder()
+        .proxy("all", &guarded.url_with("socks5h", "u:p%20w"))
+        .build()
+        .unwrap();
+    seen(session.get(plain.url("/authenticated"))).await;
+    assert_eq!(guarded.seen()[0].credentials.as_deref(), Some("u:p w"));
+    let wrong = Session::builder()
+        .proxy("all", &guarded.url_with("socks5h", "u:nope"))
+        .build()
+        .unwrap();
+    let err = wrong.get(plain.url("/")).send().await.unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+}
+
+#[tokio::test]
+async fn proxy_failures_are_proxy_errors() {
+    let server = Server::echo().await;
+    let ca = TestCa::new();
+    let secure = Server::start_tls(&ca, sessio_tests::echo).await;
+    // Unreachable: a port that was just free.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone_url = format!("http://{}", gone.local_addr().unwrap());
+    drop(gone);
+    let session = Session::builder().proxy("all", &gone_url).build().unwrap();
+    let err = session.get(server.url("/")).send().await.unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+    assert!(err.to_string().contains("could not be reached"), "{err}");
+    let err = session.get(secure.url("/")).send().await.unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+
+    // A refused CONNECT, and one that wants credentials.
+    let refusing = TestProxy::http(ProxyOptions {
+        refuse_connect: true,
+        ..ProxyOptions::default()
+    })
+    .await;
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("https", &refusing.url("http"))
+        .build()
+        .unwrap();
+    let err = session.get(secure.url("/")).send().await.unwrap_err();
+    assert!(err.is_proxy() && err.to_string().contains("403"), "{err}");
+    let guarded = TestProxy::http(requiring(USER_PASS)).await;
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("https", &guarded.url("http"))
+        .build()
+        .unwrap();
+    let err = session.get(secure.url("/")).send().await.unwrap_err();
+    assert!(err.is_proxy() && err.to_string().contains("407"), "{err}");
+    assert_eq!(secure.connections(), 0, "nothing reached the server");
+
+    // Invalid proxy URLs, on every builder.
+    for url in ["http://:8080", "http:/bad", "ftp://proxy.test"] {
+        let err = Session::builder().proxy("all", url).build().unwrap_err();
+        assert!(err.is_proxy(), "{url}: {err:?}");
+        let err = Session::new()
+            .get(server.url("/"))
+            .proxy("all", url)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_proxy(), "{url}: {err:?}");
+    }
+    assert_eq!(server.requests(), 0);
+}
+
+/// curl's CVE-2023-38545: a socks5h host name longer than 255 bytes.
+#[tokio::test]
+async fn sec_24_a_socks5h_host_name_over_255_bytes_is_an_error_never_truncated() {
+    let socks = TestProxy::socks5(ProxyOptions::default()).await;
+    let session = Session::builder()
+        .proxy("all", &socks.url("socks5h"))
+        .build()
+        .unwrap();
+    let label = "a".repeat(60);
+    let host = [label.as_str(); 5].join(".");
+    assert!(host.len() > 255);
+    let err = session
+        .get(format!("http://{host}/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+    assert!(socks.seen().is_empty(), "no truncated name was sent");
+}
+
+#[tokio::test]
+async fn proxied_and_direct_requests_never_share_a_connection() {
+    let server = Server::echo().await;
+    let proxy = TestProxy::http(ProxyOptions::default()).await;
+    let session = Session::new();
+    seen(session.get(server.url("/direct"))).await;
+    seen(
+        session
+            .get(server.url("/proxied"))
+            .proxy("http", &proxy.url("http")),
+    )
+    .await;
+    assert_eq!(proxy.seen().len(), 1);
+    assert_eq!(server.connections(), 2, "the proxy made its own connection");
+    seen(session.get(server.url("/direct-again"))).await;
+    seen(
+        session
+            .get(server.url("/proxied-again"))
+            .proxy("http", &proxy.url("http")),
+    )
+    .await;
+    assert_eq!(
+        proxy.seen().len(),
+        2,
+        "the proxied request went to the proxy"
+    );
+    assert_eq!(server.connections(), 2, "each kind reused its own");
+    assert_eq!(session.pool_stats().created, 2);
+}

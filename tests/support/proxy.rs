@@ -1,0 +1,266 @@
+//! Loopback proxies for the tests: an HTTP forward proxy that also tunnels
+//! `CONNECT`, and a SOCKS5 server. Each records what it was asked.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::{ServerBody, respond};
+
+/// One request a proxy was asked to carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxySeen {
+    /// `GET`, `CONNECT`, … for the HTTP proxy; `SOCKS5` for the SOCKS server.
+    pub method: String,
+    /// The request target: an absolute URL, `host:port` for CONNECT and SOCKS.
+    pub target: String,
+    /// The `Proxy-Authorization` the proxy received, or the SOCKS user:password.
+    pub credentials: Option<String>,
+}
+
+/// How a test proxy behaves.
+#[derive(Clone, Debug, Default)]
+pub struct ProxyOptions {
+    /// Require this exact `Proxy-Authorization` (HTTP) or `user:password`
+    /// (SOCKS); otherwise answer 407, or refuse the SOCKS handshake.
+    pub require: Option<String>,
+    /// Answer every CONNECT with `403 Forbidden`.
+    pub refuse_connect: bool,
+}
+
+/// A running loopback proxy; it stops when dropped.
+#[derive(Debug)]
+pub struct TestProxy {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<ProxySeen>>>,
+    _shutdown: watch::Sender<()>,
+}
+
+impl TestProxy {
+    /// An HTTP proxy: absolute-form requests are forwarded, `CONNECT` opens a
+    /// tunnel.
+    pub async fn http(options: ProxyOptions) -> TestProxy {
+        Self::spawn(options, Kind::Http).await
+    }
+
+    /// A SOCKS5 server (no authentication, or user/password when `require`
+    /// is set), for IPv4, IPv6 and domain-name targets.
+    pub async fn socks5(options: ProxyOptions) -> TestProxy {
+        Self::spawn(options, Kind::Socks5).await
+    }
+
+    /// `scheme://127.0.0.1:port`, for `.proxy(key, url)`.
+    pub fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// `scheme://user:password@127.0.0.1:port`.
+    pub fn url_with(&self, scheme: &str, userinfo: &str) -> String {
+        format!("{scheme}://{userinfo}@{}", self.addr)
+    }
+
+    /// What the proxy was asked so far.
+    pub fn seen(&self) -> Vec<ProxySeen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    async fn spawn(options: ProxyOptions, kind: Kind) -> TestProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy addr");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (shutdown, mut stopped) = watch::channel(());
+        let state = Arc::new(State {
+            options,
+            seen: seen.clone(),
+            client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
+        });
+        tokio::spawn(async move {
+            loop {
+                let stream = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(_) => continue,
+                    },
+                    _ = stopped.changed() => return,
+                };
+                let state = state.clone();
+                tokio::spawn(async move {
+                    match kind {
+                        Kind::Http => serve_http(state, stream).await,
+                        Kind::Socks5 => {
+                            let _ = serve_socks5(&state, stream).await;
+                        }
+                    }
+                });
+            }
+        });
+        TestProxy {
+            addr,
+            seen,
+            _shutdown: shutdown,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Http,
+    Socks5,
+}
+
+struct State {
+    options: ProxyOptions,
+    seen: Arc<Mutex<Vec<ProxySeen>>>,
+    client: Client<HttpConnector, Incoming>,
+}
+
+impl State {
+    fn record(&self, method: &str, target: String, credentials: Option<String>) {
+        self.seen.lock().unwrap().push(ProxySeen {
+            method: method.to_owned(),
+            target,
+            credentials,
+        });
+    }
+
+    fn allowed(&self, credentials: Option<&str>) -> bool {
+        self.options
+            .require
+            .as_deref()
+            .is_none_or(|want| credentials == Some(want))
+    }
+}
+
+async fn serve_http(state: Arc<State>, stream: TcpStream) {
+    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(proxy_http(&state, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades()
+        .await;
+}
+
+async fn proxy_http(state: &State, mut req: http::Request<Incoming>) -> http::Response<ServerBody> {
+    let credentials = req
+        .headers()
+        .get(http::header::PROXY_AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    state.record(
+        req.method().as_str(),
+        req.uri().to_string(),
+        credentials.clone(),
+    );
+    if !state.allowed(credentials.as_deref()) {
+        return respond(407, &[("proxy-authenticate", "Basic realm=\"test\"")], "");
+    }
+    if req.method() == http::Method::CONNECT {
+        if state.options.refuse_connect {
+            return respond(403, &[], "no tunnels here");
+        }
+        let Some(target) = req.uri().authority().map(ToString::to_string) else {
+            return respond(400, &[], "CONNECT needs host:port");
+        };
+        tokio::spawn(async move {
+            if let (Ok(upgraded), Ok(mut server)) = (
+                hyper::upgrade::on(req).await,
+                TcpStream::connect(&target).await,
+            ) {
+                let mut client = TokioIo::new(upgraded);
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            }
+        });
+        return respond(200, &[], "");
+    }
+    if req.uri().scheme().is_none() {
+        return respond(400, &[], "a proxy wants absolute-form requests");
+    }
+    req.headers_mut().remove(http::header::PROXY_AUTHORIZATION);
+    match state.client.request(req).await {
+        Ok(response) => response.map(|body| body.map_err(std::io::Error::other).boxed()),
+        Err(err) => respond(502, &[], Bytes::from(err.to_string())),
+    }
+}
+
+/// RFC 1928 (and RFC 1929 for user/password), CONNECT only.
+async fn serve_socks5(state: &State, mut client: TcpStream) -> std::io::Result<()> {
+    let mut head = [0u8; 2];
+    client.read_exact(&mut head).await?;
+    let mut methods = vec![0u8; usize::from(head[1])];
+    client.read_exact(&mut methods).await?;
+    let mut credentials = None;
+    if state.options.require.is_some() {
+        if !methods.contains(&2) {
+            client.write_all(&[5, 0xff]).await?;
+            return Ok(());
+        }
+        client.write_all(&[5, 2]).await?;
+        let mut version_and_len = [0u8; 2];
+        client.read_exact(&mut version_and_len).await?;
+        let mut user = vec![0u8; usize::from(version_and_len[1])];
+        client.read_exact(&mut user).await?;
+        let password_len = client.read_u8().await?;
+        let mut password = vec![0u8; usize::from(password_len)];
+        client.read_exact(&mut password).await?;
+        let given = format!(
+            "{}:{}",
+            String::from_utf8_lossy(&user),
+            String::from_utf8_lossy(&password)
+        );
+        let ok = state.allowed(Some(&given));
+        credentials = Some(given);
+        client.write_all(&[1, if ok { 0 } else { 1 }]).await?;
+        if !ok {
+            return Ok(());
+        }
+    } else {
+        client.write_all(&[5, 0]).await?;
+    }
+    let mut request = [0u8; 4];
+    client.read_exact(&mut request).await?;
+    let host = match request[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            client.read_exact(&mut ip).await?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        4 => {
+            let mut ip = [0u8; 16];
+            client.read_exact(&mut ip).await?;
+            format!("[{}]", std::net::Ipv6Addr::from(ip))
+        }
+        _ => {
+            let len = client.read_u8().await?;
+            let mut name = vec![0u8; usize::from(len)];
+            client.read_exact(&mut name).await?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+    };
+    let port = client.read_u16().await?;
+    let target = format!("{host}:{port}");
+    state.record("SOCKS5", target.clone(), credentials);
+    let connect_to = if host == "localhost" {
+        format!("127.0.0.1:{port}")
+    } else {
+        target
+    };
+    match TcpStream::connect(&connect_to).await {
+        Ok(mut server) => {
+            client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        }
+        Err(_) => client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await?,
+    }
+    Ok(())
+}
