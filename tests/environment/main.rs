@@ -31,11 +31,12 @@ fn main() {
     }
 }
 
-/// Sends one https and one http request and says how each went.
+/// Sends one https and one http request and says how each went (or, in
+/// mode `merged`, what `merge_environment_settings` says of them).
 async fn child(mode: &str) -> String {
     let builder = Session::builder();
     let session = match mode {
-        "default" => Session::new(),
+        "default" | "merged" => Session::new(),
         "no-trust-env" => builder.trust_env(false).build().expect("session"),
         "verify-false" => builder.verify(false).build().expect("session"),
         "own-bundle" => builder
@@ -48,12 +49,23 @@ async fn child(mode: &str) -> String {
             .expect("session"),
         other => panic!("unknown mode {other}"),
     };
-    let https = outcome(
-        session
-            .get(std::env::var(HTTPS_URL).expect("url"))
-            .send()
-            .await,
-    );
+    let https_url = std::env::var(HTTPS_URL).expect("url");
+    if mode == "merged" {
+        let merged = session
+            .merge_environment_settings(&https_url)
+            .expect("merged");
+        let http_url = std::env::var(HTTP_URL).expect("url");
+        let plain = session
+            .merge_environment_settings(&http_url)
+            .expect("merged");
+        return format!(
+            "https=merged({:?} {:?}) http={:?}",
+            merged.proxy(),
+            merged.ca_bundle(),
+            plain.proxy()
+        );
+    }
+    let https = outcome(session.get(https_url).send().await);
     let http = outcome(
         session
             .get(std::env::var(HTTP_URL).expect("url"))
@@ -88,6 +100,7 @@ async fn parent() {
     let http = Server::start(|_req| async { respond(200, &[], "plain") }).await;
     let files = TempDir::new("environment");
     let bundle = files.write("ca.pem", ca.ca_pem()).display().to_string();
+    let bundle_for_merged = bundle.clone();
     let wrong = files
         .write("other.pem", other.ca_pem())
         .display()
@@ -237,7 +250,24 @@ async fn parent() {
             false,
         ),
     ];
-    let cases: Vec<Case> = cases.into_iter().chain(proxy_cases).collect();
+    let merged = Case {
+        name: "merge_environment_settings shows the environment's proxy and bundle",
+        mode: "merged",
+        env: vec![
+            ("https_proxy", "http://u:pw@127.0.0.1:3128".to_owned()),
+            ("REQUESTS_CA_BUNDLE", bundle_for_merged.clone()),
+        ],
+        https: Box::leak(
+            format!("merged(Some(\"http://u:***@127.0.0.1:3128\") Some({bundle_for_merged:?}))")
+                .into_boxed_str(),
+        ),
+        proxied: false,
+    };
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .chain(proxy_cases)
+        .chain([merged])
+        .collect();
 
     let mut failed = Vec::new();
     for case in &cases {
@@ -246,8 +276,13 @@ async fn parent() {
         let out = run_child(case, &https.url("/"), &http.url("/"));
         let proxied = proxy.seen().len() > asked;
         let expected = format!("https={}", case.https);
+        let http_expected = if case.mode == "merged" {
+            " http=None"
+        } else {
+            " http=200"
+        };
         let ok =
-            out.starts_with(&expected) && out.ends_with(" http=200") && proxied == case.proxied;
+            out.starts_with(&expected) && out.ends_with(http_expected) && proxied == case.proxied;
         let ok = ok
             && (case.https != "builder(" || {
                 out.contains("REQUESTS_CA_BUNDLE")

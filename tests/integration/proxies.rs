@@ -315,3 +315,57 @@ async fn proxied_and_direct_requests_never_share_a_connection() {
     assert_eq!(server.connections(), 2, "each kind reused its own");
     assert_eq!(session.pool_stats().created, 2);
 }
+
+#[tokio::test]
+async fn merge_environment_settings_says_where_a_request_would_go() {
+    let ca = TestCa::new();
+    let files = sessio_tests::TempDir::new("merged");
+    let bundle = files.write("ca.pem", ca.ca_pem());
+    let (cert, key) = ca.client_cert_pem();
+    let session = Session::builder()
+        .trust_env(false)
+        .proxy("https", "socks5h://user:secret@127.0.0.1:1080")
+        .proxy("no_proxy", "localhost")
+        .ca_bundle(&bundle)
+        .identity(sessio::tls::Identity::from_pem_parts(cert, key).unwrap())
+        .mount("http://mock.test/", sessio::MockAdapter::new())
+        .build()
+        .unwrap();
+
+    let merged = session
+        .merge_environment_settings("https://api.example/v1")
+        .unwrap();
+    assert!(merged.is_http_adapter());
+    assert_eq!(
+        merged.proxy().as_deref(),
+        Some("socks5h://user:***@127.0.0.1:1080")
+    );
+    assert!(merged.verify());
+    assert_eq!(merged.ca_bundle(), Some(bundle.as_path()));
+    assert!(merged.client_cert());
+    assert!(!format!("{merged:?}").contains("secret"));
+    assert_eq!(
+        session
+            .merge_environment_settings("https://localhost/")
+            .unwrap()
+            .proxy(),
+        None
+    );
+    assert_eq!(
+        session
+            .merge_environment_settings("http://api.example/")
+            .unwrap()
+            .proxy(),
+        None,
+        "only https has a proxy"
+    );
+    let mocked = session
+        .merge_environment_settings("http://mock.test/x")
+        .unwrap();
+    assert!(!mocked.is_http_adapter());
+    assert!(mocked.adapter().contains("MockAdapter"), "{}", mocked.adapter());
+    let err = session
+        .merge_environment_settings("ftp://files.example/")
+        .unwrap_err();
+    assert_eq!(err.kind(), sessio::ErrorKind::NoAdapter, "{err:?}");
+}

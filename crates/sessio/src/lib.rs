@@ -22,8 +22,8 @@ pub use adapter::{
     MockAdapter, MockRequest, MockResponse, PoolStats, Resolve, Resolving, ServiceAdapter,
 };
 pub use session::{
-    ExchangeService, HopService, HttpSessionFuture, IntoRequest, RequestBuilder, Session,
-    SessionBuilder, SessionFuture,
+    ExchangeService, HopService, HttpSessionFuture, IntoRequest, MergedSettings, RequestBuilder,
+    Session, SessionBuilder, SessionFuture,
 };
 
 pub use sessio_core::http::{self, header};

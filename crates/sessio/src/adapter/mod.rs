@@ -156,6 +156,14 @@ impl Adapter {
         }
     }
 
+    /// The [`HttpAdapter`] inside, if it is one.
+    pub(crate) fn as_http(&self) -> Option<&HttpAdapter> {
+        match &self.inner {
+            AdapterKind::Http(http) => Some(http),
+            AdapterKind::Dyn(_) => None,
+        }
+    }
+
     /// The same `HttpAdapter` (sharing one pool) as `other`.
     pub(crate) fn shares_pool_with(&self, other: &Adapter) -> bool {
         match (&self.inner, &other.inner) {

@@ -4,6 +4,7 @@ mod builder;
 mod exchange;
 mod history;
 mod hop;
+mod merged;
 mod request_builder;
 mod service;
 mod stack;
@@ -25,6 +26,7 @@ use sessio_core::{
 use sessio_layers::cookies::Jar;
 
 pub use builder::SessionBuilder;
+pub use merged::MergedSettings;
 pub use request_builder::RequestBuilder;
 pub use service::{HttpSessionFuture, SessionFuture};
 

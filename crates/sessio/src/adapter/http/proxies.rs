@@ -63,11 +63,21 @@ impl Proxies {
         request: &http::Request<Body>,
     ) -> Option<Arc<Proxy>> {
         let own = request.extensions().get::<RequestProxies>().map(|r| &r.0);
+        Self::route_uri(proxies, own, request.uri())
+    }
+
+    /// The proxy a request to `uri` goes through, with the request's own
+    /// proxies `own` first.
+    pub(super) fn route_uri(
+        proxies: Option<&Proxies>,
+        own: Option<&ProxyTable>,
+        uri: &http::Uri,
+    ) -> Option<Arc<Proxy>> {
         let tables = own
             .into_iter()
             .chain(proxies.into_iter().flat_map(|p| [&p.own, &p.env]));
         for table in tables {
-            match table.select(request.uri()) {
+            match table.select(uri) {
                 Selection::Proxy(proxy) => return Some(proxy),
                 Selection::Direct => return None,
                 Selection::NoMatch => {}

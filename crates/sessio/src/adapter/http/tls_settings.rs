@@ -185,6 +185,22 @@ impl Variants {
 }
 
 impl HttpAdapter {
+    /// The proxy and TLS settings a request to `uri` without settings of its
+    /// own would use, and why `https://` requests cannot be sent if they cannot.
+    pub(crate) fn settings_for(
+        &self,
+        uri: &http::Uri,
+    ) -> (Option<Arc<Proxy>>, TlsSettings, Option<String>) {
+        let shared = &*self.inner;
+        let proxy = super::Proxies::route_uri(shared.proxies.as_ref(), None, uri);
+        let unusable = shared
+            .variants
+            .unusable_env_bundle
+            .as_ref()
+            .map(|err| UnusableEnvBundle(err.clone()).to_string());
+        (proxy, shared.variants.default.0.clone(), unusable)
+    }
+
     /// The client for a request with TLS settings or a proxy of its own
     /// (`None`: the default client), or why an `https://` request cannot be
     /// sent (the environment's bundle is unusable).
