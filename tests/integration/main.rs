@@ -6,6 +6,7 @@ mod bad_input;
 mod connection;
 mod cookies;
 mod differences;
+mod digest;
 mod faults;
 mod hooks;
 mod layers_over_hyper;

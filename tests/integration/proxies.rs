@@ -363,7 +363,11 @@ async fn merge_environment_settings_says_where_a_request_would_go() {
         .merge_environment_settings("http://mock.test/x")
         .unwrap();
     assert!(!mocked.is_http_adapter());
-    assert!(mocked.adapter().contains("MockAdapter"), "{}", mocked.adapter());
+    assert!(
+        mocked.adapter().contains("MockAdapter"),
+        "{}",
+        mocked.adapter()
+    );
     let err = session
         .merge_environment_settings("ftp://files.example/")
         .unwrap_err();

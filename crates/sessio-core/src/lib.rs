@@ -24,7 +24,7 @@
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
-mod auth;
+pub mod auth;
 mod body;
 mod connection;
 mod cookie;

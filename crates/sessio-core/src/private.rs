@@ -74,3 +74,8 @@ pub trait ResponseExt {
     /// The cap on buffered reads (`None`: no cap).
     fn set_max_decompressed_size(&mut self, max: Option<u64>);
 }
+
+/// The flow of a multi-step auth (`Auth::digest`, `Auth::flow`), if it is one.
+pub fn auth_flow(auth: &crate::Auth) -> Option<std::sync::Arc<dyn crate::auth::AuthFlow>> {
+    auth.as_flow().cloned()
+}

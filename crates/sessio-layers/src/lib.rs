@@ -67,6 +67,9 @@ mod macros;
 #[cfg(feature = "auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub mod auth;
+#[cfg(feature = "auth-flow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth-flow")))]
+pub mod auth_flow;
 #[cfg(feature = "cookies")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
 pub mod cookies;

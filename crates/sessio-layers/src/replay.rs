@@ -26,11 +26,21 @@ pub trait ReplayBody: Sized {
 
     /// An empty body, for requests that drop the body.
     fn empty() -> Self;
+
+    /// The body's bytes when it holds them in memory (auth flows hash them);
+    /// `None` by default.
+    fn as_bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl ReplayBody for sessio_core::Body {
     fn try_replay(&self) -> Option<Self> {
         self.try_clone()
+    }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        sessio_core::Body::as_bytes(self)
     }
 
     fn empty() -> Self {

@@ -38,6 +38,12 @@ pub use sessio_core::{
 };
 pub use sessio_core::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Url, Version};
 
+/// Multi-step authentication of your own: [`AuthFlow`](auth::AuthFlow), used
+/// through [`Auth::flow`]. [`Auth::digest`] is one.
+pub mod auth {
+    pub use sessio_core::auth::{AuthFlow, AuthFuture, AuthRequest};
+}
+
 pub use sessio_layers::cookies::Jar;
 pub use sessio_layers::retry::RetryPolicy;
 

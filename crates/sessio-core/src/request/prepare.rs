@@ -111,6 +111,9 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         body = body.with_progress_fn(report.clone());
     }
     let mut prepared = PreparedRequest::assemble(method, target, headers, body, extensions);
+    if let Some(flow) = auth.as_ref().and_then(Auth::as_flow) {
+        attach_flow(&mut prepared, flow);
+    }
     add_cookies(&mut prepared, cookies, defaults)?;
     let hooks = match (defaults.hooks, hooks.is_empty()) {
         (None, _) => hooks,
@@ -189,4 +192,20 @@ pub(crate) fn url_credentials(url: &Url) -> Option<Auth> {
         decode(url.username()),
         decode(url.password().unwrap_or("")),
     ))
+}
+
+/// P6 for a multi-step scheme: the flow goes with the request, for the
+/// origin of this URL.
+fn attach_flow(prepared: &mut PreparedRequest, flow: &std::sync::Arc<dyn crate::auth::AuthFlow>) {
+    let url = prepared.url();
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return;
+    };
+    let origin = (url.scheme().to_owned(), host.to_ascii_lowercase(), port);
+    prepared
+        .extensions_mut()
+        .insert(crate::auth::flow::AttachedFlow {
+            flow: flow.clone(),
+            origin,
+        });
 }

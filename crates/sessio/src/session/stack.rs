@@ -1,9 +1,10 @@
 //! The session's static stack, outermost first: exchange layers of the user
-//! (boxed, only if there are any) → `Redirect` → `Cookies` → `Hooks` → hop
+//! (boxed, only if there are any) → `Redirect` → `AuthFlows` (digest and other
+//! multi-step auth, per hop) → `Cookies` → `Hooks` → hop
 //! layers of the user (boxed once each) → the mount table's adapters (boxed once each).
 //!
 //! The session calls it with a plain `Service::call`, so a layer can wrap it
-//! from outside (the slot of multi-step auth flows, above `Redirect`).
+//! from outside.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -12,6 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use sessio_core::{Body, BoxError, CookieStore, Error, ResponseBody, Result};
+use sessio_layers::auth_flow::{AuthFlowLayer, AuthFlows};
 use sessio_layers::cookies::{Cookies, CookiesLayer};
 use sessio_layers::hooks::{Hooks, HooksLayer};
 use sessio_layers::redirect::{Redirect, RedirectLayer, RedirectPolicy};
@@ -23,7 +25,7 @@ use crate::adapter::AdapterFuture;
 use crate::mount::Router;
 
 /// The session's own layers over the hop below them.
-pub(crate) type Chain = Redirect<Cookies<Hooks<Dispatch>>>;
+pub(crate) type Chain = Redirect<AuthFlows<Cookies<Hooks<Dispatch>>>>;
 
 /// Every request of a session goes through this one type: the chain, or the
 /// chain inside the user's exchange layers.
@@ -138,5 +140,6 @@ pub(crate) fn build(
         redirect = redirect.policy(policy);
     }
     let hooks = HooksLayer::default().layer(dispatch);
-    redirect.layer(CookiesLayer::new(cookies).layer(hooks))
+    let flows = AuthFlowLayer::per_request().layer(CookiesLayer::new(cookies).layer(hooks));
+    redirect.layer(flows)
 }

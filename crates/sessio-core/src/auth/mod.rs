@@ -1,6 +1,11 @@
-//! Authentication schemes: `Auth::basic`, `Auth::bearer`.
+//! Authentication schemes: `Auth::basic`, `Auth::bearer`, `Auth::digest`, and
+//! flows of your own (`Auth::flow`).
+
+mod digest;
+pub mod flow;
 
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -8,8 +13,11 @@ use http::HeaderValue;
 use http::header::AUTHORIZATION;
 
 use crate::{Error, Result};
+pub use flow::{AuthFlow, AuthFuture, AuthRequest};
 
-/// Credentials that produce an `Authorization` header.
+/// Credentials that produce an `Authorization` header: a fixed one (Basic,
+/// Bearer, any value), or one a flow computes per request and challenge
+/// (Digest, or an [`AuthFlow`] of your own).
 ///
 /// Cheap to clone. Its `Debug` output never shows the secret.
 ///
@@ -30,10 +38,24 @@ pub struct Auth {
 
 #[derive(Clone)]
 enum Scheme {
-    Basic { user: String, header: HeaderValue },
+    Basic {
+        user: String,
+        header: HeaderValue,
+    },
     Bearer(HeaderValue),
     Header(HeaderValue),
+    Flow {
+        name: FlowName,
+        flow: Arc<dyn AuthFlow>,
+    },
     Invalid(&'static str),
+}
+
+/// What `Debug` says of a flow.
+#[derive(Clone)]
+enum FlowName {
+    Digest(String),
+    Custom,
 }
 
 impl Auth {
@@ -70,6 +92,52 @@ impl Auth {
         Auth { scheme }
     }
 
+    /// HTTP Digest credentials (RFC 7616; requests' `HTTPDigestAuth`). The
+    /// first request goes without an `Authorization`; a `401` with a digest
+    /// challenge is answered by sending the request once more (twice when
+    /// the server says the nonce was stale), if its body is in memory. Later
+    /// requests to the same origin answer the last challenge before being
+    /// asked, with a counted nonce. Algorithms `MD5`, `SHA-256`,
+    /// `SHA-512-256` (and requests' `SHA`, `SHA-512`), each with `-sess`;
+    /// `qop` `auth` and `auth-int` (a body in memory); `opaque`; `userhash`.
+    ///
+    /// ```
+    /// use sessio::Auth;
+    ///
+    /// let auth = Auth::digest("user", "pass");
+    /// assert_eq!(format!("{auth:?}"), "Auth::Digest(user)");
+    /// let session = sessio::Session::builder().auth(auth).build().unwrap();
+    /// # drop(session);
+    /// ```
+    pub fn digest(user: impl Into<String>, password: impl Into<String>) -> Self {
+        let digest = digest::DigestAuth::new(user.into(), password.into());
+        let name = FlowName::Digest(digest.user().to_owned());
+        Auth {
+            scheme: Scheme::Flow {
+                name,
+                flow: Arc::new(digest),
+            },
+        }
+    }
+
+    /// A multi-step scheme of your own: see [`AuthFlow`].
+    pub fn flow(flow: impl AuthFlow) -> Self {
+        Auth {
+            scheme: Scheme::Flow {
+                name: FlowName::Custom,
+                flow: Arc::new(flow),
+            },
+        }
+    }
+
+    /// The flow inside, for a multi-step scheme.
+    pub(crate) fn as_flow(&self) -> Option<&Arc<dyn AuthFlow>> {
+        match &self.scheme {
+            Scheme::Flow { flow, .. } => Some(flow),
+            _ => None,
+        }
+    }
+
     /// Any ready-made `Authorization` value, for schemes sessio does not know.
     ///
     /// ```
@@ -89,19 +157,28 @@ impl Auth {
         Auth { scheme }
     }
 
-    /// The `Authorization` header value, or a typed error for invalid credentials.
+    /// The `Authorization` header value, or a typed error for invalid
+    /// credentials and for flows (Digest), whose value depends on the request.
     pub fn header_value(&self) -> Result<&HeaderValue> {
         match &self.scheme {
             Scheme::Basic { header, .. } | Scheme::Bearer(header) | Scheme::Header(header) => {
                 Ok(header)
             }
+            Scheme::Flow { .. } => Err(Error::invalid_header(
+                AUTHORIZATION.as_str(),
+                "this scheme computes its value per request",
+            )),
             Scheme::Invalid(why) => Err(Error::invalid_header(AUTHORIZATION.as_str(), why)),
         }
     }
 
     /// Sets `Authorization` on `headers`, replacing any value already there
-    /// (requests' auth handlers overwrite the header too).
+    /// (requests' auth handlers overwrite the header too). A flow (Digest)
+    /// sets nothing here: it answers per request, in the session's stack.
     pub fn apply(&self, headers: &mut http::HeaderMap) -> Result<()> {
+        if self.as_flow().is_some() {
+            return Ok(());
+        }
         headers.insert(AUTHORIZATION, self.header_value()?.clone());
         Ok(())
     }
@@ -121,6 +198,14 @@ impl fmt::Debug for Auth {
             Scheme::Basic { user, .. } => write!(f, "Auth::Basic({user})"),
             Scheme::Bearer(_) => f.write_str("Auth::Bearer(..)"),
             Scheme::Header(_) => f.write_str("Auth::Header(..)"),
+            Scheme::Flow {
+                name: FlowName::Digest(user),
+                ..
+            } => write!(f, "Auth::Digest({user})"),
+            Scheme::Flow {
+                name: FlowName::Custom,
+                ..
+            } => f.write_str("Auth::Flow(..)"),
             Scheme::Invalid(why) => write!(f, "Auth::Invalid({why})"),
         }
     }
