@@ -17,6 +17,7 @@ const HTTPS_URL: &str = "SESSIO_TEST_HTTPS_URL";
 const HTTP_URL: &str = "SESSIO_TEST_HTTP_URL";
 const OWN_BUNDLE: &str = "SESSIO_TEST_OWN_BUNDLE";
 const OWN_PROXY: &str = "SESSIO_TEST_OWN_PROXY";
+const ECHO_URL: &str = "SESSIO_TEST_ECHO_URL";
 
 fn main() {
     // Multi-threaded: the parent's servers answer while it waits for a child.
@@ -36,7 +37,12 @@ fn main() {
 async fn child(mode: &str) -> String {
     let builder = Session::builder();
     let session = match mode {
-        "default" | "merged" => Session::new(),
+        "default" | "merged" | "netrc" => Session::new(),
+        "netrc-no-trust-env" => builder.trust_env(false).build().expect("session"),
+        "netrc-own-auth" => builder
+            .auth(sessio::Auth::basic("own", "auth"))
+            .build()
+            .expect("session"),
         "no-trust-env" => builder.trust_env(false).build().expect("session"),
         "verify-false" => builder.verify(false).build().expect("session"),
         "own-bundle" => builder
@@ -50,6 +56,9 @@ async fn child(mode: &str) -> String {
         other => panic!("unknown mode {other}"),
     };
     let https_url = std::env::var(HTTPS_URL).expect("url");
+    if mode.starts_with("netrc") {
+        return netrc_child(&session).await;
+    }
     if mode == "merged" {
         let merged = session
             .merge_environment_settings(&https_url)
@@ -75,6 +84,31 @@ async fn child(mode: &str) -> String {
     format!("https={https} http={http}")
 }
 
+/// The `Authorization` the echo server saw: on 127.0.0.1, and after a
+/// redirect from there to localhost (another host).
+async fn netrc_child(session: &Session) -> String {
+    let echo = std::env::var(ECHO_URL).expect("echo url");
+    let seen = |r: sessio::Response| async move {
+        let json: serde_json::Value = r.json().await.expect("echo JSON");
+        json["headers"]["authorization"]
+            .as_str()
+            .unwrap_or("none")
+            .to_owned()
+    };
+    let first = seen(
+        session
+            .get(format!("{echo}/first"))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    let port = echo.rsplit(':').next().expect("port");
+    let hop_url = format!("{echo}/redirect-to?url=http://localhost:{port}/hop");
+    let hop = seen(session.get(hop_url).send().await.expect("send")).await;
+    format!("https=netrc({first} {hop}) http=200")
+}
+
 fn outcome(result: sessio::Result<sessio::Response>) -> String {
     match result {
         Ok(r) => format!("{}", r.status().as_u16()),
@@ -98,6 +132,7 @@ async fn parent() {
     let other = TestCa::new();
     let https = Server::start_tls(&ca, |_req| async { respond(200, &[], "secure") }).await;
     let http = Server::start(|_req| async { respond(200, &[], "plain") }).await;
+    let echo = Server::echo().await;
     let files = TempDir::new("environment");
     let bundle = files.write("ca.pem", ca.ca_pem()).display().to_string();
     let bundle_for_merged = bundle.clone();
@@ -263,17 +298,93 @@ async fn parent() {
         ),
         proxied: false,
     };
+    let netrc_file = |name: &str, text: &str| files.write(name, text).display().to_string();
+    let machine = netrc_file(
+        "machine.netrc",
+        "machine 127.0.0.1 login alice password s3cret\n",
+    );
+    let default = netrc_file(
+        "default.netrc",
+        "# any host\ndefault login dee password pw\n",
+    );
+    let both = netrc_file(
+        "both.netrc",
+        "machine 127.0.0.1 login alice password s3cret\nmachine localhost login lou password pw2\n",
+    );
+    let broken = netrc_file(
+        "broken.netrc",
+        "machine 127.0.0.1 login alice frobnicate x\n",
+    );
+    // base64 of alice:s3cret, dee:pw, lou:pw2, own:auth
+    let (alice, dee, lou, own) = (
+        "Basic YWxpY2U6czNjcmV0",
+        "Basic ZGVlOnB3",
+        "Basic bG91OnB3Mg==",
+        "Basic b3duOmF1dGg=",
+    );
+    let netrc_case = |name, mode, file: String, first: &str, hop: &str| Case {
+        name,
+        mode,
+        env: vec![("NETRC", file)],
+        https: Box::leak(format!("netrc({first} {hop})").into_boxed_str()),
+        proxied: false,
+    };
+    let netrc_cases = [
+        netrc_case(
+            "NETRC's machine entry is used for its host only",
+            "netrc",
+            machine.clone(),
+            alice,
+            "none",
+        ),
+        netrc_case(
+            "sec-33: the netrc default entry is not used after a redirect to another host",
+            "netrc",
+            default,
+            dee,
+            "none",
+        ),
+        netrc_case(
+            "netrc is looked up again for each hop's host",
+            "netrc",
+            both,
+            alice,
+            lou,
+        ),
+        netrc_case(
+            "trust_env(false) ignores netrc",
+            "netrc-no-trust-env",
+            machine.clone(),
+            "none",
+            "none",
+        ),
+        netrc_case(
+            "a session's own auth wins over netrc",
+            "netrc-own-auth",
+            machine,
+            own,
+            "none",
+        ),
+        netrc_case(
+            "a netrc file that does not parse is ignored",
+            "netrc",
+            broken,
+            "none",
+            "none",
+        ),
+    ];
     let cases: Vec<Case> = cases
         .into_iter()
         .chain(proxy_cases)
         .chain([merged])
+        .chain(netrc_cases)
         .collect();
 
     let mut failed = Vec::new();
     for case in &cases {
         let connections = https.connections();
         let asked = proxy.seen().len();
-        let out = run_child(case, &https.url("/"), &http.url("/"));
+        let out = run_child(case, &https.url("/"), &http.url("/"), &echo.url(""));
         let proxied = proxy.seen().len() > asked;
         let expected = format!("https={}", case.https);
         let http_expected = if case.mode == "merged" {
@@ -311,14 +422,17 @@ async fn parent() {
 }
 
 /// Runs this binary again as a child with the case's environment only.
-fn run_child(case: &Case, https: &str, http: &str) -> String {
+fn run_child(case: &Case, https: &str, http: &str, echo: &str) -> String {
     let mut command = Command::new(std::env::current_exe().expect("test binary"));
     command
         .env_remove("REQUESTS_CA_BUNDLE")
         .env_remove("CURL_CA_BUNDLE")
         .env(CHILD, case.mode)
         .env(HTTPS_URL, https)
-        .env(HTTP_URL, http);
+        .env(HTTP_URL, http)
+        .env(ECHO_URL, echo)
+        .env_remove("NETRC")
+        .env("HOME", "/nonexistent-home-for-sessio-tests");
     for (name, value) in &case.env {
         command.env(name, value);
     }

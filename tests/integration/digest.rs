@@ -399,3 +399,40 @@ async fn a_flow_of_ones_own_refreshes_a_token_on_401() {
     );
     assert_eq!(server.requests(), 3);
 }
+
+#[tokio::test]
+async fn a_custom_auth_edits_the_prepared_request_and_its_error_stops_the_request() {
+    let server = Server::echo().await;
+    let signing = Auth::custom(|request| {
+        let body = request.body().as_bytes().unwrap_or_default().to_vec();
+        let signature = hex(&Sha256::digest(&body));
+        let value = signature.parse().map_err(sessio::BoxError::from)?;
+        request.headers_mut().insert("x-signature", value);
+        Ok(())
+    });
+    let session = Session::builder().auth(signing).build().unwrap();
+    let r = session
+        .post(server.url("/signed"))
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    let echo: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        echo["headers"]["x-signature"],
+        hex(&Sha256::digest(b"payload"))
+    );
+
+    let refusing = Auth::custom(|_request| Err("no credentials for this host".into()));
+    let err = session
+        .get(server.url("/refused"))
+        .auth(refusing)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no credentials for this host"),
+        "{err}"
+    );
+    assert_eq!(server.requests(), 1, "the refused request was never sent");
+}

@@ -88,13 +88,17 @@ pub trait AuthFlow: Send + Sync + 'static {
 
     /// Looks at the response to `request`; `resends` is how many times this
     /// request was sent again already. Returns the `Authorization` to send it
-    /// once more with, or `None` to return the response.
+    /// once more with, or `None` to return the response (the default: a flow
+    /// that only implements [`authorize`](Self::authorize) sets a header per hop).
     fn respond(
         &self,
         request: &AuthRequest<'_>,
         response: &http::response::Parts,
         resends: u32,
-    ) -> AuthFuture;
+    ) -> AuthFuture {
+        let _ = (request, response, resends);
+        Box::pin(std::future::ready(Ok(None)))
+    }
 
     /// The most times one request is sent again (default 2).
     fn max_resends(&self) -> u32 {
@@ -110,12 +114,15 @@ pub struct AttachedFlow {
     pub flow: Arc<dyn AuthFlow>,
     /// `scheme://host:port` of the request the auth was given for.
     pub origin: (String, String, u16),
+    /// Whether the flow decides for itself which hosts it answers (netrc
+    /// looks each hop's host up); otherwise only `origin` is answered.
+    pub every_origin: bool,
 }
 
 impl AttachedFlow {
     /// Whether `uri` is on the origin the flow was attached for.
     pub fn applies_to(&self, uri: &Uri) -> bool {
-        origin_of(uri).is_some_and(|origin| origin == self.origin)
+        self.every_origin || origin_of(uri).is_some_and(|origin| origin == self.origin)
     }
 }
 

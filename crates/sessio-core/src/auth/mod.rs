@@ -3,6 +3,10 @@
 
 mod digest;
 pub mod flow;
+mod netrc;
+
+pub use netrc::Netrc;
+pub(crate) use netrc::NetrcFlow;
 
 use std::fmt;
 use std::sync::Arc;
@@ -48,8 +52,12 @@ enum Scheme {
         name: FlowName,
         flow: Arc<dyn AuthFlow>,
     },
+    Custom(Arc<EditFn>),
     Invalid(&'static str),
 }
+
+/// The simple shape of an auth of one's own: it edits the prepared request.
+type EditFn = dyn Fn(&mut crate::PreparedRequest) -> Result<()> + Send + Sync;
 
 /// What `Debug` says of a flow.
 #[derive(Clone)]
@@ -130,6 +138,42 @@ impl Auth {
         }
     }
 
+    /// An auth of your own that edits the prepared request once, when it is
+    /// prepared (requests' `AuthBase.__call__`): after its headers, cookies
+    /// and body are set, so it can sign them. An error it returns is the
+    /// error of the request, before anything is sent.
+    ///
+    /// ```
+    /// use sessio::{Auth, Session};
+    ///
+    /// let signing = Auth::custom(|request| {
+    ///     let length = request.body().as_bytes().map_or(0, <[u8]>::len);
+    ///     let signature = format!("len={length};path={}", request.url().path());
+    ///     let value = signature.parse().map_err(sessio::BoxError::from)?;
+    ///     request.headers_mut().insert("x-signature", value);
+    ///     Ok(())
+    /// });
+    /// let s = Session::builder().auth(signing).build()?;
+    /// let prepared = s.prepare(s.post("http://api.example/items").body("{}"))?;
+    /// assert_eq!(prepared.headers()["x-signature"], "len=2;path=/items");
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn custom(
+        edit: impl Fn(&mut crate::PreparedRequest) -> Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        Auth {
+            scheme: Scheme::Custom(Arc::new(edit)),
+        }
+    }
+
+    /// Runs the edit of an [`Auth::custom`] on `request`; nothing for other schemes.
+    pub(crate) fn edit(&self, request: &mut crate::PreparedRequest) -> Result<()> {
+        match &self.scheme {
+            Scheme::Custom(edit) => edit(request),
+            _ => Ok(()),
+        }
+    }
+
     /// The flow inside, for a multi-step scheme.
     pub(crate) fn as_flow(&self) -> Option<&Arc<dyn AuthFlow>> {
         match &self.scheme {
@@ -164,7 +208,7 @@ impl Auth {
             Scheme::Basic { header, .. } | Scheme::Bearer(header) | Scheme::Header(header) => {
                 Ok(header)
             }
-            Scheme::Flow { .. } => Err(Error::invalid_header(
+            Scheme::Flow { .. } | Scheme::Custom(_) => Err(Error::invalid_header(
                 AUTHORIZATION.as_str(),
                 "this scheme computes its value per request",
             )),
@@ -176,7 +220,7 @@ impl Auth {
     /// (requests' auth handlers overwrite the header too). A flow (Digest)
     /// sets nothing here: it answers per request, in the session's stack.
     pub fn apply(&self, headers: &mut http::HeaderMap) -> Result<()> {
-        if self.as_flow().is_some() {
+        if matches!(self.scheme, Scheme::Flow { .. } | Scheme::Custom(_)) {
             return Ok(());
         }
         headers.insert(AUTHORIZATION, self.header_value()?.clone());
@@ -206,6 +250,7 @@ impl fmt::Debug for Auth {
                 name: FlowName::Custom,
                 ..
             } => f.write_str("Auth::Flow(..)"),
+            Scheme::Custom(_) => f.write_str("Auth::Custom(..)"),
             Scheme::Invalid(why) => write!(f, "Auth::Invalid({why})"),
         }
     }

@@ -29,6 +29,8 @@ pub struct SessionDefaults<'a> {
     pub cookies: Option<&'a dyn CookieStore>,
     /// Scope cookies without a domain to the origin of the first request.
     pub strict_cookies: bool,
+    /// `.netrc` credentials for requests without auth (`trust_env`).
+    pub netrc: Option<&'a std::sync::Arc<crate::auth::Netrc>>,
 }
 
 impl SessionDefaults<'_> {
@@ -40,6 +42,7 @@ impl SessionDefaults<'_> {
         hooks: None,
         cookies: None,
         strict_cookies: false,
+        netrc: None,
     };
 }
 
@@ -97,9 +100,13 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         AuthSetting::Disabled => (None, false),
         AuthSetting::Inherit => (defaults.auth.cloned(), true),
     };
-    match (&auth, &target) {
-        (Some(auth), _) => auth.apply(&mut headers)?,
-        (None, Target::Parsed(url)) if use_url_credentials => {
+    let netrc = match (&auth, defaults.netrc) {
+        (None, Some(netrc)) if use_url_credentials => netrc_auth(netrc, &target),
+        _ => None,
+    };
+    match (&auth, &netrc, &target) {
+        (Some(auth), _, _) | (None, Some((auth, _)), _) => auth.apply(&mut headers)?,
+        (None, None, Target::Parsed(url)) if use_url_credentials => {
             if let Some(auth) = url_credentials(url) {
                 auth.apply(&mut headers)?;
             }
@@ -112,9 +119,14 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
     }
     let mut prepared = PreparedRequest::assemble(method, target, headers, body, extensions);
     if let Some(flow) = auth.as_ref().and_then(Auth::as_flow) {
-        attach_flow(&mut prepared, flow);
+        attach_flow(&mut prepared, flow.clone(), false);
+    } else if let Some((_, flow)) = netrc {
+        attach_flow(&mut prepared, flow, true);
     }
     add_cookies(&mut prepared, cookies, defaults)?;
+    if let Some(auth) = &auth {
+        auth.edit(&mut prepared)?;
+    }
     let hooks = match (defaults.hooks, hooks.is_empty()) {
         (None, _) => hooks,
         (Some(session), true) => session.clone(),
@@ -196,7 +208,11 @@ pub(crate) fn url_credentials(url: &Url) -> Option<Auth> {
 
 /// P6 for a multi-step scheme: the flow goes with the request, for the
 /// origin of this URL.
-fn attach_flow(prepared: &mut PreparedRequest, flow: &std::sync::Arc<dyn crate::auth::AuthFlow>) {
+fn attach_flow(
+    prepared: &mut PreparedRequest,
+    flow: std::sync::Arc<dyn crate::auth::AuthFlow>,
+    every_origin: bool,
+) {
     let url = prepared.url();
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
         return;
@@ -205,7 +221,24 @@ fn attach_flow(prepared: &mut PreparedRequest, flow: &std::sync::Arc<dyn crate::
     prepared
         .extensions_mut()
         .insert(crate::auth::flow::AttachedFlow {
-            flow: flow.clone(),
+            flow,
             origin,
+            every_origin,
         });
+}
+
+/// P6 with `trust_env`: the netrc entry of the URL's host (or its `default`),
+/// and the flow that looks up each later hop's host (requests re-applies
+/// netrc per redirect; the `default` entry only on the first host).
+fn netrc_auth(
+    netrc: &std::sync::Arc<crate::auth::Netrc>,
+    target: &Target,
+) -> Option<(Auth, std::sync::Arc<dyn crate::auth::AuthFlow>)> {
+    let host = target.host()?;
+    let auth = netrc.auth_for(&host, true)?;
+    let flow = crate::auth::NetrcFlow {
+        netrc: netrc.clone(),
+        first_host: host.to_ascii_lowercase(),
+    };
+    Some((auth, std::sync::Arc::new(flow)))
 }

@@ -47,6 +47,14 @@ impl Target {
         }
     }
 
+    /// The host, lower-cased (IPv6 in brackets), without building a `Url`.
+    pub(super) fn host(&self) -> Option<String> {
+        match self {
+            Target::Parsed(url) => url.host_str().map(str::to_ascii_lowercase),
+            Target::Simple { uri, .. } => uri.host().map(str::to_ascii_lowercase),
+        }
+    }
+
     fn url(&self) -> &Url {
         match self {
             Target::Parsed(url) => url,

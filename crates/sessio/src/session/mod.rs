@@ -70,6 +70,8 @@ struct SessionRef {
     jar: Arc<Jar>,
     store: Arc<dyn CookieStore>,
     config: Config,
+    /// `.netrc` credentials for requests without auth (`trust_env`).
+    netrc: Option<Arc<sessio_core::auth::Netrc>>,
     closed: AtomicBool,
 }
 
@@ -180,6 +182,7 @@ impl Session {
             hooks: Some(&defaults.hooks).filter(|hooks| !hooks.is_empty()),
             cookies: Some(&*self.inner.store),
             strict_cookies: self.inner.config.strict_cookies,
+            netrc: self.inner.netrc.as_ref(),
         };
         sessio_core::__private::prepare(request, &session)
     }

@@ -167,7 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn extra_roots_are_added_to_the_built_in_ones_and_a_bundle_replaces_them() {
+    fn sec_20_a_ca_bundle_replaces_the_built_in_roots_and_extra_roots_are_added() {
         let built_in = webpki_roots::TLS_SERVER_ROOTS.len();
         let mut settings = TlsSettings {
             extra_roots: vec![extra_root()],

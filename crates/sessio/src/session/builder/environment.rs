@@ -31,10 +31,16 @@ impl SessionBuilder {
     ///   used for requests that match no proxy of the session's own;
     /// * the CA bundle: when the session verifies certificates with no bundle
     ///   of its own, the bundle named by `REQUESTS_CA_BUNDLE`, else by
-    ///   `CURL_CA_BUNDLE`, replaces the built-in roots.
+    ///   `CURL_CA_BUNDLE`, replaces the built-in roots;
+    /// * `.netrc`: for a request without auth (neither its own nor the
+    ///   session's), the Basic credentials of its host in `$NETRC`, else
+    ///   `~/.netrc`, else `~/_netrc` (a file that cannot be read or parsed is
+    ///   ignored, as requests ignores it). They are looked up again for each
+    ///   redirect hop's host; the file's `default` entry is used on the first
+    ///   request's host only, never after a redirect to another host.
     ///
-    /// The environment is read once, by [`build`](Self::build) (requests reads
-    /// it on every request). A bundle it names that cannot be read does not
+    /// The environment (and the netrc file) is read once, by
+    /// [`build`](Self::build) (requests reads it on every request). A bundle it names that cannot be read does not
     /// fail `build`: `https://` requests then fail with an error saying why,
     /// for which `is_builder()` is true, before connecting. A proxy variable
     /// that is not a proxy URL is ignored.

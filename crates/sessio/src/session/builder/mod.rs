@@ -473,6 +473,11 @@ impl SessionBuilder {
             // HTTP/2 forbids connection-specific headers.
             Arc::make_mut(&mut defaults.headers).remove(http::header::CONNECTION);
         }
+        let netrc = self
+            .trust_env
+            .then(sessio_core::auth::Netrc::from_environment)
+            .flatten()
+            .map(Arc::new);
         let http = if self.trust_env {
             self.http
                 .env_ca_bundle(environment::ca_bundle_from_env())
@@ -535,6 +540,7 @@ impl SessionBuilder {
                     stream: self.stream,
                     strict_cookies: self.strict_cookies,
                 },
+                netrc,
                 closed: AtomicBool::new(false),
             }),
         })
