@@ -325,6 +325,12 @@ impl RequestBuilder {
 
     /// `verify(!accept)`: accept any certificate for any name for this
     /// request. Never in production.
+    ///
+    /// ```no_run
+    /// # async fn run(s: sessio::Session) -> sessio::Result<()> {
+    /// let r = s.get("https://127.0.0.1:8443/").danger_accept_invalid_certs(true).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn danger_accept_invalid_certs(self, accept: bool) -> Self {
         self.verify(!accept)
     }
@@ -333,6 +339,12 @@ impl RequestBuilder {
     /// (requests' `verify="/path"` per request). It is read when the first
     /// request with it is sent; a missing or unreadable bundle fails that
     /// request before connecting, with an error for which `is_builder()` is true.
+    ///
+    /// ```no_run
+    /// # async fn run(s: sessio::Session) -> sessio::Result<()> {
+    /// let r = s.get("https://internal.example/").ca_bundle("/etc/ssl/internal-ca.pem").send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn ca_bundle(self, path: impl AsRef<std::path::Path>) -> Self {
         let path = path.as_ref().to_owned();
         self.tls(|tls| tls.ca_bundle = Some(path))
@@ -340,6 +352,15 @@ impl RequestBuilder {
 
     /// Present this client certificate for this request (requests' `cert=`
     /// per request).
+    ///
+    /// ```no_run
+    /// # async fn run(s: sessio::Session) -> sessio::Result<()> {
+    /// use sessio::tls::Identity;
+    ///
+    /// let me = Identity::from_pem_files("client.crt", "client.key")?;
+    /// let r = s.get("https://mtls.example/").identity(me).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn identity(self, identity: Identity) -> Self {
         self.tls(|tls| tls.identity = Some(identity))
     }

@@ -23,12 +23,25 @@ const MAX_VARIANTS: usize = 32;
 
 impl HttpAdapterBuilder {
     /// Trust this root certificate (DER) in addition to the other roots.
+    ///
+    /// ```no_run
+    /// let der = std::fs::read("private-ca.der")?;
+    /// let adapter = sessio::HttpAdapter::builder().add_root_certificate(der).build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
         self.tls.extra_roots.push(CertificateDer::from(der.into()));
         self
     }
 
-    /// Trust the root certificates in this PEM text, in addition to the other roots.
+    /// Trust the root certificates in this PEM text, in addition to the other
+    /// roots; text without a certificate is an error at [`build`](Self::build).
+    ///
+    /// ```
+    /// let err = sessio::HttpAdapter::builder().add_root_certificate_pem("not PEM").build().unwrap_err();
+    /// assert!(err.is_builder());
+    /// ```
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         match certificates_from_pem(pem.as_ref()) {
             Ok(certs) => self.tls.extra_roots.extend(certs),
@@ -38,6 +51,17 @@ impl HttpAdapterBuilder {
     }
 
     /// Whether the bundled webpki (Mozilla) roots are trusted (default: yes).
+    ///
+    /// ```no_run
+    /// // Only a private CA, not the public ones.
+    /// let pem = std::fs::read_to_string("private-ca.pem")?;
+    /// let adapter = sessio::HttpAdapter::builder()
+    ///     .tls_built_in_root_certs(false)
+    ///     .add_root_certificate_pem(pem)
+    ///     .build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
         self.tls.built_in_roots = enabled;
         self
@@ -62,7 +86,18 @@ impl HttpAdapterBuilder {
     }
 
     /// Present this client certificate to servers that ask for one (requests'
-    /// `cert=`); see [`Identity`] for the file forms.
+    /// `cert=`); see [`Identity`] for the file forms. A key that does not
+    /// belong to the certificate is an error at [`build`](Self::build).
+    ///
+    /// ```no_run
+    /// use sessio::tls::Identity;
+    ///
+    /// let adapter = sessio::HttpAdapter::builder()
+    ///     .identity(Identity::from_pem_files("client.crt", "client.key")?)
+    ///     .build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
     pub fn identity(mut self, identity: Identity) -> Self {
         self.tls.identity = Some(identity);
         self
@@ -84,6 +119,17 @@ impl HttpAdapterBuilder {
 
     /// The newest TLS version to speak (default: TLS 1.3). A maximum below the
     /// minimum is an error at [`build`](Self::build).
+    ///
+    /// ```
+    /// use sessio::tls::Version;
+    ///
+    /// let err = sessio::HttpAdapter::builder()
+    ///     .min_tls_version(Version::TLS_1_3)
+    ///     .max_tls_version(Version::TLS_1_2)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.is_builder());
+    /// ```
     pub fn max_tls_version(mut self, version: Version) -> Self {
         self.tls.max_version = Some(version);
         self
@@ -108,6 +154,12 @@ impl HttpAdapterBuilder {
 
     /// Whether certificates are verified (default: yes); requests' `verify`.
     /// `verify(false)` is [`danger_accept_invalid_certs(true)`](Self::danger_accept_invalid_certs).
+    ///
+    /// ```
+    /// let adapter = sessio::HttpAdapter::builder().verify(false).build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
     pub fn verify(mut self, verify: bool) -> Self {
         self.tls.verify = verify;
         self
