@@ -372,3 +372,64 @@ async fn origin_mounts_never_match_a_lookalike_host_or_path() {
         "the live mount took over the origin: {err}"
     );
 }
+
+#[tokio::test]
+async fn closing_an_adapter_closes_idle_connections_at_once_and_busy_ones_after_their_response() {
+    let server = Server::echo().await;
+    let adapter = sessio::HttpAdapter::new();
+    let session = Session::builder()
+        .mount("http://", adapter.clone())
+        .build()
+        .unwrap();
+    let slow = {
+        let session = session.clone();
+        let url = server.url("/delay/600");
+        tokio::spawn(async move { session.get(url).send().await })
+    };
+    crate::eventually("the slow request reached the server", || {
+        server.requests() == 1
+    })
+    .await;
+    session.get(server.url("/quick")).send().await.unwrap();
+    assert_eq!(server.open_connections(), 2, "one busy, one idle");
+
+    // Let the idle connection settle: nothing but the close wakes it now.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server.open_connections(), 2);
+    adapter.close();
+    assert!(adapter.is_closed());
+    crate::eventually("the idle connection closed", || {
+        server.open_connections() == 1
+    })
+    .await;
+    let r = slow
+        .await
+        .unwrap()
+        .expect("the response in flight is not cut off");
+    assert_eq!(r.status(), 200);
+    crate::eventually("the busy connection closed after its response", || {
+        server.open_connections() == 0
+    })
+    .await;
+
+    let err = session.get(server.url("/later")).send().await.unwrap_err();
+    assert!(err.is_closed(), "{err:?}");
+    assert_eq!(server.requests(), 2, "nothing was sent after close");
+}
+
+#[tokio::test]
+async fn closing_a_session_closes_its_connections() {
+    let server = Server::echo().await;
+    let session = Session::new();
+    for _ in 0..2 {
+        session.get(server.url("/")).send().await.unwrap();
+    }
+    let adapter = session.get_adapter("http://x.test/").unwrap();
+    assert_eq!(server.open_connections(), 1);
+    session.close().await;
+    crate::eventually("the pooled connection closed", || {
+        server.open_connections() == 0
+    })
+    .await;
+    assert_eq!(adapter.pool_stats().map(|s| s.open), Some(0));
+}

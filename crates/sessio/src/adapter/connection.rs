@@ -29,6 +29,8 @@ pub(crate) struct ConnState {
     finished: AtomicU64,
     /// Close the connection once nothing is in flight on it.
     close_when_idle: AtomicBool,
+    /// The task reading the connection while it is idle, woken to close it.
+    reader: futures_util::task::AtomicWaker,
 }
 
 impl ConnState {
@@ -40,6 +42,23 @@ impl ConnState {
             responses: AtomicU64::new(0),
             finished: AtomicU64::new(0),
             close_when_idle: AtomicBool::new(false),
+            reader: futures_util::task::AtomicWaker::new(),
+        }
+    }
+
+    /// Closes the connection now if it is idle, else once its last response
+    /// is done (the adapter was closed).
+    pub(crate) fn close_when_done(&self) {
+        self.close_when_idle.store(true, Ordering::Release);
+        self.reader.wake();
+    }
+
+    /// Remembers the task waiting to read the connection when it is idle, or
+    /// marked to close, so that [`close_when_done`](Self::close_when_done) or
+    /// the end of the last response can wake it to close the connection.
+    pub(crate) fn waiting_to_read(&self, waker: &std::task::Waker) {
+        if !self.is_busy() || self.close_when_idle.load(Ordering::Acquire) {
+            self.reader.register(waker);
         }
     }
 
@@ -72,8 +91,7 @@ impl ConnState {
     /// Whether the transport should end now: the connection was marked to
     /// close, every response on it is done, and no new request was written.
     pub(crate) fn should_end(&self) -> bool {
-        self.close_when_idle.load(Ordering::Acquire)
-            && self.finished.load(Ordering::Acquire) >= self.started.load(Ordering::Acquire)
+        self.close_when_idle.load(Ordering::Acquire) && !self.is_busy()
     }
 }
 
@@ -84,6 +102,10 @@ pub(crate) struct Finish(Arc<ConnState>);
 impl Drop for Finish {
     fn drop(&mut self) {
         self.0.finished.fetch_add(1, Ordering::AcqRel);
+        if self.0.close_when_idle.load(Ordering::Acquire) {
+            // The reader may have looked before this response ended.
+            self.0.reader.wake();
+        }
     }
 }
 

@@ -156,6 +156,14 @@ impl Adapter {
         }
     }
 
+    /// Closes an [`HttpAdapter`] inside (see [`HttpAdapter::close`]); other
+    /// adapters are left as they are.
+    pub fn close(&self) {
+        if let AdapterKind::Http(http) = &self.inner {
+            http.close();
+        }
+    }
+
     /// The [`HttpAdapter`] inside, if it is one.
     pub(crate) fn as_http(&self) -> Option<&HttpAdapter> {
         match &self.inner {

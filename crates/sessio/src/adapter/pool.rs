@@ -143,6 +143,14 @@ impl Pool {
         }
     }
 
+    /// Closes every connection: idle ones now, busy ones when their last
+    /// response is done.
+    pub(crate) fn close_all(&self) {
+        for conn in lock(&self.connections).iter().filter_map(Weak::upgrade) {
+            conn.close_when_done();
+        }
+    }
+
     /// Keeps track of a new connection for [`stats`](Self::stats).
     fn register(&self, conn: &Arc<ConnState>) {
         let mut connections = lock(&self.connections);
@@ -412,13 +420,16 @@ impl<T: Read> Read for Tracked<T> {
         buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.project();
-        if *this.http1 && this.open.state.should_end() {
+        if this.open.state.should_end() {
             // End of stream: hyper closes the connection instead of sending
             // the next request on it (hyper-util then sends that request on
             // another connection).
             return Poll::Ready(Ok(()));
         }
         let result = this.io.poll_read(cx, buf);
+        if result.is_pending() {
+            this.open.state.waiting_to_read(cx.waker());
+        }
         if *this.exchange == Exchange::Sending && matches!(result, Poll::Ready(Ok(()))) {
             *this.exchange = Exchange::Receiving;
         }

@@ -480,16 +480,24 @@ impl Session {
         mounts.prefixes().collect()
     }
 
-    /// Closes the session: idle pooled connections are dropped, and every later
-    /// request fails with an error for which `is_closed()` is true. This cannot be
-    /// undone (unlike requests, whose closed sessions silently reopen pools).
+    /// Closes the session: every mounted [`HttpAdapter`](crate::HttpAdapter) is
+    /// closed (idle connections now, busy ones when their response is done; see
+    /// [`HttpAdapter::close`](crate::HttpAdapter::close)), and every later
+    /// request fails with an error for which `is_closed()` is true. This cannot
+    /// be undone (unlike requests, whose closed sessions silently reopen pools).
     pub async fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);
-        self.inner
-            .mounts
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        {
+            let mut mounts = self
+                .inner
+                .mounts
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            for adapter in mounts.adapters() {
+                adapter.close();
+            }
+            mounts.clear();
+        }
         tokio::task::yield_now().await;
     }
 

@@ -86,6 +86,8 @@ struct Shared {
     variants: tls_settings::Variants,
     /// `None` when no proxy is configured anywhere but (maybe) in requests.
     proxies: Option<Proxies>,
+    /// Set by [`HttpAdapter::close`].
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl HttpAdapter {
@@ -374,6 +376,7 @@ impl HttpAdapterBuilder {
                 proxies: Proxies::new(&self),
                 settings: self,
                 variants,
+                closed: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -444,6 +447,34 @@ impl HttpAdapter {
         self.inner.pool.stats()
     }
 
+    /// Closes the adapter and every clone of it: idle connections are closed
+    /// now, busy ones as soon as their response is done (a response being
+    /// read is not cut off), and every later request through it fails with an
+    /// error for which `is_closed()` is true (requests' `HTTPAdapter.close`).
+    /// [`Session::close`](crate::Session::close) closes the session's adapters.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let adapter = sessio::HttpAdapter::new();
+    /// let session = sessio::Session::builder().mount("http://", adapter.clone()).build().unwrap();
+    /// adapter.close();
+    /// let err = session.get("http://127.0.0.1:9/").send().await.unwrap_err();
+    /// assert!(err.is_closed());
+    /// # }
+    /// ```
+    pub fn close(&self) {
+        self.inner
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.inner.pool.close_all();
+    }
+
+    /// Whether [`close`](Self::close) was called on this adapter or a clone.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Whether `self` and `other` are clones sharing one pool.
     pub(crate) fn same_pool(&self, other: &HttpAdapter) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
@@ -461,6 +492,14 @@ impl HttpAdapter {
             .get::<Timeouts>()
             .and_then(|t| t.connect);
         let max_header_line = self.inner.settings.max_header_line;
+        if self.is_closed() {
+            return HttpFuture {
+                inner: Inner::Failed {
+                    error: Some(error_msg(ErrorKind::Closed, "the adapter was closed")),
+                },
+                max_header_line,
+            };
+        }
         let mut request = request;
         let proxy =
             if self.inner.proxies.is_some() || self.inner.variants.has_request_proxies(&request) {
