@@ -107,11 +107,14 @@ where
             }
             url = Some(parsed);
         }
+        let target = match url {
+            Some(url) => Target::Parsed(url),
+            None => Target::Raw(req.uri().clone()),
+        };
         ResponseFuture {
-            uri: url.is_none().then(|| req.uri().clone()),
             inner: self.inner.call(req),
             store: self.store.clone(),
-            url,
+            target: Some(target),
             sent,
         }
     }
@@ -124,10 +127,16 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         store: Arc<dyn CookieStore>,
-        url: Option<Url>,
-        uri: Option<Uri>,
+        target: Option<Target>,
         sent: Option<http::HeaderValue>,
     }
+}
+
+/// The URL the response's cookies are stored for: parsed already when the
+/// request's `Cookie` header was built, or parsed when a `Set-Cookie` comes.
+enum Target {
+    Parsed(Url),
+    Raw(Uri),
 }
 
 impl<F, RB, E> Future for ResponseFuture<F>
@@ -143,10 +152,11 @@ where
             response.extensions_mut().insert(CookieSent(sent));
         }
         if response.headers().contains_key(SET_COOKIE) {
-            let url = this
-                .url
-                .take()
-                .or_else(|| this.uri.as_ref().and_then(url_of));
+            let url = match this.target.take() {
+                Some(Target::Parsed(url)) => Some(url),
+                Some(Target::Raw(uri)) => url_of(&uri),
+                None => None,
+            };
             if let Some(url) = url {
                 let mut headers = response.headers().get_all(SET_COOKIE).iter();
                 this.store.set_cookies(&mut headers, &url);
