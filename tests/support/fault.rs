@@ -127,14 +127,9 @@ impl FaultServer {
         let shared = stats.clone();
         let mut accept_stopped = stopped.clone();
         tokio::spawn(async move {
-            loop {
-                let stream = tokio::select! {
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(_) => continue,
-                    },
-                    _ = accept_stopped.changed() => return,
-                };
+            while let Some((stream, _)) =
+                crate::accept_or_stop(|| listener.accept(), &mut accept_stopped).await
+            {
                 let _ = stream.set_nodelay(true);
                 let index = shared.connections.fetch_add(1, Ordering::SeqCst);
                 let script = scripts

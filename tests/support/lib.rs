@@ -110,14 +110,7 @@ impl Server {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let (conns, reqs, open) = (connections.clone(), requests.clone(), peak.clone());
         tokio::spawn(async move {
-            loop {
-                let (stream, _) = tokio::select! {
-                    accepted = listener.accept() => match accepted {
-                        Ok(accepted) => accepted,
-                        Err(_) => continue,
-                    },
-                    _ = stopped.changed() => return,
-                };
+            while let Some((stream, _)) = accept_or_stop(|| listener.accept(), &mut stopped).await {
                 conns.fetch_add(1, Ordering::SeqCst);
                 let connection = open.enter();
                 let _ = stream.set_nodelay(true);
@@ -239,6 +232,28 @@ where
     Arc::new(move |req| Box::pin(handler(req)))
 }
 
+/// The next connection `accept` gives, or `None` once `stopped` fires; failed
+/// accepts are skipped. The accept loop of every test server.
+pub(crate) async fn accept_or_stop<S, F, Fut>(
+    mut accept: F,
+    stopped: &mut watch::Receiver<()>,
+) -> Option<S>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::io::Result<S>>,
+{
+    loop {
+        tokio::select! {
+            accepted = accept() => {
+                if let Ok(stream) = accepted {
+                    return Some(stream);
+                }
+            }
+            _ = stopped.changed() => return None,
+        }
+    }
+}
+
 /// A fixed response body.
 pub fn full(bytes: impl Into<Bytes>) -> ServerBody {
     http_body_util::Full::new(bytes.into())
@@ -277,15 +292,8 @@ impl SilentServer {
         let (shutdown, mut stopped) = watch::channel(());
         tokio::spawn(async move {
             let mut held = Vec::new();
-            loop {
-                tokio::select! {
-                    accepted = listener.accept() => {
-                        if let Ok((stream, _)) = accepted {
-                            held.push(stream);
-                        }
-                    }
-                    _ = stopped.changed() => return,
-                }
+            while let Some((stream, _)) = accept_or_stop(|| listener.accept(), &mut stopped).await {
+                held.push(stream);
             }
         });
         SilentServer {
@@ -321,14 +329,7 @@ pub async fn raw_server(reply: RawReply) -> SilentServer {
     let addr = listener.local_addr().expect("local addr");
     let (shutdown, mut stopped) = watch::channel(());
     tokio::spawn(async move {
-        loop {
-            let mut stream = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(_) => continue,
-                },
-                _ = stopped.changed() => return,
-            };
+        while let Some((mut stream, _)) = accept_or_stop(|| listener.accept(), &mut stopped).await {
             let reply = reply.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();

@@ -85,14 +85,9 @@ impl TestProxy {
             client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
         });
         tokio::spawn(async move {
-            loop {
-                let stream = tokio::select! {
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(_) => continue,
-                    },
-                    _ = stopped.changed() => return,
-                };
+            while let Some((stream, _)) =
+                crate::accept_or_stop(|| listener.accept(), &mut stopped).await
+            {
                 let state = state.clone();
                 tokio::spawn(async move {
                     match kind {

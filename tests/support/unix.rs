@@ -44,14 +44,9 @@ impl UnixServer {
         let handler = Arc::new(handler);
         let counted = connections.clone();
         tokio::spawn(async move {
-            loop {
-                let stream = tokio::select! {
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(_) => continue,
-                    },
-                    _ = stopped.changed() => return,
-                };
+            while let Some((stream, _)) =
+                crate::accept_or_stop(|| listener.accept(), &mut stopped).await
+            {
                 counted.fetch_add(1, Ordering::SeqCst);
                 let handler = handler.clone();
                 tokio::spawn(async move {
