@@ -67,6 +67,28 @@ impl Variant {
     }
 }
 
+/// How a request's body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Into one buffer: sessio's and reqwest's `bytes()`, raw hyper-util's
+    /// `collect().to_bytes()`.
+    Buffered,
+    /// Chunk by chunk, each dropped once counted: sessio with `.stream(true)`
+    /// and `chunk()` (the reader `bytes_stream()` polls), reqwest's `chunk()`,
+    /// raw hyper-util's `frame()`.
+    Streamed,
+}
+
+impl Read {
+    /// The name printed in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Read::Buffered => "buffered",
+            Read::Streamed => "streamed",
+        }
+    }
+}
+
 type RawClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
 /// A ready client of one variant.
@@ -147,6 +169,54 @@ impl BenchClient {
         }
     }
 
+    /// A pooled HTTP/2 client of `variant` (raw hyper-util, sessio or reqwest;
+    /// `None` for the others): over TLS with ALPN `h2` when `tls`, else h2c
+    /// with prior knowledge on the plain port.
+    pub fn http2(variant: Variant, endpoints: &Endpoints, tls: bool) -> Option<BenchClient> {
+        match variant {
+            Variant::RawHyper => {
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                http.set_nodelay(true);
+                let https = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(tls_config(&endpoints.ca_pem))
+                    .https_or_http()
+                    .enable_http2()
+                    .wrap_connector(http);
+                let client = Client::builder(TokioExecutor::new())
+                    .http2_only(true)
+                    .build(https);
+                Some(BenchClient::Raw(client))
+            }
+            Variant::Sessio => {
+                let mut builder = Session::builder();
+                if !endpoints.ca_pem.is_empty() {
+                    builder = builder.add_root_certificate_pem(&endpoints.ca_pem);
+                }
+                builder = if tls {
+                    builder.http2(true)
+                } else {
+                    builder.http2_prior_knowledge()
+                };
+                Some(BenchClient::Sessio(builder.build().expect("session")))
+            }
+            Variant::Reqwest => {
+                let mut config = tls_config(&endpoints.ca_pem);
+                config.alpn_protocols = vec![b"h2".to_vec()];
+                let mut builder = reqwest::Client::builder()
+                    .tls_backend_preconfigured(config)
+                    .no_proxy();
+                if !tls {
+                    builder = builder.http2_prior_knowledge();
+                }
+                Some(BenchClient::Reqwest(
+                    builder.build().expect("reqwest client"),
+                ))
+            }
+            Variant::SessioFull | Variant::SessioOneShot => None,
+        }
+    }
+
     /// A pooled sessio client of `variant` with a retry policy on (three
     /// retries of 502/503/504, as a service might configure it).
     pub fn sessio_with_retries(variant: Variant, endpoints: &Endpoints) -> BenchClient {
@@ -168,6 +238,14 @@ impl BenchClient {
 
     /// One GET with the body read fully; returns the body length.
     pub async fn get(&self, url: &str) -> Result<usize, String> {
+        self.fetch(url, Read::Buffered).await
+    }
+
+    /// One GET with the body read as `read` says; returns the body length.
+    pub async fn fetch(&self, url: &str, read: Read) -> Result<usize, String> {
+        if read == Read::Streamed {
+            return self.get_streamed(url).await;
+        }
         match self {
             BenchClient::Raw(client) => {
                 let uri: http::Uri = url.parse().map_err(|e| format!("{e}"))?;
@@ -192,5 +270,41 @@ impl BenchClient {
                 Ok(response.bytes().await.map_err(|e| e.to_string())?.len())
             }
         }
+    }
+
+    /// One GET with the body read chunk by chunk; returns the body length.
+    async fn get_streamed(&self, url: &str) -> Result<usize, String> {
+        let mut received = 0;
+        match self {
+            BenchClient::Raw(client) => {
+                let uri: http::Uri = url.parse().map_err(|e| format!("{e}"))?;
+                let response = client.get(uri).await.map_err(|e| e.to_string())?;
+                let mut body = response.into_body();
+                while let Some(frame) = body.frame().await {
+                    if let Ok(data) = frame.map_err(|e| e.to_string())?.into_data() {
+                        received += data.len();
+                    }
+                }
+            }
+            BenchClient::Sessio(session) => {
+                let mut response = session
+                    .get(url)
+                    .stream(true)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+                    received += chunk.len();
+                }
+            }
+            BenchClient::OneShot => return Err("sessio-get has no streamed reads".to_owned()),
+            BenchClient::Reqwest(client) => {
+                let mut response = client.get(url).send().await.map_err(|e| e.to_string())?;
+                while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+                    received += chunk.len();
+                }
+            }
+        }
+        Ok(received)
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::clients::BenchClient;
+use crate::clients::{BenchClient, Read};
 
 /// What one timed run measured.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,6 +17,8 @@ pub struct Measurement {
     pub allocations: u64,
     /// Bytes allocated by the process during the run.
     pub bytes: u64,
+    /// Response body bytes received.
+    pub received: u64,
 }
 
 impl Measurement {
@@ -34,6 +36,16 @@ impl Measurement {
     pub fn bytes_per_request(&self) -> f64 {
         self.bytes as f64 / self.requests.max(1) as f64
     }
+
+    /// Response body megabytes (10^6 bytes) received per second.
+    pub fn megabytes_per_second(&self) -> f64 {
+        self.received as f64 / 1e6 / self.seconds.max(f64::EPSILON)
+    }
+
+    /// Bytes allocated per response body byte received (1.0: one copy's worth).
+    pub fn allocated_per_received(&self) -> f64 {
+        self.bytes as f64 / self.received.max(1) as f64
+    }
 }
 
 fn allocation_totals() -> (u64, u64) {
@@ -44,14 +56,17 @@ fn allocation_totals() -> (u64, u64) {
     )
 }
 
-/// Runs `concurrency` loops of GETs against `url` for `duration`.
+/// Runs `concurrency` loops of GETs against `url` for `duration`, reading each
+/// body as `read` says.
 pub async fn run(
     client: &BenchClient,
     url: &str,
     concurrency: usize,
     duration: Duration,
+    read: Read,
 ) -> Result<Measurement, String> {
     let done = Arc::new(AtomicU64::new(0));
+    let received = Arc::new(AtomicU64::new(0));
     let (allocs_before, bytes_before) = allocation_totals();
     let started = Instant::now();
     let deadline = started + duration;
@@ -60,10 +75,12 @@ pub async fn run(
         let client = client.clone();
         let url = url.to_owned();
         let done = done.clone();
+        let received = received.clone();
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
-                client.get(&url).await?;
+                let length = client.fetch(&url, read).await?;
                 done.fetch_add(1, Ordering::Relaxed);
+                received.fetch_add(length as u64, Ordering::Relaxed);
             }
             Ok::<_, String>(())
         }));
@@ -78,6 +95,7 @@ pub async fn run(
         seconds,
         allocations: allocs_after - allocs_before,
         bytes: bytes_after - bytes_before,
+        received: received.load(Ordering::Relaxed),
     })
 }
 
@@ -88,11 +106,12 @@ pub async fn median_of(
     concurrency: usize,
     duration: Duration,
     runs: usize,
+    read: Read,
 ) -> Result<Measurement, String> {
-    run(client, url, concurrency, duration / 4).await?;
+    run(client, url, concurrency, duration / 4, read).await?;
     let mut all = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
-        all.push(run(client, url, concurrency, duration).await?);
+        all.push(run(client, url, concurrency, duration, read).await?);
     }
     all.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
     Ok(all[all.len() / 2])

@@ -1,6 +1,7 @@
 //! The benchmark server: the tests' loopback hyper server (HTTP/1.1 and HTTP/2,
-//! plain and rustls) answering every request with a 13-byte body, run in its own
-//! process.
+//! plain and rustls) answering every request with a 13-byte body (or, on
+//! `/bytes/65536` and `/bytes/1048576`, a body of that many bytes), run in its
+//! own process.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -12,6 +13,9 @@ use sessio_tests::{Server, ServerBody, TestCa, respond};
 
 /// The body every response carries (13 bytes, as in the design's anchors).
 pub const BODY: &[u8] = b"Hello, World!";
+
+/// The large body sizes the server answers on `/bytes/<size>` (64 KiB, 1 MiB).
+pub const LARGE_BODIES: [usize; 2] = [64 * 1024, 1024 * 1024];
 
 /// Where a running server listens, and the CA its certificate chains to.
 #[derive(Debug, Clone)]
@@ -31,6 +35,11 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The plain pooled URL of a body of `size` bytes (one of [`LARGE_BODIES`]).
+    pub fn bytes_url(&self, size: usize) -> String {
+        format!("{}bytes/{size}", self.plain)
+    }
+
     /// The URL for a run.
     pub fn url(&self, tls: bool, pooled: bool) -> &str {
         match (tls, pooled) {
@@ -45,7 +54,8 @@ impl Endpoints {
 /// Serves until the process is killed; prints `PLAIN <addr>`, `TLS <addr>`,
 /// `PLAIN_CLOSE <addr>`, `TLS_CLOSE <addr>` and `CA <path of a PEM file>` on stdout
 /// once listening. The servers are the tests' loopback servers (hyper, HTTP/1.1
-/// and HTTP/2, rustls with a generated CA) with a handler that answers [`BODY`].
+/// and HTTP/2 by ALPN or prior knowledge, rustls with a generated CA) with a
+/// handler that answers [`BODY`], or a body of [`LARGE_BODIES`] on `/bytes/<size>`.
 pub fn serve_forever() -> ! {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -53,10 +63,17 @@ pub fn serve_forever() -> ! {
         .expect("server runtime");
     runtime.block_on(async {
         let ca = TestCa::new();
-        let plain = Server::start(|_req| answer(false)).await;
-        let tls = Server::start_tls(&ca, |_req| answer(false)).await;
-        let plain_close = Server::start(|_req| answer(true)).await;
-        let tls_close = Server::start_tls(&ca, |_req| answer(true)).await;
+        let bodies = Bodies::new();
+        let handler = |close: bool| {
+            let bodies = bodies.clone();
+            move |req: http::Request<_>| {
+                std::future::ready(answer(close, bodies.for_path(req.uri().path())))
+            }
+        };
+        let plain = Server::start(handler(false)).await;
+        let tls = Server::start_tls(&ca, handler(false)).await;
+        let plain_close = Server::start(handler(true)).await;
+        let tls_close = Server::start_tls(&ca, handler(true)).await;
         let ca_path =
             std::env::temp_dir().join(format!("sessio-bench-ca-{}.pem", std::process::id()));
         std::fs::write(&ca_path, ca.ca_pem()).expect("write CA");
@@ -72,15 +89,39 @@ pub fn serve_forever() -> ! {
     std::process::exit(0)
 }
 
-/// The benchmark's one response: [`BODY`], and `Connection: close` on the
-/// closing endpoints.
-async fn answer(close: bool) -> http::Response<ServerBody> {
+/// The bodies the server answers, built once (a clone is a reference count).
+#[derive(Clone)]
+struct Bodies {
+    large: Vec<(String, Bytes)>,
+}
+
+impl Bodies {
+    fn new() -> Bodies {
+        let large = LARGE_BODIES
+            .iter()
+            .map(|&size| (format!("/bytes/{size}"), Bytes::from(vec![b'x'; size])))
+            .collect();
+        Bodies { large }
+    }
+
+    /// The body for a request path: a large one on `/bytes/<size>`, else [`BODY`].
+    fn for_path(&self, path: &str) -> Bytes {
+        self.large
+            .iter()
+            .find(|(route, _)| route == path)
+            .map_or_else(|| Bytes::from_static(BODY), |(_, body)| body.clone())
+    }
+}
+
+/// The benchmark's response: `body`, and `Connection: close` on the closing
+/// endpoints.
+fn answer(close: bool, body: Bytes) -> http::Response<ServerBody> {
     let headers: &[(&str, &str)] = if close {
         &[("connection", "close")]
     } else {
         &[]
     };
-    respond(200, headers, Bytes::from_static(BODY))
+    respond(200, headers, body)
 }
 
 /// A server process (pinned to CPU 0 with `taskset` when there is one), killed on drop.

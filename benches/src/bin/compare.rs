@@ -1,8 +1,14 @@
 //! Compares sessio with raw hyper-util and reqwest on loopback.
 //!
 //! ```text
-//! compare                      the full table (server on CPU 0, client on CPU 1)
-//!   [--seconds S] [--runs N] [--only raw-hyper,sessio,...]
+//! compare                      the full tables (server on CPU 0, client on CPU 1)
+//!   [--seconds S] [--runs N] [--only raw-hyper,sessio,...] [--cases http1,h2,bodies]
+//!                              http1: HTTP/1.1 plain and TLS, 1 and 32 in flight,
+//!                              pooled and unpooled, a 13-byte body;
+//!                              h2: HTTP/2 over TLS (ALPN) and h2c, 1, 32 and 256
+//!                              in flight on one pooled client;
+//!                              bodies: 64 KiB and 1 MiB bodies, buffered and
+//!                              streamed, sequential, plain HTTP/1.1 pooled
 //! compare soak [--requests N] [--variant sessio|sessio-full] [--retries]
 //!                              resident memory over N pooled sessio requests
 //! compare load [--requests N] [--in-flight K] [--cap C]
@@ -16,9 +22,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sessio_benches::clients::{BenchClient, Variant};
+use sessio_benches::clients::{BenchClient, Read, Variant};
 use sessio_benches::measure::{self, Measurement};
-use sessio_benches::server::{self, Endpoints, ServerProcess};
+use sessio_benches::server::{self, Endpoints, LARGE_BODIES, ServerProcess};
 
 #[global_allocator]
 static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
@@ -77,6 +83,44 @@ struct Row {
     result: Measurement,
 }
 
+/// One HTTP/2 cell: over TLS (ALPN) or h2c, pooled.
+struct H2Row {
+    variant: Variant,
+    tls: bool,
+    concurrency: usize,
+    result: Measurement,
+}
+
+/// One large-body cell: sequential, plain HTTP/1.1, pooled.
+struct BodyRow {
+    variant: Variant,
+    size: usize,
+    read: Read,
+    result: Measurement,
+}
+
+/// The groups of cells `--cases` chooses from.
+const CASES: [&str; 3] = ["http1", "h2", "bodies"];
+
+/// The in-flight counts of the HTTP/2 cells.
+const H2_IN_FLIGHT: [usize; 3] = [1, 32, 256];
+
+/// The variants the HTTP/2 and body cells run (the others add nothing there).
+fn in_new_cases(variant: Variant) -> bool {
+    matches!(
+        variant,
+        Variant::RawHyper | Variant::Sessio | Variant::Reqwest
+    )
+}
+
+fn size_name(size: usize) -> String {
+    if size >= 1 << 20 {
+        format!("{} MiB", size >> 20)
+    } else {
+        format!("{} KiB", size >> 10)
+    }
+}
+
 fn compare(args: &[String]) -> Result<(), String> {
     let seconds: f64 = option(args, "--seconds")
         .and_then(|s| s.parse().ok())
@@ -88,6 +132,13 @@ fn compare(args: &[String]) -> Result<(), String> {
         Some(list) => list.split(',').filter_map(Variant::from_name).collect(),
         None => Variant::ALL.to_vec(),
     };
+    let cases: Vec<&str> = match option(args, "--cases") {
+        Some(list) => list.split(',').collect(),
+        None => CASES.to_vec(),
+    };
+    if let Some(unknown) = cases.iter().find(|c| !CASES.contains(c)) {
+        return Err(format!("--cases takes {}, not {unknown}", CASES.join(",")));
+    }
     let server = ServerProcess::start(true).map_err(|e| format!("starting the server: {e}"))?;
     let endpoints = server.endpoints.clone();
     let duration = Duration::from_secs_f64(seconds);
@@ -101,7 +152,12 @@ fn compare(args: &[String]) -> Result<(), String> {
     );
     let runtime = runtime()?;
     let mut rows: Vec<Row> = Vec::new();
-    for tls in [false, true] {
+    let http1 = if cases.contains(&"http1") {
+        [false, true].as_slice()
+    } else {
+        &[]
+    };
+    for &tls in http1 {
         for concurrency in [1, 32] {
             for pooled in [true, false] {
                 for &variant in &only {
@@ -111,7 +167,15 @@ fn compare(args: &[String]) -> Result<(), String> {
                     let url = endpoints.url(tls, pooled);
                     let result = runtime.block_on(async {
                         let client = BenchClient::new(variant, &endpoints, pooled);
-                        measure::median_of(&client, url, concurrency, duration, runs).await
+                        measure::median_of(
+                            &client,
+                            url,
+                            concurrency,
+                            duration,
+                            runs,
+                            Read::Buffered,
+                        )
+                        .await
                     })?;
                     eprintln!(
                         "  {:<11} {:<5} {:>2} in flight {:<8} {:>9.0} req/s",
@@ -132,8 +196,137 @@ fn compare(args: &[String]) -> Result<(), String> {
             }
         }
     }
-    print_table(&rows);
+    let mut h2_rows: Vec<H2Row> = Vec::new();
+    let h2 = if cases.contains(&"h2") {
+        [true, false].as_slice()
+    } else {
+        &[]
+    };
+    for &tls in h2 {
+        for concurrency in H2_IN_FLIGHT {
+            for &variant in only.iter().filter(|v| in_new_cases(**v)) {
+                let url = endpoints.url(tls, true);
+                let result = runtime.block_on(async {
+                    let client = BenchClient::http2(variant, &endpoints, tls)
+                        .ok_or_else(|| format!("{} has no HTTP/2 client", variant.name()))?;
+                    measure::median_of(&client, url, concurrency, duration, runs, Read::Buffered)
+                        .await
+                })?;
+                eprintln!(
+                    "  {:<11} {:<5} {:>3} in flight pooled   {:>9.0} req/s",
+                    variant.name(),
+                    if tls { "h2" } else { "h2c" },
+                    concurrency,
+                    result.per_second()
+                );
+                h2_rows.push(H2Row {
+                    variant,
+                    tls,
+                    concurrency,
+                    result,
+                });
+            }
+        }
+    }
+    let mut body_rows: Vec<BodyRow> = Vec::new();
+    let sizes = if cases.contains(&"bodies") {
+        LARGE_BODIES.as_slice()
+    } else {
+        &[]
+    };
+    for &size in sizes {
+        for read in [Read::Buffered, Read::Streamed] {
+            for &variant in only.iter().filter(|v| in_new_cases(**v)) {
+                let url = endpoints.bytes_url(size);
+                let result = runtime.block_on(async {
+                    let client = BenchClient::new(variant, &endpoints, true);
+                    measure::median_of(&client, &url, 1, duration, runs, read).await
+                })?;
+                eprintln!(
+                    "  {:<11} {:>7} {:<8} {:>9.0} req/s {:>7.0} MB/s",
+                    variant.name(),
+                    size_name(size),
+                    read.name(),
+                    result.per_second(),
+                    result.megabytes_per_second()
+                );
+                body_rows.push(BodyRow {
+                    variant,
+                    size,
+                    read,
+                    result,
+                });
+            }
+        }
+    }
+    if !rows.is_empty() {
+        print_table(&rows);
+    }
+    if !h2_rows.is_empty() {
+        println!();
+        print_h2_table(&h2_rows);
+    }
+    if !body_rows.is_empty() {
+        println!();
+        print_body_table(&body_rows);
+    }
     Ok(())
+}
+
+fn print_h2_table(rows: &[H2Row]) {
+    println!("| variant | transport | in flight | req/s | × raw hyper | allocs/req | bytes/req |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let ratio = rows
+            .iter()
+            .find(|b| {
+                b.variant == Variant::RawHyper
+                    && b.tls == row.tls
+                    && b.concurrency == row.concurrency
+            })
+            .map(|b| format!("{:.2}", row.result.per_second() / b.result.per_second()))
+            .unwrap_or_else(|| "–".to_owned());
+        println!(
+            "| {} | {} | {} | {:.0} | {} | {:.1} | {:.0} |",
+            row.variant.name(),
+            if row.tls {
+                "h2 (TLS, ALPN)"
+            } else {
+                "h2c (prior knowledge)"
+            },
+            row.concurrency,
+            row.result.per_second(),
+            ratio,
+            row.result.allocations_per_request(),
+            row.result.bytes_per_request(),
+        );
+    }
+}
+
+fn print_body_table(rows: &[BodyRow]) {
+    println!(
+        "| variant | body | read | req/s | MB/s | × raw hyper | allocs/req | bytes allocated/req | allocated / received |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let ratio = rows
+            .iter()
+            .find(|b| b.variant == Variant::RawHyper && b.size == row.size && b.read == row.read)
+            .map(|b| format!("{:.2}", row.result.per_second() / b.result.per_second()))
+            .unwrap_or_else(|| "–".to_owned());
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {} | {:.1} | {:.0} | {:.2} |",
+            row.variant.name(),
+            size_name(row.size),
+            row.read.name(),
+            row.result.per_second(),
+            row.result.megabytes_per_second(),
+            ratio,
+            row.result.allocations_per_request(),
+            row.result.bytes_per_request(),
+            row.result.allocated_per_received(),
+        );
+    }
 }
 
 fn print_table(rows: &[Row]) {

@@ -4,52 +4,31 @@ use std::ffi::OsString;
 
 use super::ProxyTable;
 
-/// The proxy table of these environment variables: every `*_proxy` variable
-/// (any case) names the proxy of its scheme (`http_proxy` → `http`, `all_proxy`
-/// → `all`) and `no_proxy` the hosts reached directly. A lower-case variable
-/// wins over its upper-case spelling, and an empty lower-case one removes the
-/// scheme. When `REQUEST_METHOD` is set (a CGI program, whose `HTTP_PROXY` may
-/// come from a client's `Proxy:` header), `HTTP_PROXY` in upper case is
-/// ignored. Values that are not proxy URLs are skipped, as requests skips them
-/// until they are used.
-pub(crate) fn from_environment(vars: impl IntoIterator<Item = (OsString, OsString)>) -> ProxyTable {
-    let vars: Vec<(String, String)> = vars
-        .into_iter()
-        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-        .collect();
-    let mut found: Vec<(String, String)> = Vec::new();
-    let put = |found: &mut Vec<(String, String)>, key: String, value: Option<&str>| {
-        found.retain(|(k, _)| *k != key);
-        if let Some(value) = value {
-            found.push((key, value.to_owned()));
-        }
-    };
-    // First any case, then lower-case `_proxy` names again, so that they win.
-    for (name, value) in &vars {
-        let lower = name.to_ascii_lowercase();
-        if let Some(key) = lower.strip_suffix("_proxy")
-            && !value.is_empty()
-        {
-            put(&mut found, key.to_owned(), Some(value));
-        }
-    }
-    if vars.iter().any(|(name, _)| name == "REQUEST_METHOD") {
-        found.retain(|(key, _)| key != "http");
-    }
-    for (name, value) in &vars {
-        if let Some(key) = name.strip_suffix("_proxy") {
-            let key = key.to_ascii_lowercase();
-            put(
-                &mut found,
-                key,
-                (!value.is_empty()).then_some(value.as_str()),
-            );
-        }
-    }
+/// The proxy table of the environment, as Python's `getproxies()` reads it
+/// for the schemes an HTTP client uses: `http_proxy`, `https_proxy`,
+/// `all_proxy` and `no_proxy`, each in lower or upper case. A lower-case
+/// variable wins over its upper-case spelling, and an empty lower-case one
+/// unsets the scheme. When `REQUEST_METHOD` is set (a CGI program, whose
+/// `HTTP_PROXY` may come from a client's `Proxy:` header), `HTTP_PROXY` in
+/// upper case is ignored. Values that are not proxy URLs are skipped, as
+/// requests skips them until they are used. `var` looks a variable up (only
+/// these nine are read, so building a session allocates nothing for the rest
+/// of the environment).
+pub(crate) fn from_environment(var: impl Fn(&str) -> Option<OsString>) -> ProxyTable {
+    let text = |name: &str| var(name).map(|value| value.to_string_lossy().into_owned());
+    let cgi = var("REQUEST_METHOD").is_some();
     let mut table = ProxyTable::default();
-    for (key, value) in found {
-        // `no_proxy` becomes the bypass list; other schemes are kept as keys.
-        let _ = table.set(&key, &value);
+    for key in ["http", "https", "all", "no"] {
+        let lower = text(&format!("{key}_proxy"));
+        let value = match lower {
+            Some(value) => Some(value).filter(|v| !v.is_empty()),
+            None if key == "http" && cgi => None,
+            None => text(&format!("{}_PROXY", key.to_ascii_uppercase())).filter(|v| !v.is_empty()),
+        };
+        if let Some(value) = value {
+            // `no_proxy` becomes the bypass list; a bad URL is skipped.
+            let _ = table.set(key, &value);
+        }
     }
     table
 }
@@ -60,11 +39,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> ProxyTable {
-        from_environment(
+        from_environment(|name| {
             pairs
                 .iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        })
     }
 
     fn proxy_for(table: &ProxyTable, url: &str) -> Option<String> {

@@ -23,7 +23,7 @@
 //! and never to the server.
 //!
 //! With `trust_env` (the default), a session also uses the proxies of the
-//! environment: `http_proxy`, `https_proxy`, `all_proxy` and the like, where a
+//! environment: `http_proxy`, `https_proxy` and `all_proxy`, where a
 //! lower-case variable wins over its upper-case spelling, `HTTP_PROXY` is
 //! ignored when `REQUEST_METHOD` is set (a CGI program), and `no_proxy` /
 //! `NO_PROXY` lists the hosts reached directly.

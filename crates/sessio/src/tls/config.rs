@@ -1,6 +1,7 @@
 //! rustls client configuration with the `ring` provider passed explicitly.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use rustls::client::WantsClientCert;
 use rustls::{ClientConfig, ConfigBuilder, RootCertStore};
@@ -10,18 +11,39 @@ use sessio_core::Result;
 use super::pem::{read_ca_bundle, tls_setup_error};
 use super::{TlsSettings, Version};
 
-/// The client configuration for these settings. The common case (the default
-/// settings) is built once per process.
+/// Client configurations built so far, the most recent last: building one
+/// parses every root (a system CA bundle named by `REQUESTS_CA_BUNDLE` is
+/// some 150 certificates), which a one-shot `sessio::get` would otherwise do
+/// on every call.
+const CACHED_CONFIGS: usize = 8;
+
+/// A CA bundle as it is on disk: a changed file is read again.
+type FileStamp = Option<(SystemTime, u64)>;
+
+type Cache = Vec<(TlsSettings, FileStamp, ClientConfig)>;
+
+/// The client configuration for these settings, from a small process-wide
+/// cache keyed by the settings and the CA bundle's modification time and size.
 pub(crate) fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
-    static DEFAULT: OnceLock<ClientConfig> = OnceLock::new();
-    let is_default = *settings == TlsSettings::default();
-    if is_default && let Some(config) = DEFAULT.get() {
+    static CACHE: Mutex<Cache> = Mutex::new(Vec::new());
+    let stamp = settings.ca_bundle.as_deref().and_then(|path| {
+        let metadata = std::fs::metadata(path).ok()?;
+        Some((metadata.modified().ok()?, metadata.len()))
+    });
+    let lock = || CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, config)) = lock()
+        .iter()
+        .find(|(cached, cached_stamp, _)| cached == settings && *cached_stamp == stamp)
+    {
         return Ok(config.clone());
     }
     let config = build(settings)?;
-    if is_default {
-        return Ok(DEFAULT.get_or_init(|| config).clone());
+    let mut cache = lock();
+    cache.retain(|(cached, _, _)| cached != settings);
+    if cache.len() >= CACHED_CONFIGS {
+        cache.remove(0);
     }
+    cache.push((settings.clone(), stamp, config.clone()));
     Ok(config)
 }
 

@@ -26,9 +26,9 @@ impl SessionBuilder {
     /// Whether the session reads settings from the environment (default: yes,
     /// as requests' `trust_env`):
     ///
-    /// * proxies: `http_proxy`, `https_proxy`, `all_proxy` and any other
-    ///   `<scheme>_proxy`, with `no_proxy` (see [`sessio::proxy`](crate::proxy)),
-    ///   used for requests that match no proxy of the session's own;
+    /// * proxies: `http_proxy`, `https_proxy` and `all_proxy`, with
+    ///   `no_proxy` (see [`sessio::proxy`](crate::proxy)), used for requests
+    ///   that match no proxy of the session's own;
     /// * the CA bundle: when the session verifies certificates with no bundle
     ///   of its own, the bundle named by `REQUESTS_CA_BUNDLE`, else by
     ///   `CURL_CA_BUNDLE`, replaces the built-in roots;
@@ -59,7 +59,7 @@ impl SessionBuilder {
 
 /// The proxies of the environment.
 pub(super) fn proxies_from_env() -> crate::proxy::ProxyTable {
-    crate::proxy::from_environment(std::env::vars_os())
+    crate::proxy::from_environment(|name| std::env::var_os(name))
 }
 
 /// The CA bundle the environment names: `REQUESTS_CA_BUNDLE`, then
