@@ -310,3 +310,25 @@ async fn sec_19_client_certificate_and_ca_bundle_changes_open_new_connections() 
     assert_eq!(server.connections(), 3);
     assert_eq!(session.pool_stats().created, 3);
 }
+
+/// Sessions share parsed CA bundles (building one parses every root), but a
+/// bundle file that changed is read again.
+#[tokio::test]
+async fn a_changed_ca_bundle_file_is_read_again_by_the_next_session() {
+    let ca = TestCa::new();
+    let other = TestCa::new();
+    let server = server(&ca, TlsOptions::default()).await;
+    let files = TempDir::new("changing-bundle");
+    let bundle = files.write("ca.pem", ca.ca_pem());
+    let trusting = Session::builder().ca_bundle(&bundle).build().unwrap();
+    get_ok(trusting.get(server.url("/"))).await;
+
+    // The same path, now naming another CA (a later modification time).
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    files.write("ca.pem", format!("{}\n", other.ca_pem()));
+    let session = Session::builder().ca_bundle(&bundle).build().unwrap();
+    let err = session.get(server.url("/")).send().await.unwrap_err();
+    assert!(err.is_tls(), "the new bundle is used: {err:?}");
+    // A session built before keeps what it read.
+    get_ok(trusting.get(server.url("/again"))).await;
+}
