@@ -32,6 +32,7 @@ use crate::tls::TlsSettings;
 
 mod proxies;
 mod tls_settings;
+mod variants;
 
 use proxies::Proxies;
 
@@ -83,7 +84,7 @@ struct Shared {
     settings: HttpAdapterBuilder,
     /// Clients for requests with TLS settings or a proxy of their own, one
     /// per settings and proxy.
-    variants: tls_settings::Variants,
+    variants: variants::Variants,
     /// `None` when no proxy is configured anywhere but (maybe) in requests.
     proxies: Option<Proxies>,
     /// Set by [`HttpAdapter::close`].
@@ -368,7 +369,7 @@ impl HttpAdapterBuilder {
             return Err(error_msg(ErrorKind::Builder, why));
         }
         let pool = Arc::new(Pool::new(self.max_connections_per_host, self.pool_timeout));
-        let (client, variants) = tls_settings::default_client(&self, &pool)?;
+        let (client, variants) = variants::default_client(&self, &pool)?;
         Ok(HttpAdapter {
             inner: Arc::new(Shared {
                 client,
