@@ -122,15 +122,21 @@ fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
+/// hyper-util's TCP connector as the raw client uses it (any scheme, no delay).
+fn tcp_connector() -> HttpConnector {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http
+}
+
 impl BenchClient {
     /// A client of `variant`, pooled or not, trusting the server's CA.
     pub fn new(variant: Variant, endpoints: &Endpoints, pooled: bool) -> BenchClient {
         let idle = if pooled { usize::MAX } else { 0 };
         match variant {
             Variant::RawHyper => {
-                let mut http = HttpConnector::new();
-                http.enforce_http(false);
-                http.set_nodelay(true);
+                let http = tcp_connector();
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config(tls_config(&endpoints.ca_pem))
                     .https_or_http()
@@ -175,9 +181,7 @@ impl BenchClient {
     pub fn http2(variant: Variant, endpoints: &Endpoints, tls: bool) -> Option<BenchClient> {
         match variant {
             Variant::RawHyper => {
-                let mut http = HttpConnector::new();
-                http.enforce_http(false);
-                http.set_nodelay(true);
+                let http = tcp_connector();
                 let https = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config(tls_config(&endpoints.ca_pem))
                     .https_or_http()
