@@ -502,14 +502,13 @@ impl HttpAdapter {
             };
         }
         let mut request = request;
-        let proxy =
-            if self.inner.proxies.is_some() || self.inner.variants.has_request_proxies(&request) {
-                let proxy = Proxies::route(self.inner.proxies.as_ref(), &request);
-                proxies::set_proxy_authorization(&mut request, proxy.as_deref());
-                proxy
-            } else {
-                None
-            };
+        let proxy = if self.inner.proxies.is_some() || variants::has_request_proxies(&request) {
+            let proxy = Proxies::route(self.inner.proxies.as_ref(), &request);
+            proxies::set_proxy_authorization(&mut request, proxy.as_deref());
+            proxy
+        } else {
+            None
+        };
         let variant;
         let client = if proxy.is_some() || self.inner.variants.needed(&request) {
             match self.variant_for(&request, proxy) {

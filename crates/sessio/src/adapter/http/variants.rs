@@ -36,7 +36,7 @@ pub(super) fn default_client(
         Err(err) => return Err(err),
     };
     let variants = Variants {
-        default: (settings, None),
+        default_tls: settings,
         unusable_env_bundle,
         clients: Mutex::new(HashMap::new()),
     };
@@ -48,23 +48,25 @@ pub(super) fn default_client(
 /// connection to a verifying one, nor a request with one client certificate or
 /// proxy to another.
 pub(super) struct Variants {
-    /// The settings of the default client.
-    default: VariantKey,
+    /// The TLS settings of the default client.
+    default_tls: TlsSettings,
     /// Why `https://` requests without settings of their own cannot be sent.
     unusable_env_bundle: Option<Arc<Error>>,
     /// At most `MAX_VARIANTS`, in order of creation.
     clients: Mutex<HashMap<VariantKey, (u64, Client<Connector, Body>)>>,
 }
 
-/// What makes connections differ: TLS settings, and the proxy.
-type VariantKey = (TlsSettings, Option<Arc<Proxy>>);
+/// What makes connections differ: TLS settings (`None`: the default
+/// client's, so that a proxied request neither copies nor hashes them), and
+/// the proxy.
+type VariantKey = (Option<TlsSettings>, Option<Arc<Proxy>>);
+
+/// Whether `request` names proxies of its own.
+pub(super) fn has_request_proxies(request: &http::Request<Body>) -> bool {
+    request.extensions().get::<RequestProxies>().is_some()
+}
 
 impl Variants {
-    /// Whether `request` names proxies of its own.
-    pub(super) fn has_request_proxies(&self, request: &http::Request<Body>) -> bool {
-        request.extensions().get::<RequestProxies>().is_some()
-    }
-
     /// Whether `request` needs something other than the default client for
     /// its TLS settings.
     pub(super) fn needed(&self, request: &http::Request<Body>) -> bool {
@@ -87,7 +89,7 @@ impl HttpAdapter {
             .unusable_env_bundle
             .as_ref()
             .map(|err| UnusableEnvBundle(err.clone()).to_string());
-        (proxy, shared.variants.default.0.clone(), unusable)
+        (proxy, shared.variants.default_tls.clone(), unusable)
     }
 
     /// The client for a request with TLS settings or a proxy of its own
@@ -102,25 +104,26 @@ impl HttpAdapter {
         let variants = &shared.variants;
         let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
         let tls = match request.extensions().get::<RequestTls>() {
-            Some(own) if https => shared.settings.effective(shared.settings.tls.with(own)),
-            _ => variants.default.0.clone(),
+            Some(own) if https => Some(shared.settings.effective(shared.settings.tls.with(own)))
+                .filter(|tls| *tls != variants.default_tls),
+            _ => None,
         };
-        let settings = (tls, proxy);
         if https
-            && settings.0 == variants.default.0
+            && tls.is_none()
             && let Some(why) = &variants.unusable_env_bundle
         {
             return Err(error(ErrorKind::Builder, UnusableEnvBundle(why.clone())));
         }
-        if settings == variants.default {
+        if tls.is_none() && proxy.is_none() {
             return Ok(None);
         }
+        let settings = (tls, proxy);
         let mut clients = variants.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, client)) = clients.get(&settings) {
             return Ok(Some(client.clone()));
         }
         let client = shared.settings.client(
-            client_config(&settings.0)?,
+            client_config(settings.0.as_ref().unwrap_or(&variants.default_tls))?,
             &shared.pool,
             settings.1.clone(),
         );
