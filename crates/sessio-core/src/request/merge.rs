@@ -2,6 +2,10 @@
 
 use http::{HeaderMap, HeaderName};
 
+/// Room kept in a merged map for the headers the layers and the transport add
+/// (`Cookie`, `Host`), so that adding them does not grow the map.
+const SPARE: usize = 2;
+
 /// Merges `defaults` into `request` with requests' `merge_setting` rules and returns
 /// the merged map: defaults first (in order), request values replacing defaults of
 /// the same name in place, defaults named in `removed` dropped, new request names
@@ -30,9 +34,14 @@ pub fn merge_headers(
         return request;
     }
     if removed.is_empty() {
-        // Fast path: copy the defaults (no rehashing) and overlay the request's
-        // headers; `insert` keeps a replaced name at its place, new names go last.
-        let mut merged = defaults.clone();
+        // Fast path: the defaults in order, then the request's headers overlaid;
+        // `insert` keeps a replaced name at its place, new names go last. A fresh
+        // map (not a clone, whose storage is exactly full) leaves room for the
+        // headers added further down (`Cookie`, `Host`) without growing.
+        let mut merged = HeaderMap::with_capacity(defaults.len() + request.len() + SPARE);
+        for (name, value) in defaults {
+            merged.append(name.clone(), value.clone());
+        }
         let mut last: Option<HeaderName> = None;
         for (name, value) in request {
             match name {
@@ -49,7 +58,7 @@ pub fn merge_headers(
         }
         return merged;
     }
-    let mut merged = HeaderMap::with_capacity(defaults.keys_len() + request.keys_len());
+    let mut merged = HeaderMap::with_capacity(defaults.len() + request.len() + SPARE);
     for name in defaults.keys() {
         if request.contains_key(name) {
             for value in request.get_all(name) {

@@ -25,6 +25,8 @@ pin_project_lite::pin_project! {
     {
         #[pin]
         state: State<S, B, RB>,
+        // The first response came back and was not followed (or was an error).
+        answered: bool,
     }
 }
 
@@ -49,6 +51,49 @@ where
                 future,
                 start: Some(start),
             },
+            answered: false,
+        }
+    }
+
+    /// The request as this layer received it, once the future has completed
+    /// without following a redirect (with a response or an error): the copy the
+    /// layer kept to follow one, its body `None` when it could not be sent again.
+    /// `None` before completion and after a redirect was followed (the
+    /// [`RedirectHistory`](super::RedirectHistory) extension then has the
+    /// requests of the chain).
+    ///
+    /// A client that keeps a record of every request it sent can take it from
+    /// here instead of copying the request a second time.
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use sessio::http::{Request, Response};
+    /// use sessio::layers::redirect::RedirectLayer;
+    /// use tower::{Layer, Service, service_fn};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let server = service_fn(|_: Request<String>| async {
+    ///     Ok::<_, std::convert::Infallible>(Response::new(String::from("hi")))
+    /// });
+    /// let mut client = RedirectLayer::new().layer(server);
+    /// let request = Request::get("http://example.test/").header("x-a", "1").body(String::new()).unwrap();
+    /// let mut future = pin!(client.call(request));
+    /// assert!(future.as_mut().take_request().is_none()); // not answered yet
+    /// let response = future.as_mut().await.unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// let sent = future.as_mut().take_request().unwrap();
+    /// assert_eq!(sent.headers()["x-a"], "1");
+    /// assert_eq!(sent.body().as_deref(), Some(""));
+    /// # });
+    /// ```
+    pub fn take_request(self: Pin<&mut Self>) -> Option<http::Request<Option<B>>> {
+        let this = self.project();
+        if !*this.answered {
+            return None;
+        }
+        match this.state.project() {
+            StateProj::First { start, .. } => start.take().map(|start| start.first.into_request()),
+            StateProj::Following { .. } => None,
         }
     }
 }
@@ -69,13 +114,16 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::First { future, start } => {
-                    let response = ready!(future.poll(cx)).map_err(Into::into)?;
+                    let result = ready!(future.poll(cx));
+                    *this.answered = true;
+                    let response = result.map_err(Into::into)?;
                     if location(response.status(), response.headers()).is_none() {
                         return Poll::Ready(Ok(response));
                     }
                     let Some(start) = start.take() else {
                         return Poll::Ready(Ok(response));
                     };
+                    *this.answered = false;
                     let chain = Box::pin(follow(start, response));
                     this.state.set(State::Following { future: chain });
                 }

@@ -116,6 +116,32 @@ async fn no_redirect_means_no_extension() {
     assert!(response.extensions().get::<RedirectHistory>().is_none());
 }
 
+#[tokio::test]
+async fn the_kept_request_is_given_back_only_when_no_redirect_was_followed() {
+    let mut svc = RedirectLayer::new().layer(server(Log::default()));
+    let mut request = with_body(Method::PUT, "http://a.test/plain", "data");
+    request.headers_mut().insert("x-a", "1".parse().unwrap());
+    let mut future = std::pin::pin!(svc.call(request));
+    assert!(future.as_mut().take_request().is_none(), "not answered yet");
+    let response = future.as_mut().await.unwrap();
+    assert_eq!(response.body(), "final /plain");
+    let kept = future.as_mut().take_request().expect("the kept request");
+    assert_eq!(kept.method(), Method::PUT);
+    assert_eq!(kept.uri(), "http://a.test/plain");
+    assert_eq!(kept.headers()["x-a"], "1");
+    let body = kept.into_body().expect("a replayable body");
+    assert_eq!(body.collect().await.unwrap().to_bytes(), "data");
+    assert!(future.as_mut().take_request().is_none(), "given back once");
+
+    let mut future = std::pin::pin!(svc.call(get("http://a.test/302/%2Fend")));
+    let response = future.as_mut().await.unwrap();
+    assert_eq!(response.body(), "final /end");
+    assert!(
+        future.as_mut().take_request().is_none(),
+        "after a redirect the history has the requests"
+    );
+}
+
 /// Appendix B: method and body per status and method.
 #[tokio::test]
 async fn method_and_body_rules_of_requests() {

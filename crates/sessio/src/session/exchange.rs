@@ -15,7 +15,7 @@ use sessio_layers::redirect::{RedirectHistory, TooManyRedirects};
 use tower_service::Service;
 
 use super::history::{ResponseContext, finish};
-use super::stack::Stack;
+use super::stack::{Chain, ChainFuture, Stack};
 use crate::error::from_boxed;
 
 /// A request on its way: what `Session::start_exchange` prepared.
@@ -49,21 +49,79 @@ pub(super) fn run(start: Result<Exchange>) -> impl Future<Output = Result<Respon
 /// The exchange itself.
 async fn send(start: Result<Exchange>) -> Result<Response> {
     let Exchange {
-        mut stack,
+        stack,
         http,
-        snapshot,
+        mut snapshot,
         deadline,
         stream,
         max_decompressed_size,
     } = start?;
     let started = Instant::now();
-    let result = WithDeadline::new(deadline, async move {
-        std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
-        stack.call(http).await
-    })
-    .await;
+    let result = match stack {
+        Stack::Plain(chain) => {
+            let mut call = std::pin::pin!(ChainCall::new(chain, http));
+            let result = WithDeadline::new(deadline, call.as_mut()).await;
+            if let Some(sent) = call.take_request() {
+                *snapshot.headers_mut() = sent.into_parts().0.headers;
+            }
+            result
+        }
+        mut wrapped @ Stack::Wrapped(_) => {
+            WithDeadline::new(deadline, async move {
+                std::future::poll_fn(|cx| wrapped.poll_ready(cx)).await?;
+                wrapped.call(http).await
+            })
+            .await
+        }
+    };
     let response = respond(result, snapshot, started, max_decompressed_size)?;
     read_unless_streaming(response, stream).await
+}
+
+pin_project_lite::pin_project! {
+    /// The session's own chain, polled ready and called, which can give back the
+    /// request it was called with once it answered.
+    struct ChainCall {
+        chain: Chain,
+        request: Option<http::Request<Body>>,
+        #[pin]
+        future: Option<ChainFuture>,
+    }
+}
+
+impl ChainCall {
+    fn new(chain: Chain, request: http::Request<Body>) -> Self {
+        ChainCall {
+            chain,
+            request: Some(request),
+            future: None,
+        }
+    }
+
+    /// The request as the redirect layer kept it, when no redirect was followed.
+    fn take_request(self: Pin<&mut Self>) -> Option<http::Request<Option<Body>>> {
+        self.project().future.as_pin_mut()?.take_request()
+    }
+}
+
+impl Future for ChainCall {
+    type Output = StackResult;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StackResult> {
+        let mut this = self.project();
+        if let Some(request) = this.request.take() {
+            if this.chain.poll_ready(cx)?.is_pending() {
+                *this.request = Some(request);
+                return Poll::Pending;
+            }
+            this.future.set(Some(this.chain.call(request)));
+        }
+        match this.future.as_pin_mut() {
+            Some(future) => future.poll(cx),
+            // Only after `poll_ready` failed, which was returned.
+            None => Poll::Pending,
+        }
+    }
 }
 
 /// The final response, its body counted for a download progress callback.

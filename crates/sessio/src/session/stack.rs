@@ -35,7 +35,7 @@ pub(crate) enum Stack {
     Wrapped(ExchangeService),
 }
 
-type ChainFuture = <Chain as Service<http::Request<Body>>>::Future;
+pub(crate) type ChainFuture = <Chain as Service<http::Request<Body>>>::Future;
 type WrappedFuture = <ExchangeService as Service<http::Request<Body>>>::Future;
 
 pin_project_lite::pin_project! {
@@ -54,6 +54,14 @@ impl Future for StackFuture {
             StackFutureProj::Plain { future } => future.poll(cx),
             StackFutureProj::Wrapped { future } => future.poll(cx),
         }
+    }
+}
+
+impl Stack {
+    /// Whether the stack gives back the request's headers when the response
+    /// comes (the redirect layer's copy): only the session's own chain does.
+    pub(crate) fn returns_request(&self) -> bool {
+        matches!(self, Stack::Plain(_))
     }
 }
 
