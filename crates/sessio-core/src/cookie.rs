@@ -57,6 +57,33 @@ pub trait CookieStore: Send + Sync {
         self.cookies(url)
     }
 
+    /// The `Cookie` header to send with a request to the absolute `uri`, as
+    /// [`cookies`](CookieStore::cookies) gives it for the same URL. The default
+    /// parses the `Url` and asks `cookies`; a store that can match on the URI's
+    /// parts overrides it to skip that parse on every request (the cookies layer
+    /// calls this one).
+    ///
+    /// ```
+    /// use sessio::http::{HeaderValue, Uri};
+    /// use sessio::{CookieStore, Url};
+    ///
+    /// struct Everywhere;
+    ///
+    /// impl CookieStore for Everywhere {
+    ///     fn set_cookies(&self, _: &mut dyn Iterator<Item = &HeaderValue>, _: &Url) {}
+    ///     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
+    ///         HeaderValue::from_str(&format!("host={}", url.host_str()?)).ok()
+    ///     }
+    /// }
+    ///
+    /// let uri: Uri = "http://example.com/a".parse().unwrap();
+    /// assert_eq!(Everywhere.cookies_for_uri(&uri).unwrap(), "host=example.com");
+    /// ```
+    fn cookies_for_uri(&self, uri: &http::Uri) -> Option<HeaderValue> {
+        let url = Url::parse(&uri.to_string()).ok()?;
+        self.cookies(&url)
+    }
+
     /// Whether the store surely has no cookie at all (lets layers skip work).
     fn is_empty(&self) -> bool {
         false

@@ -12,6 +12,7 @@ pub use crate::request::prepare::{SessionDefaults, prepare};
 pub use crate::request::prepared::wire_uri;
 pub use crate::response::text::utf8_or_latin1;
 pub use crate::response::{accept_encoding, is_redirect_status};
+pub use crate::simple_url::{SimpleTarget, simple_target};
 pub use crate::unix_url::{is_unix_scheme, socket_path as unix_socket_path};
 pub use crate::url::{
     encode_pairs, merge_params, prepare_url, requote_uri, same_origin, serialize_pairs,

@@ -38,6 +38,47 @@ pub(crate) fn simple_uri(raw: String, params: &[(String, String)]) -> Result<Uri
     Uri::try_from(text).map_err(|_| raw)
 }
 
+/// What cookie matching needs of a request's URL, read straight from its wire URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimpleTarget<'a> {
+    /// `https` (true) or `http`.
+    pub secure: bool,
+    /// The host, lower case, as `Url::host_str` gives it.
+    pub host: &'a str,
+    /// Whether the host is an IPv4 address.
+    pub is_ip: bool,
+    /// The path, as `Url::path` gives it.
+    pub path: &'a str,
+}
+
+/// The scheme, host and path of an absolute `uri` when it is a simple URL (the
+/// `url` crate would give exactly these parts); `None` when it is not, and a
+/// `Url` must be parsed.
+pub fn simple_target(uri: &Uri) -> Option<SimpleTarget<'_>> {
+    let (secure, default_port) = match uri.scheme_str()? {
+        "http" => (false, 80),
+        "https" => (true, 443),
+        _ => return None,
+    };
+    let authority = uri.authority()?.as_str();
+    let tail = uri.path_and_query()?.as_str();
+    if !tail.starts_with('/') || !simple_authority(authority, default_port) || !simple_tail(tail) {
+        return None;
+    }
+    let host = uri.host()?;
+    Some(SimpleTarget {
+        secure,
+        host,
+        // A simple host whose last label starts with a digit is a dotted quad.
+        is_ip: host
+            .rsplit('.')
+            .next()
+            .and_then(|label| label.bytes().next())
+            .is_some_and(|b| b.is_ascii_digit()),
+        path: uri.path(),
+    })
+}
+
 /// Where the path of a simple `raw` starts, or `None` when it is not simple.
 fn simple_tail_start(raw: &str) -> Option<usize> {
     let rest = raw
@@ -56,22 +97,28 @@ fn simple_tail_start(raw: &str) -> Option<usize> {
 /// `host[:port]` with a lower-case ASCII host name or a canonical IPv4 address,
 /// and no default, empty or zero-padded port.
 fn simple_authority(authority: &str, default_port: u16) -> bool {
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
+    let bytes = authority.as_bytes();
+    let (host, port) = match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon) => (&bytes[..colon], Some(&bytes[colon + 1..])),
+        None => (bytes, None),
     };
     if let Some(port) = port {
-        let digits =
-            !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
-        if !digits || port.starts_with('0') {
+        // One to five digits, no leading zero, at most 65535, not the default.
+        if port.is_empty() || port.len() > 5 || port[0] == b'0' {
             return false;
         }
-        match port.parse::<u32>() {
-            Ok(n) if n <= 65535 && n != u32::from(default_port) => {}
-            _ => return false,
+        let mut number = 0u32;
+        for &digit in port {
+            if !digit.is_ascii_digit() {
+                return false;
+            }
+            number = number * 10 + u32::from(digit - b'0');
+        }
+        if number > 65535 || number == u32::from(default_port) {
+            return false;
         }
     }
-    simple_host(host.as_bytes())
+    simple_host(host)
 }
 
 /// A lower-case ASCII host name of non-empty labels (no IDNA `xn--`), or a
@@ -184,6 +231,43 @@ mod tests {
                 let full = crate::url::prepare_url(raw, params).unwrap();
                 assert_eq!(fast.to_string(), full.as_str(), "{raw} {params:?}");
             }
+        }
+    }
+
+    #[test]
+    fn simple_targets_have_the_parts_the_url_crate_gives() {
+        for raw in [
+            "http://example.com/",
+            "https://api.example.com:8443/v1/items?page=2",
+            "http://127.0.0.1:8080/get",
+            "http://a-b.c-d.example/~user/x;y",
+            "http://server2/",
+        ] {
+            let uri: Uri = raw.parse().unwrap();
+            let url = url::Url::parse(raw).unwrap();
+            let target = simple_target(&uri).unwrap_or_else(|| panic!("{raw} is simple"));
+            assert_eq!(target.secure, url.scheme() == "https", "{raw}");
+            assert_eq!(Some(target.host), url.host_str(), "{raw}");
+            assert_eq!(
+                target.is_ip,
+                matches!(url.host(), Some(url::Host::Ipv4(_))),
+                "{raw}"
+            );
+            assert_eq!(target.path, url.path(), "{raw}");
+        }
+        for raw in [
+            "http://Example.com/",
+            "http://example.com:80/",
+            "http://127.1/",
+            "http://[::1]/",
+            "http://xn--nxasmq6b.example/",
+            "http://example.com/a/../b",
+            "http://example.com/%7e",
+            "ftp://example.com/",
+            "http://u@example.com/",
+        ] {
+            let uri: Uri = raw.parse().unwrap();
+            assert_eq!(simple_target(&uri), None, "{raw}");
         }
     }
 

@@ -170,9 +170,12 @@ fn add_cookies(
     if store.is_none() && own.is_empty() && !defaults.strict_cookies {
         return Ok(());
     }
-    let header = match prepared.headers().contains_key(COOKIE) {
-        true => None,
-        false => cookie_header(store, prepared.url(), &own, None)?,
+    let header = match (prepared.headers().contains_key(COOKIE), prepared.wire_uri()) {
+        (true, _) => None,
+        // The store's cookies only, for a simple URL: matched on the URI, so
+        // that no `Url` is built for them.
+        (false, Some(uri)) if own.is_empty() => store.and_then(|store| store.cookies_for_uri(uri)),
+        (false, _) => cookie_header(store, prepared.url(), &own, None)?,
     };
     let own = (!own.is_empty()).then(|| RequestCookies::new(prepared.url(), own));
     let strict = defaults

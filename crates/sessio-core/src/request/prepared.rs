@@ -255,6 +255,14 @@ impl PreparedRequest {
         })
     }
 
+    /// The wire URI when the URL is a simple one (no `Url` parsed yet).
+    pub(super) fn wire_uri(&self) -> Option<&Uri> {
+        match &self.target {
+            Target::Simple { uri, .. } => Some(uri),
+            Target::Parsed(_) => None,
+        }
+    }
+
     /// A copy for the record (`Response::request`): a stream body is left out.
     pub fn snapshot(&self) -> PreparedRequest {
         PreparedRequest {

@@ -90,22 +90,25 @@ where
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let mut url = None;
         let mut sent = None;
-        let extra = req.extensions().get::<RequestCookies>().cloned();
+        let extra = req.extensions().get::<RequestCookies>();
+        let strict = req.extensions().get::<StrictOrigin>();
         let wanted = extra.is_some() || !self.store.is_empty();
-        if wanted
-            && !req.headers().contains_key(COOKIE)
-            && let Some(parsed) = url_of(req.uri())
-        {
-            let own = extra
-                .as_ref()
-                .and_then(|c| c.for_url(&parsed))
-                .unwrap_or(&[]);
-            let strict = req.extensions().get::<StrictOrigin>();
-            if let Ok(Some(header)) = cookie_header(Some(&*self.store), &parsed, own, strict) {
+        if wanted && !req.headers().contains_key(COOKIE) {
+            let header = if extra.is_none() && strict.is_none() {
+                // The common case: the store's cookies only, matched on the URI.
+                self.store.cookies_for_uri(req.uri())
+            } else if let Some(parsed) = url_of(req.uri()) {
+                let own = extra.and_then(|c| c.for_url(&parsed)).unwrap_or(&[]);
+                let header = cookie_header(Some(&*self.store), &parsed, own, strict);
+                url = Some(parsed);
+                header.ok().flatten()
+            } else {
+                None
+            };
+            if let Some(header) = header {
                 req.headers_mut().insert(COOKIE, header.clone());
                 sent = Some(header);
             }
-            url = Some(parsed);
         }
         let target = match url {
             Some(url) => Target::Parsed(url),

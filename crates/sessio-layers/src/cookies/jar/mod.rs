@@ -7,6 +7,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
+use sessio_core::__private::simple_target;
 use sessio_core::{CookieStore, Result};
 
 use rules::{canonical_domain, info_of, invalid_cookie};
@@ -300,6 +301,13 @@ impl CookieStore for Jar {
 
     fn scoped_cookies(&self, url: &Url) -> Option<HeaderValue> {
         self.header_for(url, false)
+    }
+
+    fn cookies_for_uri(&self, uri: &http::Uri) -> Option<HeaderValue> {
+        match simple_target(uri) {
+            Some(target) => self.header_for_target(&target, true),
+            None => self.cookies(&Url::parse(&uri.to_string()).ok()?),
+        }
     }
 
     fn is_empty(&self) -> bool {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
-use sessio_core::__private::{error_msg, join_pairs};
+use sessio_core::__private::{SimpleTarget, error_msg, join_pairs};
 use sessio_core::{Error, ErrorKind};
 use url::Url;
 
@@ -71,11 +71,28 @@ impl Jar {
         }
     }
     pub(super) fn header_for(&self, url: &Url, with_domainless: bool) -> Option<HeaderValue> {
+        let target = SimpleTarget {
+            secure: url.scheme() == "https" || url.scheme() == "wss",
+            host: url.host_str().unwrap_or(""),
+            is_ip: matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))),
+            path: url.path(),
+        };
+        self.header_for_target(&target, with_domainless)
+    }
+
+    /// The `Cookie` header for a request with these URL parts.
+    pub(super) fn header_for_target(
+        &self,
+        target: &SimpleTarget<'_>,
+        with_domainless: bool,
+    ) -> Option<HeaderValue> {
         let state = self.read();
-        let secure = url.scheme() == "https" || url.scheme() == "wss";
-        let host = url.host_str().unwrap_or("");
-        let is_ip = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
-        let path = url.path();
+        let SimpleTarget {
+            secure,
+            host,
+            is_ip,
+            path,
+        } = *target;
         // (name, value, domain, path) of every cookie that goes to `url`
         let mut matched: Vec<(&str, &str, Cow<'_, str>, &str)> = state
             .store
@@ -92,7 +109,7 @@ impl Jar {
                 .anywhere
                 .iter()
                 .filter(|_| with_domainless)
-                .filter(|c| url.path().starts_with(&c.path))
+                .filter(|c| path.starts_with(&c.path))
                 .map(|c| {
                     (
                         c.name.as_str(),

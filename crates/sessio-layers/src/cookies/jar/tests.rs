@@ -263,3 +263,36 @@ fn cookies_of_equal_path_length_go_oldest_first() {
         "a cookie deleted and set again is new"
     );
 }
+
+/// Matching on the wire URI (what the cookies layer does per request) gives
+/// exactly what matching on the parsed `Url` gives, simple URI or not.
+#[test]
+fn cookies_for_a_uri_are_the_cookies_for_its_url() {
+    let jar = Jar::new();
+    store(&jar, "host=1", "http://example.com/");
+    store(&jar, "dom=2; Domain=example.com", "http://example.com/");
+    store(&jar, "deep=3; Path=/a/b", "http://example.com/");
+    store(&jar, "safe=4; Secure", "https://example.com/");
+    store(&jar, "ip=5", "http://127.0.0.1:8080/");
+    store(&jar, "upper=6", "http://mixed.example/");
+    jar.set("anywhere", "7");
+    for to in [
+        "http://example.com/",
+        "https://example.com/a/b/c?q=1",
+        "http://www.example.com/a/bc",
+        "http://example.com/a/b",
+        "http://127.0.0.1:8080/x",
+        "http://127.0.0.2/",
+        "http://MIXED.example/",
+        "http://example.com:80/a/b/",
+        "http://other.test/",
+        "http://[::1]:8080/",
+    ] {
+        let uri: http::Uri = to.parse().unwrap();
+        assert_eq!(
+            jar.cookies_for_uri(&uri),
+            jar.cookies(&url(to)),
+            "cookies for {to}"
+        );
+    }
+}
