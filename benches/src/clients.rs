@@ -22,8 +22,8 @@ pub enum Variant {
     RawHyper,
     /// A `Session` with its default layers.
     Sessio,
-    /// A `Session` with a cookie in the jar and a response hook, so that the
-    /// cookies and hooks layers work on every request (redirects are always on).
+    /// A session doing real work on every request: a cookie in the jar, a
+    /// response hook, a session param and Basic auth (redirects are always on).
     SessioFull,
     /// `sessio::get`: a new unpooled session per request, like `requests.get`.
     SessioOneShot,
@@ -153,7 +153,10 @@ impl BenchClient {
                     builder = builder.add_root_certificate_pem(&endpoints.ca_pem);
                 }
                 if variant == Variant::SessioFull {
-                    builder = builder.hook(Hook::response(|response| async move { Ok(response) }));
+                    builder = builder
+                        .hook(Hook::response(|response| async move { Ok(response) }))
+                        .param("page", "1")
+                        .auth(sessio::Auth::basic("user", "pass"));
                 }
                 let session = builder.build().expect("session");
                 if variant == Variant::SessioFull {

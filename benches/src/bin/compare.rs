@@ -14,8 +14,9 @@
 //! compare load [--requests N] [--in-flight K] [--cap C]
 //!                              N requests, K at a time, at most C connections;
 //!                              fails unless every request succeeds within the cap
-//! compare run --variant V --requests N --url U [--ca PEM]
-//!                              N sequential requests, for callgrind (see callgrind.sh)
+//! compare run --variant V --requests N --url U [--ca PEM] [--unpooled]
+//!                              N sequential requests, for callgrind (see callgrind.sh);
+//!                              --unpooled: a new connection per request
 //! compare server               the server alone (prints its endpoints)
 //! ```
 
@@ -415,8 +416,9 @@ fn run_fixed(args: &[String]) -> Result<(), String> {
         tls_close: url.clone(),
         ca_pem,
     };
+    let pooled = variant != Variant::SessioOneShot && !args.iter().any(|a| a == "--unpooled");
     runtime()?.block_on(async {
-        let client = BenchClient::new(variant, &endpoints, variant != Variant::SessioOneShot);
+        let client = BenchClient::new(variant, &endpoints, pooled);
         for _ in 0..requests {
             client.get(&url).await?;
         }

@@ -2,8 +2,8 @@
 
 use http::{HeaderMap, HeaderName};
 
-/// Room kept in a merged map for the headers the layers and the transport add
-/// (`Cookie`, `Host`), so that adding them does not grow the map.
+/// Room kept in a merged map for the headers added after the merge (`Cookie`,
+/// `Host`), so that adding them does not grow it.
 const SPARE: usize = 2;
 
 /// Merges `defaults` into `request` with requests' `merge_setting` rules and returns
@@ -30,6 +30,16 @@ pub fn merge_headers(
     request: HeaderMap,
     removed: &[HeaderName],
 ) -> HeaderMap {
+    merge_headers_with_room(defaults, request, removed, 0)
+}
+
+/// [`merge_headers`] with room for `extra` more headers than the usual two.
+pub(crate) fn merge_headers_with_room(
+    defaults: &HeaderMap,
+    request: HeaderMap,
+    removed: &[HeaderName],
+    extra: usize,
+) -> HeaderMap {
     if defaults.is_empty() {
         return request;
     }
@@ -37,8 +47,9 @@ pub fn merge_headers(
         // Fast path: the defaults in order, then the request's headers overlaid;
         // `insert` keeps a replaced name at its place, new names go last. A fresh
         // map (not a clone, whose storage is exactly full) leaves room for the
-        // headers added further down (`Cookie`, `Host`) without growing.
-        let mut merged = HeaderMap::with_capacity(defaults.len() + request.len() + SPARE);
+        // headers added further down (`Cookie`, `Host`, and `Authorization` when
+        // `extra` says so) without growing.
+        let mut merged = HeaderMap::with_capacity(defaults.len() + request.len() + SPARE + extra);
         for (name, value) in defaults {
             merged.append(name.clone(), value.clone());
         }
@@ -58,7 +69,7 @@ pub fn merge_headers(
         }
         return merged;
     }
-    let mut merged = HeaderMap::with_capacity(defaults.len() + request.len() + SPARE);
+    let mut merged = HeaderMap::with_capacity(defaults.len() + request.len() + SPARE + extra);
     for name in defaults.keys() {
         if request.contains_key(name) {
             for value in request.get_all(name) {

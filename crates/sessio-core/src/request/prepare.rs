@@ -6,7 +6,7 @@ use http::{HeaderMap, Method};
 use url::Url;
 
 use super::framing::frame_body;
-use super::merge::merge_headers;
+use super::merge::merge_headers_with_room;
 use super::prepared::Target;
 use super::{AuthSetting, PreparedRequest, Request, RequestParts};
 use crate::UploadProgress;
@@ -90,8 +90,14 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         _ => crate::url::merge_params(defaults.params, &params, &removed_params),
     };
     let target = target(url, &params)?;
+    // Room for the `Authorization` header when one may be added below.
+    let auth_room = match &auth {
+        AuthSetting::Set(_) => 1,
+        AuthSetting::Disabled => 0,
+        AuthSetting::Inherit => usize::from(defaults.auth.is_some() || defaults.netrc.is_some()),
+    };
     let mut headers = match defaults.headers {
-        Some(defaults) => merge_headers(defaults, headers, &removed_headers),
+        Some(defaults) => merge_headers_with_room(defaults, headers, &removed_headers, auth_room),
         None => headers,
     };
     frame_body(&method, body.as_ref(), &mut headers, false);
