@@ -59,12 +59,12 @@ impl<C> TimeoutConnector<C> {
 impl<C> Service<Uri> for TimeoutConnector<C>
 where
     C: Service<Uri>,
-    C::Future: Send + 'static,
+    C::Future: Unpin,
     C::Error: Into<BoxError>,
 {
     type Response = C::Response;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<C::Response, BoxError>> + Send>>;
+    type Future = TimeoutFuture<C::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(Into::into)
@@ -78,15 +78,38 @@ where
             .ok()
             .flatten()
             .or(self.default);
-        let connecting = self.inner.call(uri);
-        Box::pin(async move {
-            match timeout {
-                None => connecting.await.map_err(Into::into),
-                Some(limit) => match tokio::time::timeout(limit, connecting).await {
-                    Ok(result) => result.map_err(Into::into),
-                    Err(_) => Err(Box::new(ConnectTimedOut(limit)) as BoxError),
-                },
-            }
-        })
+        TimeoutFuture {
+            connecting: self.inner.call(uri),
+            // Boxed so that the future stays `Unpin` (hyper-util wants that of
+            // a connector); only connections with a timeout pay for it.
+            deadline: timeout.map(|limit| (limit, Box::pin(tokio::time::sleep(limit)))),
+        }
+    }
+}
+
+/// The future of [`TimeoutConnector`]: the connection, or a connect timeout.
+pub(crate) struct TimeoutFuture<F> {
+    connecting: F,
+    deadline: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+}
+
+impl<F, T, E> Future for TimeoutFuture<F>
+where
+    F: Future<Output = Result<T, E>> + Unpin,
+    E: Into<BoxError>,
+{
+    type Output = Result<T, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(result) = Pin::new(&mut self.connecting).poll(cx) {
+            return Poll::Ready(result.map_err(Into::into));
+        }
+        let Some((limit, sleep)) = &mut self.deadline else {
+            return Poll::Pending;
+        };
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Box::new(ConnectTimedOut(*limit)))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

@@ -74,8 +74,13 @@ async fn send(start: Result<Exchange>) -> Result<Response> {
             .await
         }
     };
-    let response = respond(result, snapshot, started, max_decompressed_size)?;
-    read_unless_streaming(response, stream).await
+    let mut response = respond(result, snapshot, started, max_decompressed_size)?;
+    // requests' `stream=False`: the body is read into memory before `send`
+    // returns (in place: the response is not moved into another future).
+    if !stream && let Err(err) = response.buffer_raw_body().await {
+        return Err(err.with_url_if_missing(response.url()));
+    }
+    Ok(response)
 }
 
 pin_project_lite::pin_project! {
@@ -181,14 +186,6 @@ fn respond(
     response.set_next(next);
     if let Some(why) = not_followed {
         response.set_redirect_not_followed(why);
-    }
-    Ok(response)
-}
-
-/// requests' `stream=False`: the body is read into memory before `send` returns.
-async fn read_unless_streaming(mut response: Response, stream: bool) -> Result<Response> {
-    if !stream && let Err(err) = response.buffer_raw_body().await {
-        return Err(err.with_url_if_missing(response.url()));
     }
     Ok(response)
 }
