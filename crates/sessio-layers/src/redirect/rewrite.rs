@@ -28,15 +28,9 @@ pub(crate) struct FirstRequest<B> {
 }
 
 impl<B> FirstRequest<B> {
-    /// The copy as a request again.
-    pub(crate) fn into_request(self) -> Request<Option<B>> {
-        let mut request = Request::new(self.body);
-        *request.method_mut() = self.method;
-        *request.uri_mut() = self.uri;
-        *request.version_mut() = self.version;
-        *request.headers_mut() = self.headers;
-        *request.extensions_mut() = self.extensions;
-        request
+    /// The headers of the copy.
+    pub(crate) fn into_headers(self) -> HeaderMap {
+        self.headers
     }
 }
 

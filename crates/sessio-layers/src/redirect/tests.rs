@@ -117,27 +117,33 @@ async fn no_redirect_means_no_extension() {
 }
 
 #[tokio::test]
-async fn the_kept_request_is_given_back_only_when_no_redirect_was_followed() {
+async fn the_kept_headers_are_given_back_only_when_no_redirect_was_followed() {
     let mut svc = RedirectLayer::new().layer(server(Log::default()));
     let mut request = with_body(Method::PUT, "http://a.test/plain", "data");
     request.headers_mut().insert("x-a", "1".parse().unwrap());
     let mut future = std::pin::pin!(svc.call(request));
-    assert!(future.as_mut().take_request().is_none(), "not answered yet");
+    assert!(
+        future.as_mut().take_request_headers().is_none(),
+        "not answered yet"
+    );
     let response = future.as_mut().await.unwrap();
     assert_eq!(response.body(), "final /plain");
-    let kept = future.as_mut().take_request().expect("the kept request");
-    assert_eq!(kept.method(), Method::PUT);
-    assert_eq!(kept.uri(), "http://a.test/plain");
-    assert_eq!(kept.headers()["x-a"], "1");
-    let body = kept.into_body().expect("a replayable body");
-    assert_eq!(body.collect().await.unwrap().to_bytes(), "data");
-    assert!(future.as_mut().take_request().is_none(), "given back once");
+    let kept = future
+        .as_mut()
+        .take_request_headers()
+        .expect("the kept headers");
+    assert_eq!(kept["x-a"], "1");
+    assert_eq!(kept["content-type"], "text/plain");
+    assert!(
+        future.as_mut().take_request_headers().is_none(),
+        "given back once"
+    );
 
     let mut future = std::pin::pin!(svc.call(get("http://a.test/302/%2Fend")));
     let response = future.as_mut().await.unwrap();
     assert_eq!(response.body(), "final /end");
     assert!(
-        future.as_mut().take_request().is_none(),
+        future.as_mut().take_request_headers().is_none(),
         "after a redirect the history has the requests"
     );
 }

@@ -61,8 +61,8 @@ async fn send(start: Result<Exchange>) -> Result<Response> {
         Stack::Plain(chain) => {
             let mut call = std::pin::pin!(ChainCall::new(chain, http));
             let result = WithDeadline::new(deadline, call.as_mut()).await;
-            if let Some(sent) = call.take_request() {
-                *snapshot.headers_mut() = sent.into_parts().0.headers;
+            if let Some(headers) = call.take_request_headers() {
+                *snapshot.headers_mut() = headers;
             }
             result
         }
@@ -103,9 +103,10 @@ impl ChainCall {
         }
     }
 
-    /// The request as the redirect layer kept it, when no redirect was followed.
-    fn take_request(self: Pin<&mut Self>) -> Option<http::Request<Option<Body>>> {
-        self.project().future.as_pin_mut()?.take_request()
+    /// The request's headers as the redirect layer kept them, when no redirect
+    /// was followed.
+    fn take_request_headers(self: Pin<&mut Self>) -> Option<http::HeaderMap> {
+        self.project().future.as_pin_mut()?.take_request_headers()
     }
 }
 
