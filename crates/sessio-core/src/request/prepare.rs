@@ -85,11 +85,20 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         extensions,
     } = request.into_parts();
     let method = upper_method(method)?;
-    let params = match (defaults.params.is_empty(), removed_params.is_empty()) {
-        (true, true) => params,
-        _ => crate::url::merge_params(defaults.params, &params, &removed_params),
+    let merged;
+    let params: &[(String, String)] = match (
+        defaults.params.is_empty(),
+        params.is_empty() && removed_params.is_empty(),
+    ) {
+        (true, _) if removed_params.is_empty() => &params,
+        // Only the session's params: used as they are, not copied.
+        (false, true) => defaults.params,
+        _ => {
+            merged = crate::url::merge_params(defaults.params, &params, &removed_params);
+            &merged
+        }
     };
-    let target = target(url, &params)?;
+    let target = target(url, params)?;
     // Room for the `Authorization` header when one may be added below.
     let auth_room = match &auth {
         AuthSetting::Set(_) => 1,
