@@ -22,7 +22,9 @@ use crate::error::from_boxed;
 pub(super) struct Exchange {
     pub(super) stack: Stack,
     pub(super) http: http::Request<Body>,
-    /// The request as prepared, for `Response::request()` (a stream body left out).
+    /// The request as prepared, for `Response::request()` (a stream body left
+    /// out; with the session's own stack its headers are left out too, and
+    /// come back from the redirect layer with the response).
     pub(super) snapshot: PreparedRequest,
     pub(super) deadline: Option<Instant>,
     pub(super) stream: bool,
