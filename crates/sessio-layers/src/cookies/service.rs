@@ -175,7 +175,8 @@ impl<F> std::fmt::Debug for ResponseFuture<F> {
     }
 }
 
-fn url_of(uri: &Uri) -> Option<Url> {
+/// The `Url` of an absolute request URI (the full WHATWG parse).
+pub(super) fn url_of(uri: &Uri) -> Option<Url> {
     Url::parse(&uri.to_string()).ok()
 }
 

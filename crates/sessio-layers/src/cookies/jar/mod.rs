@@ -306,7 +306,7 @@ impl CookieStore for Jar {
     fn cookies_for_uri(&self, uri: &http::Uri) -> Option<HeaderValue> {
         match simple_target(uri) {
             Some(target) => self.header_for_target(&target, true),
-            None => self.cookies(&Url::parse(&uri.to_string()).ok()?),
+            None => self.cookies(&super::service::url_of(uri)?),
         }
     }
 
