@@ -1,17 +1,18 @@
 //! What a response knows about the connection it came over.
 
-use std::any::Any;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Response extension: the connection a response came over, set by sessio's
 /// `HttpAdapter`; read it with [`Response::connection`](crate::Response::connection).
 ///
-/// The time to the first byte of a response is [`Response::elapsed`]
-/// (from sending to the response head): on a new connection it includes
-/// [`connect_time`](Self::connect_time) and [`tls_time`](Self::tls_time).
+/// The timings split a request the way curl's `-w` variables do: how the
+/// connection was set up (when this response opened it: the name lookup, the
+/// TCP handshake, the TLS handshake), and how this request went on it (the
+/// time to write it, and the time to the first byte of the answer).
+/// [`Response::elapsed`] is the whole time from sending to the response head,
+/// a wait for a free connection included.
 ///
 /// [`Response::elapsed`]: crate::Response::elapsed
 ///
@@ -36,10 +37,11 @@ pub struct ConnectionInfo {
     reused: bool,
     remote_addr: Option<SocketAddr>,
     local_addr: Option<SocketAddr>,
+    dns_time: Option<Duration>,
     connect_time: Option<Duration>,
     tls_time: Option<Duration>,
-    // The adapter's own bookkeeping for this connection.
-    state: Option<Arc<dyn Any + Send + Sync>>,
+    write_time: Option<Duration>,
+    first_byte_time: Option<Duration>,
 }
 
 impl ConnectionInfo {
@@ -66,9 +68,17 @@ impl ConnectionInfo {
         self.local_addr
     }
 
-    /// How long the TCP connection took to set up, name lookup included,
-    /// when the connection was opened (not counting a wait for a free slot
-    /// under `max_connections_per_host`).
+    /// How long the name lookup took when the connection was opened (`None`
+    /// for an IP address in the URL, and for a connection made by another
+    /// kind of adapter).
+    pub fn dns_time(&self) -> Option<Duration> {
+        self.dns_time
+    }
+
+    /// How long the TCP handshake took when the connection was opened, after
+    /// the name lookup (every address tried included; a proxy's own handshake
+    /// included when the connection goes through one; not counting a wait for
+    /// a free connection under the pool's limits).
     pub fn connect_time(&self) -> Option<Duration> {
         self.connect_time
     }
@@ -78,15 +88,31 @@ impl ConnectionInfo {
         self.tls_time
     }
 
+    /// How long writing this request took: from handing it to the connection
+    /// to its last byte written (HTTP/1; `None` on HTTP/2, where requests
+    /// share the connection's writes).
+    pub fn write_time(&self) -> Option<Duration> {
+        self.write_time
+    }
+
+    /// The time to the first byte of this response: from handing the request
+    /// to the connection to the first byte of the answer (HTTP/1), or to its
+    /// head (HTTP/2).
+    pub fn first_byte_time(&self) -> Option<Duration> {
+        self.first_byte_time
+    }
+
     pub(crate) fn new(id: u64) -> Self {
         ConnectionInfo {
             id,
             reused: false,
             remote_addr: None,
             local_addr: None,
+            dns_time: None,
             connect_time: None,
             tls_time: None,
-            state: None,
+            write_time: None,
+            first_byte_time: None,
         }
     }
 }
@@ -98,8 +124,11 @@ impl fmt::Debug for ConnectionInfo {
             .field("reused", &self.reused)
             .field("remote_addr", &self.remote_addr)
             .field("local_addr", &self.local_addr)
+            .field("dns_time", &self.dns_time)
             .field("connect_time", &self.connect_time)
             .field("tls_time", &self.tls_time)
+            .field("write_time", &self.write_time)
+            .field("first_byte_time", &self.first_byte_time)
             .finish()
     }
 }
@@ -108,31 +137,34 @@ impl fmt::Debug for ConnectionInfo {
 pub(crate) mod builder {
     use super::*;
 
-    /// Information about connection `id`, with the adapter's own state attached.
+    /// How connection `id` was set up: its addresses (remote, local) and the
+    /// times of its name lookup, TCP and TLS handshakes.
     pub fn connection_info(
         id: u64,
         addrs: (Option<SocketAddr>, Option<SocketAddr>),
-        connect_time: Option<Duration>,
-        tls_time: Option<Duration>,
-        state: Arc<dyn Any + Send + Sync>,
+        setup: [Option<Duration>; 3],
     ) -> ConnectionInfo {
+        let [dns_time, connect_time, tls_time] = setup;
         ConnectionInfo {
             remote_addr: addrs.0,
             local_addr: addrs.1,
+            dns_time,
             connect_time,
             tls_time,
-            state: Some(state),
             ..ConnectionInfo::new(id)
         }
     }
 
-    /// Marks the connection as reused for this response.
-    pub fn set_reused(info: &mut ConnectionInfo, reused: bool) {
+    /// How one request went on the connection: whether the connection had
+    /// carried one before, the time to write it and to the answer's first byte.
+    pub fn set_exchange(
+        info: &mut ConnectionInfo,
+        reused: bool,
+        write_time: Option<Duration>,
+        first_byte_time: Option<Duration>,
+    ) {
         info.reused = reused;
-    }
-
-    /// The adapter's state attached to `info`.
-    pub fn state(info: &ConnectionInfo) -> Option<&Arc<dyn Any + Send + Sync>> {
-        info.state.as_ref()
+        info.write_time = write_time;
+        info.first_byte_time = first_byte_time;
     }
 }

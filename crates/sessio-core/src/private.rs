@@ -1,7 +1,7 @@
 //! Plumbing shared by sessio's own crates. Not a public API: nothing here is
 //! covered by semver, and it may change in any release.
 
-pub use crate::connection::builder::{connection_info, set_reused, state as connection_state};
+pub use crate::connection::builder::{connection_info, set_exchange};
 pub use crate::cookie::{cookie_header, join_pairs};
 pub use crate::progress::count_download;
 pub use crate::request::header::{

@@ -11,6 +11,7 @@ mod session;
 pub mod tls;
 #[cfg(feature = "tracing")]
 mod trace;
+mod transport;
 
 use std::future::Future;
 
@@ -19,7 +20,7 @@ pub use adapter::UnixAdapter;
 pub use adapter::{
     Adapter, AdapterFuture, DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS,
     DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter, HttpAdapterBuilder, HttpBody, HttpFuture, IntoAdapter,
-    MockAdapter, MockRequest, MockResponse, PoolStats, Resolve, Resolving, ServiceAdapter,
+    MockAdapter, MockRequest, MockResponse, PoolKey, PoolStats, Resolve, Resolving, ServiceAdapter,
 };
 pub use session::{
     ExchangeService, HopService, HttpSessionFuture, IntoRequest, MergedSettings, RequestBuilder,

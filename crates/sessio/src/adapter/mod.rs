@@ -5,15 +5,10 @@
 //! such as an axum `Router`, a `tower::service_fn` mock, or a client of your own.
 //! Each mounted adapter is type-erased once, into an [`Adapter`].
 
-mod connect;
-mod connection;
+mod body;
 mod http;
 mod mock;
-mod pool;
-mod proxy_connect;
-mod resolve;
 mod service;
-mod transport;
 #[cfg(unix)]
 mod unix;
 
@@ -34,17 +29,17 @@ use tower_service::Service;
 
 use crate::error::{body_error, from_boxed};
 
-pub use self::connection::HttpBody;
+pub use self::body::HttpBody;
 pub use self::http::{
     DEFAULT_MAX_HEADER_LINE, DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_POOL_IDLE_TIMEOUT, HttpAdapter,
     HttpAdapterBuilder, HttpFuture,
 };
 pub use self::mock::{MockAdapter, MockRequest, MockResponse};
-pub use self::pool::PoolStats;
-pub use self::resolve::{Resolve, Resolving};
 pub use self::service::ServiceAdapter;
 #[cfg(unix)]
 pub use self::unix::UnixAdapter;
+pub use crate::transport::pool::{PoolKey, PoolStats};
+pub use crate::transport::resolve::{Resolve, Resolving};
 
 type BoxedFuture =
     Pin<Box<dyn Future<Output = Result<::http::Response<ResponseBody>>> + Send + 'static>>;

@@ -2,26 +2,26 @@
 //! connections (Docker's API, a local sidecar, nginx on a socket).
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::Uri;
 use http::header::HOST;
-use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use sessio_core::__private::{error_msg, is_unix_scheme, unix_socket_path};
 use sessio_core::{Body, BoxError, Error, ErrorKind, Result};
 use tokio::net::UnixStream;
 use tower_service::Service;
 
-use super::connect::TimeoutConnector;
-use super::http::{DEFAULT_POOL_IDLE_TIMEOUT, classify};
+use super::HttpFuture;
+use super::body::HttpBody;
+use super::http::DEFAULT_POOL_IDLE_TIMEOUT;
+use crate::transport::conn::Protocols;
+use crate::transport::connect::{Connect, Connected, Connecting, Facts};
+use crate::transport::key::ConnKey;
+use crate::transport::pool::{Pool, PoolConfig};
 
 /// Sends requests over a Unix domain socket. Either every request goes to
 /// one socket ([`UnixAdapter::new`]; mount it for a prefix such as
@@ -54,8 +54,9 @@ pub struct UnixAdapter {
 }
 
 struct Shared {
-    client: Client<TimeoutConnector<UnixConnector>, Body>,
+    pool: Pool,
     socket: Option<PathBuf>,
+    connect_timeout: Option<Duration>,
 }
 
 impl UnixAdapter {
@@ -76,20 +77,29 @@ impl UnixAdapter {
     }
 
     fn build(socket: Option<PathBuf>, connect_timeout: Option<Duration>) -> Self {
-        let connector = TimeoutConnector::new(
-            UnixConnector {
-                socket: socket.clone().map(Arc::from),
-            },
-            connect_timeout,
-        );
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_idle_timeout(DEFAULT_POOL_IDLE_TIMEOUT)
-            .http1_title_case_headers(true)
-            .build(connector);
+        let config = PoolConfig {
+            max_idle_per_host: usize::MAX,
+            max_idle_total: None,
+            idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
+            max_per_host: None,
+            max_total: None,
+            pool_timeout: None,
+        };
+        let protocols = Protocols {
+            http2: false,
+            http2_prior_knowledge: false,
+            title_case_headers: true,
+            max_headers: None,
+        };
+        let connector = UnixConnect {
+            socket: socket.clone().map(Arc::from),
+        };
         UnixAdapter {
-            inner: Arc::new(Shared { client, socket }),
+            inner: Arc::new(Shared {
+                pool: Pool::new(config, protocols, Box::new(connector)),
+                socket,
+                connect_timeout,
+            }),
         }
     }
 
@@ -108,9 +118,9 @@ impl fmt::Debug for UnixAdapter {
 }
 
 impl Service<http::Request<Body>> for UnixAdapter {
-    type Response = http::Response<Incoming>;
+    type Response = http::Response<HttpBody>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response>> + Send>>;
+    type Future = HttpFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
         Poll::Ready(Ok(()))
@@ -124,37 +134,45 @@ impl Service<http::Request<Body>> for UnixAdapter {
                 .entry(HOST)
                 .or_insert(http::HeaderValue::from_static("localhost"));
         }
-        let response = self.inner.client.request(request);
-        Box::pin(async move { response.await.map_err(classify) })
+        let Some(key) = ConnKey::new(request.uri(), None) else {
+            let why = format!("{} has no scheme or host to connect to", request.uri());
+            return HttpFuture::failed(error_msg(ErrorKind::Request, why));
+        };
+        let timeout = request
+            .extensions()
+            .get::<sessio_core::Timeouts>()
+            .and_then(|t| t.connect)
+            .or(self.inner.connect_timeout);
+        HttpFuture::pooled(&self.inner.pool, &key, request, timeout, usize::MAX)
     }
 }
 
-/// Connects to the fixed socket, or to the one the URI names.
-#[derive(Clone)]
-struct UnixConnector {
+/// Connects to the fixed socket, or to the one the URL names.
+struct UnixConnect {
     socket: Option<Arc<Path>>,
 }
 
-impl Service<Uri> for UnixConnector {
-    type Response = TokioIo<UnixStream>;
-    type Error = BoxError;
-    type Future =
-        Pin<Box<dyn Future<Output = std::result::Result<Self::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, uri: Uri) -> Self::Future {
+impl Connect for UnixConnect {
+    fn connect(&self, key: &ConnKey, _timeout: Option<Duration>) -> Connecting {
         let socket: std::result::Result<PathBuf, BoxError> = match &self.socket {
             Some(path) => Ok(path.to_path_buf()),
-            None => match unix_socket_path(&uri) {
-                Some(bytes) => Ok(path_from_bytes(bytes)),
-                None => Err(Box::new(error_msg(
-                    ErrorKind::Connect,
-                    format!("{uri} is not an http+unix:// URL naming a socket"),
-                ))),
-            },
+            None => {
+                let uri = http::Uri::builder()
+                    .scheme(key.scheme.clone())
+                    .authority(key.authority.clone())
+                    .path_and_query("/")
+                    .build();
+                match uri.ok().as_ref().and_then(unix_socket_path) {
+                    Some(bytes) => Ok(path_from_bytes(bytes)),
+                    None => Err(Box::new(error_msg(
+                        ErrorKind::Connect,
+                        format!(
+                            "{}://{} is not an http+unix:// URL naming a socket",
+                            key.scheme, key.authority
+                        ),
+                    ))),
+                }
+            }
         };
         Box::pin(async move {
             let socket = socket?;
@@ -164,7 +182,10 @@ impl Service<Uri> for UnixConnector {
                     format!("connecting to the Unix socket {}: {err}", socket.display()),
                 )) as BoxError
             })?;
-            Ok(TokioIo::new(stream))
+            Ok(Connected {
+                io: Box::new(TokioIo::new(stream)),
+                facts: Facts::default(),
+            })
         })
     }
 }

@@ -662,10 +662,12 @@ mod tests {
     }
 
     /// The per-request future is one state machine with no box per layer; its
-    /// size is pinned so that growth is a deliberate decision (measured: 2288
-    /// bytes for both, with redirects, cookies and hooks in the stack, 2344 with
+    /// size is pinned so that growth is a deliberate decision (measured: 2296
+    /// bytes for both, with redirects, cookies and hooks in the stack, 2408 with
     /// the `tracing` feature; the 168 bytes over the 2120 before are the chain's
-    /// call kept apart so that it can give the request's headers back; boxing
+    /// call kept apart so that it can give the request's headers back, and the
+    /// pool's lease and hyper's answer are held in place, where hyper-util's
+    /// client boxed its whole future (+8 bytes, +64 with `tracing`); boxing
     /// the whole future instead measured more instructions per request, not
     /// fewer; reqwest pins its own `Pending` the same way).
     #[test]
@@ -676,12 +678,12 @@ mod tests {
             .unwrap();
         let send = s.send(prepared);
         let size = std::mem::size_of_val(&send);
-        assert!(size <= 2368, "Session::send future grew to {size} bytes");
+        assert!(size <= 2432, "Session::send future grew to {size} bytes");
         drop(send);
         let builder_send = s.get("http://example.com/").send();
         let size = std::mem::size_of_val(&builder_send);
         assert!(
-            size <= 2368,
+            size <= 2432,
             "RequestBuilder::send future grew to {size} bytes"
         );
     }

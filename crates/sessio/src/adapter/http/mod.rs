@@ -1,38 +1,34 @@
-//! `HttpAdapter`: the default transport, a pooled hyper-util client over rustls.
+//! `HttpAdapter`: the default transport, a thin composition of the transport
+//! room's pieces: a route per request, one pool, TCP and TLS connectors.
 
 use std::collections::HashMap;
-use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::{Client, ResponseFuture};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use sessio_core::__private::{error, error_msg};
+use sessio_core::__private::error_msg;
 use sessio_core::{Body, Error, ErrorKind, Result, Timeouts};
 use sessio_layers::retry::RetryPolicy;
-use tokio::task::futures::TaskLocalFuture;
 use tower_service::Service;
 
-use super::connect::{ConnectTimedOut, REQUEST, RequestScope, TimeoutConnector};
-use super::connection::{HttpBody, on_response};
-use super::pool::{Pool, PoolConnector, PoolStats, PoolTimedOut};
-use super::proxy_connect::{ProxyConnector, ProxyFailed};
-use super::resolve::{Resolve, Resolver};
-use super::transport::StampConnector;
-use crate::proxy::{Proxy, ProxyTable};
+use super::body::HttpBody;
+use crate::proxy::ProxyTable;
 use crate::tls::TlsSettings;
+use crate::transport::conn::Protocols;
+use crate::transport::connect::HttpConnect;
+use crate::transport::key::ConnKey;
+use crate::transport::pool::{Pool, PoolConfig, PoolKey, PoolStats};
+use crate::transport::resolve::{Resolve, Resolver};
+use crate::transport::send::PooledSend;
+use crate::transport::tcp::TcpConnect;
 
 mod proxies;
+mod routes;
 mod tls_settings;
-mod variants;
 
 use proxies::Proxies;
 
@@ -45,10 +41,6 @@ pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 
 /// The longest response header line by default (Python's http.client), in bytes.
 pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
-
-type Connector = PoolConnector<
-    TimeoutConnector<HttpsConnector<ProxyConnector<StampConnector<HttpConnector<Resolver>>>>>,
->;
 
 /// The default adapter for `http://` and `https://`: hyper-util's pooled client
 /// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
@@ -79,12 +71,10 @@ pub struct HttpAdapter {
 }
 
 struct Shared {
-    client: Client<Connector, Body>,
-    pool: Arc<Pool>,
+    pool: Pool,
     settings: HttpAdapterBuilder,
-    /// Clients for requests with TLS settings or a proxy of their own, one
-    /// per settings and proxy.
-    variants: variants::Variants,
+    /// Routes for requests with TLS settings or a proxy of their own.
+    routes: routes::Routes,
     /// `None` when no proxy is configured anywhere but (maybe) in requests.
     proxies: Option<Proxies>,
     /// Set by [`HttpAdapter::close`].
@@ -133,7 +123,10 @@ pub struct HttpAdapterBuilder {
     pool_idle_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_connections_per_host: Option<usize>,
+    max_connections: Option<usize>,
+    pool_max_idle: Option<usize>,
     pool_timeout: Option<Duration>,
+    tcp_keepalive: Option<Duration>,
     http2: bool,
     http2_prior_knowledge: bool,
     http1_title_case_headers: bool,
@@ -158,7 +151,10 @@ impl Default for HttpAdapterBuilder {
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
             connect_timeout: None,
             max_connections_per_host: None,
+            max_connections: None,
+            pool_max_idle: None,
             pool_timeout: None,
+            tcp_keepalive: None,
             http2: false,
             http2_prior_knowledge: false,
             http1_title_case_headers: true,
@@ -183,7 +179,10 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_connections_per_host", &self.max_connections_per_host)
+            .field("max_connections", &self.max_connections)
+            .field("pool_max_idle", &self.pool_max_idle)
             .field("pool_timeout", &self.pool_timeout)
+            .field("tcp_keepalive", &self.tcp_keepalive)
             .field("http2", &self.http2)
             .field("http2_prior_knowledge", &self.http2_prior_knowledge)
             .field("tls", &self.tls)
@@ -246,8 +245,58 @@ impl HttpAdapterBuilder {
         self
     }
 
+    /// At most `max` connections open at once in all, to every host together,
+    /// idle and in use (and being opened); default: no limit. A request that
+    /// finds the limit reached closes the least recently used idle connection
+    /// of another host, if there is one, and waits, in order of arrival, for
+    /// a place. `0` is an error at `build`.
+    ///
+    /// ```
+    /// let adapter = sessio::HttpAdapter::builder()
+    ///     .max_connections(64)
+    ///     .max_connections_per_host(8)
+    ///     .build()?;
+    /// # drop(adapter);
+    /// assert!(sessio::HttpAdapter::builder().max_connections(0).build().unwrap_err().is_builder());
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = Some(max);
+        self
+    }
+
+    /// At most `max` idle connections kept in all, over every host (default:
+    /// no limit beyond [`pool_max_idle_per_host`](Self::pool_max_idle_per_host));
+    /// past it the least recently used idle connection is closed first.
+    ///
+    /// ```
+    /// let adapter = sessio::HttpAdapter::builder().pool_max_idle(16).build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn pool_max_idle(mut self, max: usize) -> Self {
+        self.pool_max_idle = Some(max);
+        self
+    }
+
+    /// TCP keep-alive probes after a connection has been idle for `idle`
+    /// (default: off, as requests and urllib3 leave it).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let adapter = sessio::HttpAdapter::builder().tcp_keepalive(Duration::from_secs(60)).build()?;
+    /// # drop(adapter);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn tcp_keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
+        self.tcp_keepalive = idle.into();
+        self
+    }
+
     /// How long a request waits for a free connection under
-    /// [`max_connections_per_host`](Self::max_connections_per_host) (default:
+    /// [`max_connections_per_host`](Self::max_connections_per_host) or
+    /// [`max_connections`](Self::max_connections) (default:
     /// as long as it takes, within the request's total timeout). Past it the
     /// request fails with an error for which `is_pool_timeout()` is true, and
     /// nothing is sent.
@@ -354,84 +403,68 @@ impl HttpAdapterBuilder {
         self.http2_prior_knowledge
     }
 
+    /// Whether connections may speak HTTP/2.
+    fn wants_http2(&self) -> bool {
+        self.http2 || self.http2_prior_knowledge
+    }
+
     /// Builds the adapter.
     pub fn build(self) -> Result<HttpAdapter> {
         if let Some(err) = &self.error {
             return Err(error_msg(err.kind(), err.to_string()));
         }
-        if self.max_connections_per_host == Some(0) {
-            let why = "max_connections_per_host must be at least 1";
-            return Err(error_msg(ErrorKind::Builder, why));
+        for (name, limit) in [
+            ("max_connections_per_host", self.max_connections_per_host),
+            ("max_connections", self.max_connections),
+        ] {
+            if limit == Some(0) {
+                let why = format!("{name} must be at least 1");
+                return Err(error_msg(ErrorKind::Builder, why));
+            }
         }
-        let wants_http2 = self.http2 || self.http2_prior_knowledge;
-        if wants_http2 && !cfg!(feature = "http2") {
+        if self.wants_http2() && !cfg!(feature = "http2") {
             let why = "HTTP/2 needs sessio's `http2` cargo feature";
             return Err(error_msg(ErrorKind::Builder, why));
         }
-        let pool = Arc::new(Pool::new(self.max_connections_per_host, self.pool_timeout));
-        let (client, variants) = variants::default_client(&self, &pool)?;
+        let (tls, routes) = routes::default_tls(&self)?;
+        let resolver = Resolver::new(self.fixed_addrs.clone(), self.resolver.clone());
+        let connector = HttpConnect {
+            tcp: TcpConnect::new(resolver, self.tcp_keepalive),
+            tls: Some(tls),
+        };
+        let pool = Pool::new(self.pool_config(), self.protocols(), Box::new(connector));
         Ok(HttpAdapter {
             inner: Arc::new(Shared {
-                client,
                 pool,
+                routes,
                 proxies: Proxies::new(&self),
                 settings: self,
-                variants,
                 closed: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
 
-    /// A client with these TLS settings and this proxy, sharing `pool`'s
-    /// limits and counts.
-    fn client(
-        &self,
-        tls: rustls::ClientConfig,
-        pool: &Arc<Pool>,
-        proxy: Option<Arc<Proxy>>,
-    ) -> Client<Connector, Body> {
-        let wants_http2 = self.http2 || self.http2_prior_knowledge;
-        let resolver = Resolver::new(self.fixed_addrs.clone(), self.resolver.clone());
-        let mut http = HttpConnector::new_with_resolver(resolver);
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1();
-        let tcp = ProxyConnector::new(StampConnector::new(http), proxy);
-        #[cfg(feature = "http2")]
-        let https = if wants_http2 {
-            https.enable_http2().wrap_connector(tcp)
-        } else {
-            https.wrap_connector(tcp)
-        };
-        #[cfg(not(feature = "http2"))]
-        let https = {
-            let _ = wants_http2;
-            https.wrap_connector(tcp)
-        };
-        let connector = PoolConnector::new(
-            TimeoutConnector::new(https, self.connect_timeout),
-            pool.clone(),
-            self.http2_prior_knowledge,
-        );
+    fn pool_config(&self) -> PoolConfig {
+        PoolConfig {
+            max_idle_per_host: self.pool_max_idle_per_host,
+            max_idle_total: self.pool_max_idle,
+            idle_timeout: self.pool_idle_timeout,
+            max_per_host: self.max_connections_per_host,
+            max_total: self.max_connections,
+            pool_timeout: self.pool_timeout,
+        }
+    }
 
-        let mut builder = Client::builder(TokioExecutor::new());
-        builder
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_max_idle_per_host(self.pool_max_idle_per_host)
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .http1_title_case_headers(self.http1_title_case_headers);
-        #[cfg(feature = "http2")]
-        builder.http2_only(self.http2_prior_knowledge);
-        if self.max_response_headers != DEFAULT_MAX_RESPONSE_HEADERS {
+    fn protocols(&self) -> Protocols {
+        Protocols {
+            http2: self.http2,
+            http2_prior_knowledge: self.http2_prior_knowledge,
+            title_case_headers: self.http1_title_case_headers,
             // hyper's own limit is the same 100 (kept on the stack); another
             // value costs an allocation per response, so it is set only when asked.
-            builder.http1_max_headers(self.max_response_headers);
+            max_headers: (self.max_response_headers != DEFAULT_MAX_RESPONSE_HEADERS)
+                .then_some(self.max_response_headers),
         }
-        builder.build(connector)
     }
 }
 
@@ -446,6 +479,25 @@ impl HttpAdapter {
     /// ```
     pub fn pool_stats(&self) -> PoolStats {
         self.inner.pool.stats()
+    }
+
+    /// The same counts for each key of the pool: each scheme, host and port
+    /// (and route: a request's own TLS settings or proxy) with a connection
+    /// open or being opened, or a request waiting, sorted by origin.
+    ///
+    /// ```no_run
+    /// # async fn run() -> sessio::Result<()> {
+    /// let adapter = sessio::HttpAdapter::new();
+    /// let session = sessio::Session::builder().mount("http://", adapter.clone()).build()?;
+    /// session.get("http://127.0.0.1:8080/").send().await?;
+    /// for (key, stats) in adapter.pool_stats_by_key() {
+    ///     println!("{key}: {} open, {} idle", stats.open, stats.idle);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn pool_stats_by_key(&self) -> Vec<(PoolKey, PoolStats)> {
+        self.inner.pool.stats_by_key()
     }
 
     /// Closes the adapter and every clone of it: idle connections are closed
@@ -468,7 +520,7 @@ impl HttpAdapter {
         self.inner
             .closed
             .store(true, std::sync::atomic::Ordering::Release);
-        self.inner.pool.close_all();
+        self.inner.pool.close();
     }
 
     /// Whether [`close`](Self::close) was called on this adapter or a clone.
@@ -478,7 +530,7 @@ impl HttpAdapter {
 
     /// Whether `self` and `other` are clones sharing one pool.
     pub(crate) fn same_pool(&self, other: &HttpAdapter) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        self.inner.pool.same(&other.inner.pool)
     }
 
     /// The retry policy of this adapter, if any.
@@ -488,60 +540,44 @@ impl HttpAdapter {
 
     /// Sends one request (the pool is shared: no `&mut` needed, nothing cloned).
     fn send(&self, request: http::Request<Body>) -> HttpFuture {
-        let connect = request
-            .extensions()
-            .get::<Timeouts>()
-            .and_then(|t| t.connect);
-        let max_header_line = self.inner.settings.max_header_line;
+        let shared = &*self.inner;
+        let max_header_line = shared.settings.max_header_line;
+        let failed = HttpFuture::failed;
         if self.is_closed() {
-            return HttpFuture {
-                inner: Inner::Failed {
-                    error: Some(error_msg(ErrorKind::Closed, "the adapter was closed")),
-                },
-                max_header_line,
-            };
+            return failed(error_msg(ErrorKind::Closed, "the adapter was closed"));
         }
         let mut request = request;
-        let proxy = if self.inner.proxies.is_some() || variants::has_request_proxies(&request) {
-            let proxy = Proxies::route(self.inner.proxies.as_ref(), &request);
+        let proxy = if shared.proxies.is_some() || routes::has_request_proxies(&request) {
+            let proxy = Proxies::route(shared.proxies.as_ref(), &request);
             proxies::set_proxy_authorization(&mut request, proxy.as_deref());
             proxy
         } else {
             None
         };
-        let variant;
-        let client = if proxy.is_some() || self.inner.variants.needed(&request) {
-            match self.variant_for(&request, proxy) {
-                Ok(found) => {
-                    variant = found;
-                    variant.as_ref().unwrap_or(&self.inner.client)
-                }
-                Err(err) => {
-                    return HttpFuture {
-                        inner: Inner::Failed { error: Some(err) },
-                        max_header_line,
-                    };
-                }
+        let route = if proxy.is_some() || shared.routes.needed(&request) {
+            match self.route_for(&request, proxy) {
+                Ok(route) => route,
+                Err(err) => return failed(err),
             }
         } else {
-            &self.inner.client
+            None
         };
-        let future = client.request(request);
-        // The scope costs a little per poll: only when connecting needs it.
-        let inner = if connect.is_none() && !self.inner.pool.is_capped() {
-            Inner::Plain { future }
-        } else {
-            let scope = RequestScope {
-                connect_timeout: connect,
-            };
-            Inner::Scoped {
-                future: REQUEST.scope(scope, future),
-            }
+        let Some(key) = ConnKey::new(request.uri(), route) else {
+            let why = format!("{} has no scheme or host to connect to", request.uri());
+            return failed(error_msg(ErrorKind::Request, why));
         };
-        HttpFuture {
-            inner,
+        let connect_timeout = request
+            .extensions()
+            .get::<Timeouts>()
+            .and_then(|t| t.connect)
+            .or(shared.settings.connect_timeout);
+        HttpFuture::pooled(
+            &shared.pool,
+            &key,
+            request,
+            connect_timeout,
             max_header_line,
-        }
+        )
     }
 }
 
@@ -573,22 +609,42 @@ impl Service<http::Request<Body>> for &HttpAdapter {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// The response future of [`HttpAdapter`].
-    #[must_use = "futures do nothing unless polled"]
-    pub struct HttpFuture {
-        #[pin]
-        inner: Inner,
-        max_header_line: usize,
-    }
+/// The response future of [`HttpAdapter`].
+#[must_use = "futures do nothing unless polled"]
+pub struct HttpFuture {
+    inner: Inner,
+    max_header_line: usize,
 }
 
-pin_project_lite::pin_project! {
-    #[project = InnerProj]
-    enum Inner {
-        Plain { #[pin] future: ResponseFuture },
-        Scoped { #[pin] future: TaskLocalFuture<RequestScope, ResponseFuture> },
-        Failed { error: Option<Error> },
+enum Inner {
+    Sending { future: PooledSend },
+    Failed { error: Option<Error> },
+}
+
+impl HttpFuture {
+    /// Sends `request` to `key` through `pool`; response header lines
+    /// longer than `max_header_line` are an error.
+    pub(crate) fn pooled(
+        pool: &Pool,
+        key: &ConnKey,
+        request: http::Request<Body>,
+        connect_timeout: Option<Duration>,
+        max_header_line: usize,
+    ) -> Self {
+        HttpFuture {
+            inner: Inner::Sending {
+                future: PooledSend::new(pool, key, request, connect_timeout),
+            },
+            max_header_line,
+        }
+    }
+
+    /// A future that is done already, with `error`.
+    pub(crate) fn failed(error: Error) -> Self {
+        HttpFuture {
+            inner: Inner::Failed { error: Some(error) },
+            max_header_line: usize::MAX,
+        }
     }
 }
 
@@ -596,22 +652,19 @@ impl Future for HttpFuture {
     type Output = Result<http::Response<HttpBody>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let result = match this.inner.project() {
-            InnerProj::Plain { future } => std::task::ready!(future.poll(cx)),
-            InnerProj::Scoped { future } => std::task::ready!(future.poll(cx)),
-            InnerProj::Failed { error } => {
+        let this = self.get_mut();
+        let (response, lease) = match &mut this.inner {
+            Inner::Sending { future } => std::task::ready!(Pin::new(future).poll(cx))?,
+            Inner::Failed { error } => {
                 let err = error.take();
                 return Poll::Ready(Err(err.unwrap_or_else(|| {
                     error_msg(ErrorKind::Request, "HttpFuture polled after it finished")
                 })));
             }
         };
-        let mut response = result.map_err(classify)?;
-        // Dropped with the response if the check below fails.
-        let finish = on_response(&mut response);
-        check_header_lines(response.headers(), *this.max_header_line)?;
-        Poll::Ready(Ok(response.map(|body| HttpBody::new(body, finish))))
+        // The lease goes back with the response if the check fails.
+        check_header_lines(response.headers(), this.max_header_line)?;
+        Poll::Ready(Ok(response.map(|body| HttpBody::new(body, lease))))
     }
 }
 
@@ -633,39 +686,4 @@ fn check_header_lines(headers: &http::HeaderMap, max: usize) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Turns a hyper-util error into a sessio error of the right kind.
-pub(crate) fn classify(err: hyper_util::client::legacy::Error) -> Error {
-    let kind = if err.is_connect() {
-        if has_cause::<ConnectTimedOut>(&err) {
-            ErrorKind::ConnectTimeout
-        } else if has_cause::<PoolTimedOut>(&err) {
-            ErrorKind::PoolTimeout
-        } else if has_cause::<ProxyFailed>(&err) {
-            ErrorKind::Proxy
-        } else if has_cause::<rustls::Error>(&err) {
-            ErrorKind::Tls
-        } else {
-            ErrorKind::Connect
-        }
-    } else {
-        ErrorKind::Request
-    };
-    error(kind, err)
-}
-
-/// Whether `T` is somewhere in the cause chain, looking inside `io::Error`s too.
-fn has_cause<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
-    let mut next = Some(err);
-    while let Some(current) = next {
-        if current.is::<T>() {
-            return true;
-        }
-        next = match current.downcast_ref::<io::Error>() {
-            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
-            None => current.source(),
-        };
-    }
-    false
 }

@@ -291,8 +291,30 @@ impl SessionBuilder {
         self
     }
 
+    /// At most `max` connections open at once in all for the default
+    /// adapters (see [`HttpAdapterBuilder::max_connections`]).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.http = self.http.max_connections(max);
+        self
+    }
+
+    /// At most `max` idle connections kept in all by the default adapters,
+    /// the least recently used closed first (see
+    /// [`HttpAdapterBuilder::pool_max_idle`]).
+    pub fn pool_max_idle(mut self, max: usize) -> Self {
+        self.http = self.http.pool_max_idle(max);
+        self
+    }
+
+    /// TCP keep-alive probes after `idle` for the default adapters (default: off).
+    pub fn tcp_keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
+        self.http = self.http.tcp_keepalive(idle);
+        self
+    }
+
     /// How long a request waits for a free connection under
-    /// [`max_connections_per_host`](Self::max_connections_per_host) (default: no limit).
+    /// [`max_connections_per_host`](Self::max_connections_per_host) or
+    /// [`max_connections`](Self::max_connections) (default: no limit).
     pub fn pool_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.http = self.http.pool_timeout(timeout);
         self

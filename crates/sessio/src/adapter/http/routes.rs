@@ -1,31 +1,33 @@
-//! One client per distinct TLS settings and proxy, so that connections are
-//! never shared across them.
+//! The routes of an adapter: its default (its own TLS settings, no proxy),
+//! and one interned [`Route`] per distinct TLS settings and proxy that
+//! requests ask for, so that connections are never shared across them.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use hyper_util::client::legacy::Client;
 use sessio_core::__private::error;
 use sessio_core::{Body, Error, ErrorKind, Result};
 
-use super::{Connector, HttpAdapter, HttpAdapterBuilder};
-use crate::adapter::pool::Pool;
+use super::{HttpAdapter, HttpAdapterBuilder};
 use crate::proxy::{Proxy, RequestProxies};
 use crate::tls::config::client_config;
 use crate::tls::{RequestTls, TlsSettings};
+use crate::transport::key::RouteRef;
+use crate::transport::route::Route;
+use crate::transport::tls::TlsConnect;
 
-/// The most clients kept for requests with TLS settings or a proxy of their
-/// own; past it the oldest is dropped (its idle connections close).
-const MAX_VARIANTS: usize = 32;
+/// The most routes kept for requests with TLS settings or a proxy of their
+/// own; past it the oldest is forgotten (its connections stay in the pool
+/// until they idle out, and a request with the same settings makes a new
+/// route, and so new connections).
+const MAX_ROUTES: usize = 32;
 
-/// The default client and the (empty) table of per-request variants. When the
-/// environment's CA bundle cannot be used, the adapter is still built (as
-/// requests builds its session), and `https://` requests fail with the reason.
-pub(super) fn default_client(
-    builder: &HttpAdapterBuilder,
-    pool: &Arc<Pool>,
-) -> Result<(Client<Connector, Body>, Variants)> {
+/// The TLS step of the adapter's own settings, and the (empty) table of
+/// routes. When the environment's CA bundle cannot be used, the adapter is
+/// still built (as requests builds its session), and `https://` requests
+/// without settings of their own fail with the reason.
+pub(super) fn default_tls(builder: &HttpAdapterBuilder) -> Result<(TlsConnect, Routes)> {
     let mut settings = builder.effective(builder.tls.clone());
     let (config, unusable_env_bundle) = match client_config(&settings) {
         Ok(config) => (config, None),
@@ -35,40 +37,39 @@ pub(super) fn default_client(
         }
         Err(err) => return Err(err),
     };
-    let variants = Variants {
+    let routes = Routes {
         default_tls: settings,
         unusable_env_bundle,
-        clients: Mutex::new(HashMap::new()),
+        interned: Mutex::new(HashMap::new()),
     };
-    Ok((builder.client(config, pool, None), variants))
+    Ok((TlsConnect::new(config, builder.wants_http2()), routes))
 }
 
-/// Clients for requests with TLS settings or a proxy of their own, keyed by
+/// Routes for requests with TLS settings or a proxy of their own, keyed by
 /// the settings and proxy in effect: a `verify(false)` request never lends a
-/// connection to a verifying one, nor a request with one client certificate or
-/// proxy to another.
-pub(super) struct Variants {
-    /// The TLS settings of the default client.
+/// connection to a verifying one, nor a request with one client certificate
+/// or proxy to another.
+pub(super) struct Routes {
+    /// The TLS settings of the default route.
     default_tls: TlsSettings,
     /// Why `https://` requests without settings of their own cannot be sent.
     unusable_env_bundle: Option<Arc<Error>>,
-    /// At most `MAX_VARIANTS`, in order of creation.
-    clients: Mutex<HashMap<VariantKey, (u64, Client<Connector, Body>)>>,
+    /// At most `MAX_ROUTES`, each with its order of creation.
+    interned: Mutex<HashMap<RouteSettings, (u64, RouteRef)>>,
 }
 
-/// What makes connections differ: TLS settings (`None`: the default
-/// client's, so that a proxied request neither copies nor hashes them), and
-/// the proxy.
-type VariantKey = (Option<TlsSettings>, Option<Arc<Proxy>>);
+/// What makes routes differ: TLS settings (`None`: the default route's, so
+/// that a proxied request neither copies nor hashes them), and the proxy.
+type RouteSettings = (Option<TlsSettings>, Option<Arc<Proxy>>);
 
 /// Whether `request` names proxies of its own.
 pub(super) fn has_request_proxies(request: &http::Request<Body>) -> bool {
     request.extensions().get::<RequestProxies>().is_some()
 }
 
-impl Variants {
-    /// Whether `request` needs something other than the default client for
-    /// its TLS settings.
+impl Routes {
+    /// Whether `request` may need a route other than the default for its
+    /// TLS settings.
     pub(super) fn needed(&self, request: &http::Request<Body>) -> bool {
         (self.unusable_env_bundle.is_some() || request.extensions().get::<RequestTls>().is_some())
             && request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
@@ -85,32 +86,32 @@ impl HttpAdapter {
         let shared = &*self.inner;
         let proxy = super::Proxies::route_uri(shared.proxies.as_ref(), None, uri);
         let unusable = shared
-            .variants
+            .routes
             .unusable_env_bundle
             .as_ref()
             .map(|err| UnusableEnvBundle(err.clone()).to_string());
-        (proxy, shared.variants.default_tls.clone(), unusable)
+        (proxy, shared.routes.default_tls.clone(), unusable)
     }
 
-    /// The client for a request with TLS settings or a proxy of its own
-    /// (`None`: the default client), or why an `https://` request cannot be
+    /// The route of a request with TLS settings or a proxy of its own
+    /// (`None`: the default route), or why an `https://` request cannot be
     /// sent (the environment's bundle is unusable).
-    pub(super) fn variant_for(
+    pub(super) fn route_for(
         &self,
         request: &http::Request<Body>,
         proxy: Option<Arc<Proxy>>,
-    ) -> Result<Option<Client<Connector, Body>>> {
+    ) -> Result<Option<RouteRef>> {
         let shared = &*self.inner;
-        let variants = &shared.variants;
+        let routes = &shared.routes;
         let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
         let tls = match request.extensions().get::<RequestTls>() {
             Some(own) if https => Some(shared.settings.effective(shared.settings.tls.with(own)))
-                .filter(|tls| *tls != variants.default_tls),
+                .filter(|tls| *tls != routes.default_tls),
             _ => None,
         };
         if https
             && tls.is_none()
-            && let Some(why) = &variants.unusable_env_bundle
+            && let Some(why) = &routes.unusable_env_bundle
         {
             return Err(error(ErrorKind::Builder, UnusableEnvBundle(why.clone())));
         }
@@ -118,26 +119,32 @@ impl HttpAdapter {
             return Ok(None);
         }
         let settings = (tls, proxy);
-        let mut clients = variants.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, client)) = clients.get(&settings) {
-            return Ok(Some(client.clone()));
+        let mut interned = routes.interned.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, route)) = interned.get(&settings) {
+            return Ok(Some(route.clone()));
         }
-        let client = shared.settings.client(
-            client_config(settings.0.as_ref().unwrap_or(&variants.default_tls))?,
-            &shared.pool,
-            settings.1.clone(),
-        );
-        if clients.len() >= MAX_VARIANTS
-            && let Some(oldest) = clients
+        let tls = match &settings.0 {
+            Some(own) => Some((
+                own.clone(),
+                TlsConnect::new(client_config(own)?, shared.settings.wants_http2()),
+            )),
+            None => None,
+        };
+        let route = RouteRef(Arc::new(Route {
+            tls,
+            proxy: settings.1.clone(),
+        }));
+        if interned.len() >= MAX_ROUTES
+            && let Some(oldest) = interned
                 .iter()
                 .min_by_key(|(_, (created, _))| *created)
                 .map(|(key, _)| key.clone())
         {
-            clients.remove(&oldest);
+            interned.remove(&oldest);
         }
-        let created = clients.values().map(|(n, _)| n + 1).max().unwrap_or(0);
-        clients.insert(settings, (created, client.clone()));
-        Ok(Some(client))
+        let created = interned.values().map(|(n, _)| n + 1).max().unwrap_or(0);
+        interned.insert(settings, (created, route.clone()));
+        Ok(Some(route))
     }
 }
 

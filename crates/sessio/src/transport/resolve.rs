@@ -1,5 +1,5 @@
-//! Name resolution for [`HttpAdapter`](super::HttpAdapter): the system resolver,
-//! or one of the user's, with fixed addresses for some names in front of either.
+//! Name resolution, the first step of connecting: the system resolver, or one
+//! of the user's, with fixed addresses for some names in front of either.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use sessio_core::BoxError;
 use tower_service::Service;
 
@@ -17,7 +16,7 @@ use tower_service::Service;
 pub type Resolving = Pin<Box<dyn Future<Output = Result<Vec<SocketAddr>, BoxError>> + Send>>;
 
 /// A resolver of host names, for
-/// [`HttpAdapterBuilder::resolver`](super::HttpAdapterBuilder::resolver): your
+/// [`HttpAdapterBuilder::resolver`](crate::HttpAdapterBuilder::resolver): your
 /// own DNS client, a service registry, or a fake in tests. IP literals in URLs
 /// are never resolved. An address with port `0` gets the URL's port (or the
 /// scheme's default); another port is used when the URL names none.
@@ -53,14 +52,15 @@ where
     }
 }
 
-/// What the adapter's connector resolves names with.
+/// How the TCP step finds the addresses of a host: fixed addresses first,
+/// then the user's resolver, or the system's (`getaddrinfo` on a blocking
+/// thread, through tokio).
 #[derive(Clone)]
 pub(crate) struct Resolver {
     /// Fixed addresses by lower-case host name, looked at first.
     fixed: Arc<HashMap<String, Vec<SocketAddr>>>,
     /// The user's resolver; the system's when `None`.
     custom: Option<Arc<dyn Resolve>>,
-    system: GaiResolver,
 }
 
 impl Resolver {
@@ -71,7 +71,42 @@ impl Resolver {
         Resolver {
             fixed: Arc::new(fixed),
             custom,
-            system: GaiResolver::new(),
+        }
+    }
+
+    /// The addresses of `host` (a name, never an IP literal), with the ports
+    /// the resolver gave (`0` where it gave none).
+    pub(crate) fn lookup(&self, host: &str) -> Resolving {
+        let host = host.to_ascii_lowercase();
+        if let Some(addrs) = self.fixed.get(&host) {
+            return Box::pin(std::future::ready(Ok(addrs.clone())));
+        }
+        match &self.custom {
+            Some(custom) => {
+                let resolving = custom.resolve(&host);
+                Box::pin(async move {
+                    let addrs = resolving.await?;
+                    if addrs.is_empty() {
+                        return Err(format!("{host} resolved to no address").into());
+                    }
+                    Ok(addrs)
+                })
+            }
+            None => Box::pin(async move {
+                let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                    .await
+                    .map_err(|err| -> BoxError {
+                        Box::new(std::io::Error::new(
+                            err.kind(),
+                            format!("looking up {host}: {err}"),
+                        ))
+                    })?
+                    .collect();
+                if addrs.is_empty() {
+                    return Err(format!("{host} resolved to no address").into());
+                }
+                Ok(addrs)
+            }),
         }
     }
 }
@@ -85,39 +120,17 @@ impl fmt::Debug for Resolver {
     }
 }
 
-impl Service<Name> for Resolver {
-    type Response = std::vec::IntoIter<SocketAddr>;
+/// A resolver is a tower service from a host name to its addresses.
+impl Service<String> for Resolver {
+    type Response = Vec<SocketAddr>;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+    type Future = Resolving;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, name: Name) -> Self::Future {
-        let host = name.as_str().to_ascii_lowercase();
-        if let Some(addrs) = self.fixed.get(&host) {
-            let addrs = addrs.clone();
-            return Box::pin(std::future::ready(Ok(addrs.into_iter())));
-        }
-        match &self.custom {
-            Some(custom) => {
-                let resolving = custom.resolve(&host);
-                Box::pin(async move {
-                    let addrs = resolving.await?;
-                    if addrs.is_empty() {
-                        return Err(format!("{host} resolved to no address").into());
-                    }
-                    Ok(addrs.into_iter())
-                })
-            }
-            None => {
-                let resolving = self.system.call(name);
-                Box::pin(async move {
-                    let addrs: Vec<SocketAddr> = resolving.await?.collect();
-                    Ok(addrs.into_iter())
-                })
-            }
-        }
+    fn call(&mut self, host: String) -> Self::Future {
+        self.lookup(&host)
     }
 }

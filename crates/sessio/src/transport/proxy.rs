@@ -1,75 +1,39 @@
-//! Connecting through a proxy: TCP to the proxy for plain-http targets (sent
-//! in absolute form), a `CONNECT` tunnel for `https://` targets, or a SOCKS
-//! handshake. hyper-util's `Tunnel`, `SocksV4` and `SocksV5` do the handshakes.
+//! The proxy step: a TCP connection to the proxy, then the way through it:
+//! nothing more for plain-http targets (sent in absolute form), a `CONNECT`
+//! tunnel for `https://` targets, or a SOCKS handshake (hyper-util's `SocksV4`
+//! and `SocksV5`).
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper_util::client::legacy::connect::proxy::{SocksV4, SocksV5};
+use hyper_util::rt::TokioIo;
 use sessio_core::BoxError;
+use tokio::net::TcpStream;
 use tower_service::Service;
 
-use super::transport::Stamped;
+use super::tcp::{Destination, TcpConnect, TcpConnected};
 use crate::proxy::{Proxy, ProxyKind};
 
-/// Connects directly, or through `proxy` when there is one. One client (and
-/// so one pool) exists per proxy, so a connection made through one proxy is
-/// never used for another, or for a direct request.
-#[derive(Clone, Debug)]
-pub(crate) struct ProxyConnector<C> {
-    inner: C,
-    proxy: Option<Arc<Proxy>>,
+/// A stream through a proxy, and whether requests on it go to the proxy in
+/// absolute form (a forward proxy) rather than to the target.
+#[derive(Debug)]
+pub(crate) struct Through {
+    pub(crate) tcp: TcpConnected,
+    pub(crate) forward: bool,
 }
 
-impl<C> ProxyConnector<C> {
-    pub(crate) fn new(inner: C, proxy: Option<Arc<Proxy>>) -> Self {
-        ProxyConnector { inner, proxy }
-    }
-}
-
-type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
-
-impl<C, T> Service<Uri> for ProxyConnector<C>
-where
-    C: Service<Uri, Response = Stamped<T>> + Clone + Send + 'static,
-    C::Future: Send + 'static,
-    C::Error: Into<BoxError> + StdError + Send + Sync + 'static,
-    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    type Response = Stamped<T>;
-    type Error = BoxError;
-    type Future = Connecting<C::Future, Stamped<T>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, dst: Uri) -> Self::Future {
-        match &self.proxy {
-            None => Connecting::Direct {
-                future: self.inner.call(dst),
-            },
-            Some(proxy) => Connecting::Proxied {
-                future: Box::pin(through(self.inner.clone(), proxy.clone(), dst)),
-            },
-        }
-    }
-}
-
-async fn through<C, T>(inner: C, proxy: Arc<Proxy>, dst: Uri) -> Result<Stamped<T>, BoxError>
-where
-    C: Service<Uri, Response = Stamped<T>> + Clone + Send + 'static,
-    C::Future: Send + 'static,
-    C::Error: Into<BoxError> + StdError + Send + Sync + 'static,
-    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let https = dst.scheme() == Some(&http::uri::Scheme::HTTPS);
-    let target = with_port(&dst, if https { 443 } else { 80 });
+/// Connects to `proxy` and opens the way to `target` (`scheme://host:port`).
+pub(crate) async fn through(
+    tcp: &TcpConnect,
+    proxy: &Proxy,
+    target: &Uri,
+    timeout: Option<std::time::Duration>,
+) -> Result<Through, BoxError> {
+    let https = target.scheme() == Some(&http::uri::Scheme::HTTPS);
+    let target = with_port(target, if https { 443 } else { 80 });
     let failed = |what: Failure, source: BoxError| -> BoxError {
         Box::new(ProxyFailed {
             what,
@@ -85,33 +49,58 @@ where
             source,
         })
     };
-    let mut inner = inner;
-    let stream = inner
-        .call(proxy.address.clone())
+    let to = Destination {
+        host: proxy.address.host().unwrap_or_default().to_owned(),
+        port: proxy.address.port_u16().unwrap_or(80),
+        explicit_port: true,
+        timeout,
+    };
+    let dialing = std::time::Instant::now();
+    let TcpConnected { stream, dns, .. } = tcp
+        .connect(to)
         .await
-        .map_err(|e| failed(Failure::Unreachable, e.into()))?;
+        .map_err(|e| failed(Failure::Unreachable, e))?;
+    let dialed = |stream| TcpConnected {
+        stream,
+        dns,
+        connect: dialing.elapsed().saturating_sub(dns.unwrap_or_default()),
+    };
     let address = proxy.address.clone();
-    match proxy.kind {
-        ProxyKind::Http if !https => Ok(stream.through_forward_proxy()),
+    let stream = match proxy.kind {
+        ProxyKind::Http if !https => {
+            return Ok(Through {
+                tcp: dialed(stream),
+                forward: true,
+            });
+        }
         ProxyKind::Http => connect_tunnel(stream, &target, proxy.authorization())
             .await
-            .map_err(|(what, e)| failed(what, e)),
+            .map_err(|(what, e)| failed(what, e))?,
         ProxyKind::Socks5 { remote_dns } => {
-            let mut socks = SocksV5::new(address, Connected(Some(stream))).local_dns(!remote_dns);
+            let mut socks =
+                SocksV5::new(address, Connected(Some(TokioIo::new(stream)))).local_dns(!remote_dns);
             if let Some((user, password)) = &proxy.credentials {
                 socks = socks.with_auth(user.clone(), password.clone());
             }
             socks
                 .call(target.clone())
                 .await
-                .map_err(|e| failed(Failure::Refused, Box::new(e)))
+                .map_err(|e| failed(Failure::Refused, Box::new(e)))?
+                .into_inner()
         }
-        ProxyKind::Socks4 { remote_dns } => SocksV4::new(address, Connected(Some(stream)))
-            .local_dns(!remote_dns)
-            .call(target.clone())
-            .await
-            .map_err(|e| failed(Failure::Refused, Box::new(e))),
-    }
+        ProxyKind::Socks4 { remote_dns } => {
+            SocksV4::new(address, Connected(Some(TokioIo::new(stream))))
+                .local_dns(!remote_dns)
+                .call(target.clone())
+                .await
+                .map_err(|e| failed(Failure::Refused, Box::new(e)))?
+                .into_inner()
+        }
+    };
+    Ok(Through {
+        tcp: dialed(stream),
+        forward: false,
+    })
 }
 
 /// Hands out one connection made already (the SOCKS handshakes take a connector).
@@ -139,15 +128,11 @@ impl<S> Service<Uri> for Connected<S> {
 const MAX_CONNECT_HEAD: usize = 16 * 1024;
 
 /// `CONNECT host:port` on `stream`; a `2xx` opens the tunnel.
-async fn connect_tunnel<S>(
-    stream: S,
+async fn connect_tunnel(
+    mut io: TcpStream,
     target: &Uri,
     authorization: Option<http::HeaderValue>,
-) -> Result<S, (Failure, BoxError)>
-where
-    S: hyper::rt::Read + hyper::rt::Write + Unpin,
-{
-    use hyper_util::rt::TokioIo;
+) -> Result<TcpStream, (Failure, BoxError)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let authority = target
@@ -161,7 +146,6 @@ where
         head.extend_from_slice(b"\r\n");
     }
     head.extend_from_slice(b"\r\n");
-    let mut io = TokioIo::new(stream);
     let io_error = |e: std::io::Error| (Failure::Handshake, Box::new(e) as BoxError);
     io.write_all(&head).await.map_err(io_error)?;
     io.flush().await.map_err(io_error)?;
@@ -174,7 +158,7 @@ where
         }
         answer.push(io.read_u8().await.map_err(io_error)?);
     }
-    let stream = io.into_inner();
+    let stream = io;
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut response = httparse::Response::new(&mut headers);
     match response.parse(&answer) {
@@ -205,30 +189,6 @@ fn with_port(dst: &Uri, default: u16) -> Uri {
     format!("{scheme}://{host}:{default}/")
         .parse()
         .unwrap_or_else(|_| dst.clone())
-}
-
-pin_project_lite::pin_project! {
-    /// Connecting, directly or through a proxy.
-    #[project = ConnectingProj]
-    pub(crate) enum Connecting<F, R> {
-        Direct { #[pin] future: F },
-        Proxied { future: Boxed<R> },
-    }
-}
-
-impl<F, R, E> Future for Connecting<F, R>
-where
-    F: Future<Output = Result<R, E>>,
-    E: Into<BoxError>,
-{
-    type Output = Result<R, BoxError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            ConnectingProj::Direct { future } => future.poll(cx).map_err(Into::into),
-            ConnectingProj::Proxied { future } => future.as_mut().poll(cx),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy)]

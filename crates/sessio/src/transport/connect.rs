@@ -1,0 +1,141 @@
+//! The connect step as one piece: resolve and TCP (directly or through the
+//! key's proxy), then TLS for `https://`, giving a boxed transport and what
+//! was learnt while making it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::TokioIo;
+use sessio_core::BoxError;
+
+use super::io::BoxIo;
+use super::key::ConnKey;
+use super::proxy;
+use super::tcp::{Destination, TcpConnect, TcpConnected};
+use super::tls::TlsConnect;
+
+/// What connecting learnt about a new transport.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Facts {
+    pub(crate) remote_addr: Option<SocketAddr>,
+    pub(crate) local_addr: Option<SocketAddr>,
+    pub(crate) dns: Option<Duration>,
+    pub(crate) connect: Option<Duration>,
+    pub(crate) tls: Option<Duration>,
+    /// TLS negotiated HTTP/2 (ALPN `h2`).
+    pub(crate) negotiated_h2: bool,
+    /// A connection to a forward proxy: requests on it keep their absolute URI.
+    pub(crate) forward_proxy: bool,
+}
+
+/// A transport ready for the HTTP handshake.
+pub(crate) struct Connected {
+    pub(crate) io: BoxIo,
+    pub(crate) facts: Facts,
+}
+
+/// The future of a connection being made.
+pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<Connected, BoxError>> + Send>>;
+
+/// Makes transports for the pool: TCP and TLS for [`HttpAdapter`], a Unix
+/// socket for [`UnixAdapter`].
+///
+/// [`HttpAdapter`]: crate::HttpAdapter
+/// [`UnixAdapter`]: crate::UnixAdapter
+pub(crate) trait Connect: Send + Sync + 'static {
+    /// Opens a transport for `key`; `timeout` is the whole time allowed
+    /// (applied around this future too; given here so that it can be split
+    /// between a host's addresses).
+    fn connect(&self, key: &ConnKey, timeout: Option<Duration>) -> Connecting;
+}
+
+/// TCP, or TLS over TCP, directly or through the key's proxy.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpConnect {
+    pub(crate) tcp: TcpConnect,
+    /// The TLS step of the adapter's own settings (`None`: they are unusable,
+    /// and the adapter refuses `https://` requests before connecting).
+    pub(crate) tls: Option<TlsConnect>,
+}
+
+impl Connect for HttpConnect {
+    fn connect(&self, key: &ConnKey, timeout: Option<Duration>) -> Connecting {
+        let route = key.route();
+        let tls = match route.and_then(|r| r.tls.as_ref()) {
+            Some((_, own)) => Some(own.clone()),
+            None => self.tls.clone(),
+        };
+        let proxy = route.and_then(|r| r.proxy.clone());
+        let https = key.is_https();
+        let authority = key.authority.clone();
+        let scheme = key.scheme.clone();
+        let tcp = self.tcp.clone();
+        Box::pin(async move {
+            let host = authority.host();
+            let (connected, forward_proxy) = match proxy {
+                None => {
+                    let to = Destination {
+                        host: host.to_owned(),
+                        port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
+                        explicit_port: authority.port().is_some(),
+                        timeout,
+                    };
+                    (tcp.connect(to).await?, false)
+                }
+                Some(proxy) => {
+                    let target = http::Uri::builder()
+                        .scheme(scheme)
+                        .authority(authority.clone())
+                        .path_and_query("/")
+                        .build()?;
+                    let through = proxy::through(&tcp, &proxy, &target, timeout).await?;
+                    (through.tcp, through.forward)
+                }
+            };
+            let TcpConnected {
+                stream,
+                dns,
+                connect,
+            } = connected;
+            let mut facts = Facts {
+                remote_addr: stream.peer_addr().ok(),
+                local_addr: stream.local_addr().ok(),
+                dns,
+                connect: Some(connect),
+                forward_proxy,
+                ..Facts::default()
+            };
+            if !https {
+                return Ok(Connected {
+                    io: Box::new(TokioIo::new(stream)),
+                    facts,
+                });
+            }
+            let Some(tls) = tls else {
+                return Err("no TLS settings for this adapter".into());
+            };
+            let started = Instant::now();
+            let (stream, h2) = tls.handshake(host, stream).await?;
+            facts.tls = Some(started.elapsed());
+            facts.negotiated_h2 = h2;
+            Ok(Connected {
+                io: Box::new(TokioIo::new(stream)),
+                facts,
+            })
+        })
+    }
+}
+
+/// The cause of a connect timeout, found in the error's source chain.
+#[derive(Debug)]
+pub(crate) struct ConnectTimedOut(pub(crate) Duration);
+
+impl std::fmt::Display for ConnectTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "connect timed out after {:?}", self.0)
+    }
+}
+
+impl std::error::Error for ConnectTimedOut {}

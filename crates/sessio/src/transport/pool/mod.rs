@@ -1,0 +1,622 @@
+//! The pool: one map from [`ConnKey`] to the connections of that key.
+//!
+//! - HTTP/1: a stack of idle connections per key. A connection goes back on
+//!   it the moment its response body ends (or is dropped), from the task that
+//!   read the body: no task per request, and the next request, on this task
+//!   or another, finds it. A connection returned before hyper has finished
+//!   with it is still taken; the request waits for it to be ready rather than
+//!   open another.
+//! - HTTP/2: the connections of a key are shared by all its requests, as long
+//!   as the peer's stream limit allows. While a connection that may speak
+//!   HTTP/2 is being made (the first for a key, or the next after a GOAWAY or
+//!   a full stream limit), the other requests of that key wait for it instead
+//!   of racing connections of their own.
+//! - Limits: connections per key and in all, idle connections per key and in
+//!   all (the least recently used is closed first), FIFO waiters with a
+//!   timeout, and an idle timeout enforced by each connection's own task.
+
+mod driver;
+mod lease;
+mod stats;
+mod wait;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hyper::client::conn::http1;
+#[cfg(feature = "http2")]
+use hyper::client::conn::http2;
+use sessio_core::Body;
+use tokio::sync::oneshot;
+
+use super::conn::{ConnMeta, Driving, Protocols, Sender};
+use super::connect::Connect;
+use super::key::{ConnKey, FastBuild};
+
+pub(crate) use lease::{ConnectPermit, Lease, ResponseFuture};
+pub use stats::{PoolKey, PoolStats};
+pub(crate) use wait::{PoolTimedOut, Waiting};
+
+/// The pool's limits.
+#[derive(Debug, Clone)]
+pub(crate) struct PoolConfig {
+    /// Idle HTTP/1 connections kept per key; `0`: none (unpooled).
+    pub(crate) max_idle_per_host: usize,
+    /// Idle connections kept in all.
+    pub(crate) max_idle_total: Option<usize>,
+    /// How long an idle connection is kept.
+    pub(crate) idle_timeout: Option<Duration>,
+    /// Connections open (or being opened) per key.
+    pub(crate) max_per_host: Option<usize>,
+    /// Connections open (or being opened) in all.
+    pub(crate) max_total: Option<usize>,
+    /// How long a request waits for a connection under the limits.
+    pub(crate) pool_timeout: Option<Duration>,
+}
+
+/// A pool of connections, shared by clones.
+#[derive(Clone)]
+pub(crate) struct Pool {
+    shared: Arc<Shared>,
+}
+
+/// What a request gets from [`Pool::checkout`].
+pub(crate) enum Checkout {
+    /// A connection (HTTP/1: maybe still finishing its last response).
+    Ready(Lease),
+    /// Room for a new connection: connect with this permit.
+    Connect(ConnectPermit),
+    /// The limits are reached, or the key's one HTTP/2 connection is being
+    /// made: wait.
+    Wait(Waiting),
+    /// The pool was closed.
+    Closed,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    config: PoolConfig,
+    pub(crate) protocols: Protocols,
+    pub(crate) connector: Box<dyn Connect>,
+    /// Requests waiting now (read without the lock on hot paths).
+    waiting: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    hosts: HashMap<ConnKey, Host, FastBuild>,
+    totals: Totals,
+    /// Requests waiting, first come first served.
+    waiters: VecDeque<Waiter>,
+    closed: bool,
+}
+
+/// Counts over all keys.
+#[derive(Default)]
+struct Totals {
+    /// Connections open, and being made.
+    open: usize,
+    connecting: usize,
+    /// Entries on the HTTP/1 idle stacks.
+    idle: usize,
+    created: u64,
+    reused: u64,
+}
+
+/// What speaks on a key's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Http1,
+    Http2,
+    /// TLS with ALPN will tell: the first connection decides for the key.
+    Negotiating,
+}
+
+/// The connections of one key.
+struct Host {
+    /// Idle HTTP/1 connections, the most recently used last.
+    idle: Vec<Idle>,
+    /// Shared HTTP/2 connections.
+    #[cfg(feature = "http2")]
+    h2: Vec<H2>,
+    open: usize,
+    connecting: usize,
+    protocol: Protocol,
+    created: u64,
+    reused: u64,
+}
+
+struct Idle {
+    sender: http1::SendRequest<Body>,
+    meta: Arc<ConnMeta>,
+    since: Instant,
+}
+
+#[cfg(feature = "http2")]
+struct H2 {
+    sender: http2::SendRequest<Body>,
+    meta: Arc<ConnMeta>,
+}
+
+/// A request waiting for a connection.
+struct Waiter {
+    key: ConnKey,
+    tx: oneshot::Sender<Grant>,
+}
+
+/// What a waiting request is given.
+pub(crate) enum Grant {
+    /// An idle HTTP/1 connection.
+    Conn(Lease),
+    /// Room to open a connection.
+    Connect(ConnectPermit),
+    /// Something changed for the key (an HTTP/2 connection is up, ALPN chose
+    /// HTTP/1, the pool closed): check out again.
+    Retry,
+}
+
+impl Pool {
+    pub(crate) fn new(
+        config: PoolConfig,
+        protocols: Protocols,
+        connector: Box<dyn Connect>,
+    ) -> Self {
+        Pool {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                config,
+                protocols,
+                connector,
+                waiting: AtomicUsize::new(0),
+                next_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// A connection for `key`, room to make one, or a place in the queue.
+    pub(crate) fn checkout(&self, key: &ConnKey) -> Checkout {
+        let shared = &self.shared;
+        let mut guard = shared.lock();
+        let state = &mut *guard;
+        if state.closed {
+            return Checkout::Closed;
+        }
+        let protocol = shared.protocol_for(key);
+        let host = state
+            .hosts
+            .entry(key.clone())
+            .or_insert_with(|| Host::new(protocol));
+        #[cfg(feature = "http2")]
+        if let Some(lease) = host.h2_stream(shared, key) {
+            return Checkout::Ready(lease);
+        }
+        if let Some(lease) = host.take_idle(&mut state.totals, shared, key) {
+            return Checkout::Ready(lease);
+        }
+        if let Some(permit) = host.reserve(&mut state.totals, shared, key) {
+            return Checkout::Connect(permit);
+        }
+        let totals = &state.totals;
+        if totals.open + totals.connecting >= shared.config.max_total.unwrap_or(usize::MAX) {
+            // Full in all: an idle connection of another key makes room.
+            drop(state.evict_lru());
+        }
+        let (tx, rx) = oneshot::channel();
+        state.waiters.push_back(Waiter {
+            key: key.clone(),
+            tx,
+        });
+        Checkout::Wait(Waiting::new(rx, shared, shared.config.pool_timeout))
+    }
+
+    /// Closes the pool: idle connections now, busy ones when their response
+    /// is done; later checkouts get [`Checkout::Closed`].
+    pub(crate) fn close(&self) {
+        let mut dropped = Vec::new();
+        {
+            let mut guard = self.shared.lock();
+            let state = &mut *guard;
+            state.closed = true;
+            for host in state.hosts.values_mut() {
+                dropped.extend(host.idle.drain(..).map(|idle| idle.sender));
+                #[cfg(feature = "http2")]
+                host.h2.clear();
+            }
+            state.totals.idle = 0;
+            for waiter in state.waiters.drain(..) {
+                let _ = waiter.tx.send(Grant::Retry);
+            }
+        }
+        drop(dropped);
+    }
+
+    /// Whether `self` and `other` are the same pool.
+    pub(crate) fn same(&self, other: &Pool) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("config", &self.shared.config)
+            .finish()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing here leaves the state half-updated on a panic.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The protocol a new key starts with.
+    fn protocol_for(&self, key: &ConnKey) -> Protocol {
+        if self.protocols.http2_prior_knowledge {
+            Protocol::Http2
+        } else if self.protocols.http2 && key.is_https() {
+            Protocol::Negotiating
+        } else {
+            Protocol::Http1
+        }
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Puts an HTTP/1 connection back on its key's idle stack (or closes it
+    /// when the pool keeps no more), and serves a waiter with it.
+    fn put_idle(
+        self: &Arc<Self>,
+        key: &ConnKey,
+        sender: http1::SendRequest<Body>,
+        meta: Arc<ConnMeta>,
+    ) {
+        let mut evicted = None;
+        let refused = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            let refused = match state.hosts.get_mut(key) {
+                Some(host) if !state.closed && host.idle.len() < self.config.max_idle_per_host => {
+                    host.idle.push(Idle {
+                        sender,
+                        meta,
+                        since: Instant::now(),
+                    });
+                    state.totals.idle += 1;
+                    if state.totals.idle > self.config.max_idle_total.unwrap_or(usize::MAX) {
+                        evicted = state.evict_lru();
+                    }
+                    None
+                }
+                _ => Some(sender),
+            };
+            if !state.waiters.is_empty() {
+                state.dispatch(self);
+            }
+            refused
+        };
+        drop((refused, evicted));
+    }
+
+    /// Serves waiters after an HTTP/2 stream ended.
+    fn stream_ended(self: &Arc<Self>) {
+        if self.waiting.load(Ordering::Acquire) > 0 {
+            self.lock().dispatch(self);
+        }
+    }
+
+    /// Whether a connection's idle time is up: an idle one is taken out of
+    /// the pool then (its task closes it), a busy one is looked at again a
+    /// whole timeout later.
+    fn expire(&self, key: &ConnKey, meta: &ConnMeta, timeout: Duration) -> driver::Expiry {
+        use driver::Expiry;
+        let now = Instant::now();
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let Some(host) = state.hosts.get_mut(key) else {
+            return Expiry::Now;
+        };
+        #[cfg(feature = "http2")]
+        if meta.http2 {
+            let Some(at) = host.h2.iter().position(|conn| conn.meta.id == meta.id) else {
+                // No longer shared: it ends with its last stream.
+                return Expiry::At(now + timeout);
+            };
+            if meta.streams.load(Ordering::Acquire) > 0 {
+                return Expiry::At(now + timeout);
+            }
+            let due = meta.idle_since() + timeout;
+            if due > now {
+                return Expiry::At(due);
+            }
+            let expired = host.h2.remove(at);
+            drop(guard);
+            drop(expired);
+            return Expiry::Now;
+        }
+        let Some(at) = host.idle.iter().position(|idle| idle.meta.id == meta.id) else {
+            return Expiry::At(now + timeout);
+        };
+        let due = host.idle[at].since + timeout;
+        if due > now {
+            return Expiry::At(due);
+        }
+        let expired = host.idle.remove(at);
+        state.totals.idle -= 1;
+        drop(guard);
+        drop(expired);
+        Expiry::Now
+    }
+
+    /// A connection's task ended: its slot is free.
+    fn connection_gone(self: &Arc<Self>, key: &ConnKey, id: u64) {
+        let mut dropped = None;
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        state.totals.open -= 1;
+        if let Some(host) = state.hosts.get_mut(key) {
+            host.open -= 1;
+            if let Some(at) = host.idle.iter().position(|idle| idle.meta.id == id) {
+                dropped = Some(host.idle.remove(at));
+                state.totals.idle -= 1;
+            }
+            #[cfg(feature = "http2")]
+            host.h2.retain(|conn| conn.meta.id != id);
+        }
+        if !state.waiters.is_empty() {
+            state.dispatch(self);
+        }
+        state.prune(key);
+        drop(guard);
+        drop(dropped);
+    }
+}
+
+impl State {
+    /// Gives back a permit that was not used.
+    fn unreserve(&mut self, key: &ConnKey) {
+        self.totals.connecting -= 1;
+        if let Some(host) = self.hosts.get_mut(key) {
+            host.connecting -= 1;
+        }
+    }
+
+    /// Closes the least recently used idle HTTP/1 connection of any key.
+    fn evict_lru(&mut self) -> Option<Idle> {
+        let (key, at) = self
+            .hosts
+            .iter()
+            .flat_map(|(key, host)| {
+                host.idle
+                    .iter()
+                    .enumerate()
+                    .map(move |(at, idle)| (idle.since, key, at))
+            })
+            .min_by_key(|(since, _, _)| *since)
+            .map(|(_, key, at)| (key.clone(), at))?;
+        self.totals.idle -= 1;
+        Some(self.hosts.get_mut(&key)?.idle.remove(at))
+    }
+
+    /// Serves the waiters that can go now, first come first served; a waiter
+    /// that gave up is skipped.
+    fn dispatch(&mut self, shared: &Arc<Shared>) {
+        let mut at = 0;
+        while at < self.waiters.len() {
+            if self.waiters[at].tx.is_closed() {
+                self.waiters.remove(at);
+                continue;
+            }
+            let key = self.waiters[at].key.clone();
+            let Some(grant) = self.grant(shared, &key) else {
+                at += 1;
+                continue;
+            };
+            let Some(waiter) = self.waiters.remove(at) else {
+                break;
+            };
+            if let Err(grant) = waiter.tx.send(grant) {
+                self.take_back(grant);
+            }
+        }
+    }
+
+    /// What a waiter for `key` can be given now.
+    fn grant(&mut self, shared: &Arc<Shared>, key: &ConnKey) -> Option<Grant> {
+        if self.closed {
+            return Some(Grant::Retry);
+        }
+        let host = self.hosts.get_mut(key)?;
+        #[cfg(feature = "http2")]
+        if host
+            .h2
+            .iter()
+            .any(|conn| !conn.sender.is_closed() && conn.meta.has_stream_room())
+        {
+            return Some(Grant::Retry);
+        }
+        if host.protocol == Protocol::Http2 && host.connecting > 0 {
+            return None;
+        }
+        if let Some(lease) = host.take_idle(&mut self.totals, shared, key) {
+            return Some(Grant::Conn(lease));
+        }
+        host.reserve(&mut self.totals, shared, key)
+            .map(Grant::Connect)
+    }
+
+    /// Takes back what a waiter that just gave up was given (under the lock:
+    /// no drop that locks again).
+    fn take_back(&mut self, grant: Grant) {
+        match grant {
+            Grant::Conn(lease) => {
+                if let Some((key, sender, meta)) = lease.disarm() {
+                    if let Some(host) = self.hosts.get_mut(&key) {
+                        host.reused -= 1;
+                        self.totals.reused -= 1;
+                        host.idle.push(Idle {
+                            sender,
+                            meta,
+                            since: Instant::now(),
+                        });
+                        self.totals.idle += 1;
+                    }
+                }
+            }
+            Grant::Connect(permit) => {
+                let key = permit.disarm();
+                self.unreserve(&key);
+            }
+            Grant::Retry => {}
+        }
+    }
+
+    /// Forgets a key that has nothing left: no connection, none being made,
+    /// nobody waiting.
+    fn prune(&mut self, key: &ConnKey) {
+        let empty = self
+            .hosts
+            .get(key)
+            .is_some_and(|host| host.open == 0 && host.connecting == 0 && host.idle.is_empty());
+        if empty && !self.waiters.iter().any(|waiter| waiter.key == *key) {
+            self.hosts.remove(key);
+        }
+    }
+}
+
+impl Host {
+    fn new(protocol: Protocol) -> Self {
+        Host {
+            idle: Vec::new(),
+            #[cfg(feature = "http2")]
+            h2: Vec::new(),
+            open: 0,
+            connecting: 0,
+            protocol,
+            created: 0,
+            reused: 0,
+        }
+    }
+
+    /// The most recently used idle HTTP/1 connection, leased.
+    fn take_idle(
+        &mut self,
+        totals: &mut Totals,
+        shared: &Arc<Shared>,
+        key: &ConnKey,
+    ) -> Option<Lease> {
+        while let Some(idle) = self.idle.pop() {
+            totals.idle -= 1;
+            if idle.sender.is_closed() {
+                continue;
+            }
+            self.reused += 1;
+            totals.reused += 1;
+            return Some(Lease::http1(
+                shared.clone(),
+                key.clone(),
+                idle.sender,
+                idle.meta,
+            ));
+        }
+        None
+    }
+
+    /// Room to open a connection, if the limits allow one now. A key that
+    /// may speak HTTP/2 opens one connection at a time.
+    fn reserve(
+        &mut self,
+        totals: &mut Totals,
+        shared: &Arc<Shared>,
+        key: &ConnKey,
+    ) -> Option<ConnectPermit> {
+        let config = &shared.config;
+        let single = self.protocol != Protocol::Http1;
+        if (single && self.connecting > 0)
+            || self.open + self.connecting >= config.max_per_host.unwrap_or(usize::MAX)
+            || totals.open + totals.connecting >= config.max_total.unwrap_or(usize::MAX)
+        {
+            return None;
+        }
+        self.connecting += 1;
+        totals.connecting += 1;
+        Some(ConnectPermit::new(shared.clone(), key.clone()))
+    }
+
+    /// A stream on a shared HTTP/2 connection with room for one.
+    #[cfg(feature = "http2")]
+    fn h2_stream(&mut self, shared: &Arc<Shared>, key: &ConnKey) -> Option<Lease> {
+        let conn = self
+            .h2
+            .iter()
+            .rev()
+            .find(|conn| !conn.sender.is_closed() && conn.meta.has_stream_room())?;
+        conn.meta.streams.fetch_add(1, Ordering::AcqRel);
+        Some(Lease::http2(
+            shared.clone(),
+            key.clone(),
+            conn.sender.clone(),
+            conn.meta.clone(),
+        ))
+    }
+}
+
+/// A new connection's sender and task, handed to the pool: counted, shared
+/// when HTTP/2, its task started. The lease of the request that made it.
+pub(crate) fn established(
+    permit: ConnectPermit,
+    sender: Sender,
+    driving: Driving,
+    meta: Arc<ConnMeta>,
+) -> Lease {
+    let shared = permit.shared().clone();
+    let key = permit.disarm();
+    let lease = {
+        let mut guard = shared.lock();
+        let state = &mut *guard;
+        state.totals.connecting -= 1;
+        state.totals.open += 1;
+        state.totals.created += 1;
+        let host = state
+            .hosts
+            .entry(key.clone())
+            .or_insert_with(|| Host::new(Protocol::Http1));
+        host.connecting -= 1;
+        host.open += 1;
+        host.created += 1;
+        let lease = match sender {
+            Sender::Http1(sender) => {
+                if host.protocol == Protocol::Negotiating {
+                    host.protocol = Protocol::Http1;
+                }
+                Lease::http1(shared.clone(), key.clone(), sender, meta.clone())
+            }
+            #[cfg(feature = "http2")]
+            Sender::Http2(sender) => {
+                host.protocol = Protocol::Http2;
+                meta.streams.fetch_add(1, Ordering::AcqRel);
+                if !state.closed {
+                    host.h2.push(H2 {
+                        sender: sender.clone(),
+                        meta: meta.clone(),
+                    });
+                }
+                Lease::http2(shared.clone(), key.clone(), sender, meta.clone())
+            }
+        };
+        if !state.waiters.is_empty() {
+            state.dispatch(&shared);
+        }
+        lease
+    };
+    driver::spawn(&shared, key, driving, meta);
+    lease
+}

@@ -1,0 +1,402 @@
+//! One request through the pool: take a connection (waiting for it, or
+//! making one, when needed), send, and send again on another connection a
+//! request that a reused connection closed on before writing any of it.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use http::header::HOST;
+use http::{HeaderValue, Method, Uri};
+use hyper::body::Incoming;
+use sessio_core::__private::{error, error_msg, set_exchange};
+use sessio_core::{Body, BoxError, Error, ErrorKind};
+
+use super::conn::{ConnMeta, handshake};
+use super::connect::ConnectTimedOut;
+use super::key::ConnKey;
+use super::pool::{self, Checkout, ConnectPermit, Grant, Lease, Pool, PoolTimedOut, Waiting};
+use super::proxy::ProxyFailed;
+
+/// The future of one request through the pool: the response head and the
+/// lease its body holds. On the common path (an idle connection ready at
+/// once) the request is handed to the connection before the future is first
+/// polled, and the future holds only the lease and hyper's answer; waiting,
+/// connecting and sending again take a boxed detour that also keeps the
+/// request.
+pub(crate) struct PooledSend {
+    state: State,
+    connect_timeout: Option<Duration>,
+}
+
+enum State {
+    Sending {
+        lease: Lease,
+        response: pool::ResponseFuture,
+        sent_at: Instant,
+        reused: bool,
+    },
+    Detour(Box<Detour>),
+    Done(Option<Error>),
+}
+
+/// The slow path: a request not yet handed to a connection.
+struct Detour {
+    step: Step,
+    request: http::Request<Body>,
+}
+
+type MakingConnection = Pin<Box<dyn Future<Output = Result<Lease, Error>> + Send>>;
+
+enum Step {
+    /// A connection to send on, once it is ready.
+    Ready(Lease),
+    Waiting {
+        pool: Pool,
+        key: ConnKey,
+        waiting: Waiting,
+    },
+    Connecting(MakingConnection),
+    Failed(Option<Error>),
+}
+
+impl PooledSend {
+    /// Sends `request` to `key` through `pool`.
+    pub(crate) fn new(
+        pool: &Pool,
+        key: &ConnKey,
+        request: http::Request<Body>,
+        connect_timeout: Option<Duration>,
+    ) -> Self {
+        let state = match pool.checkout(key) {
+            Checkout::Ready(lease) if lease.is_ready() => start(lease, request, connect_timeout),
+            checkout => State::Detour(Box::new(Detour {
+                step: step_for(checkout, pool, key, connect_timeout),
+                request,
+            })),
+        };
+        PooledSend {
+            state,
+            connect_timeout,
+        }
+    }
+}
+
+/// Hands `request` to the connection of `lease`.
+fn start(
+    mut lease: Lease,
+    mut request: http::Request<Body>,
+    connect_timeout: Option<Duration>,
+) -> State {
+    for_connection(&mut request, lease.meta());
+    let reused = lease.meta().count_request();
+    let sent_at = Instant::now();
+    match lease.send(request) {
+        Ok(response) => State::Sending {
+            lease,
+            response,
+            sent_at,
+            reused,
+        },
+        Err(request) => again(&lease, request, connect_timeout),
+    }
+}
+
+/// A request given back unsent by the connection of `lease`: look for
+/// another connection.
+fn again(lease: &Lease, request: http::Request<Body>, connect_timeout: Option<Duration>) -> State {
+    let (pool, key) = (lease.pool(), lease.key().clone());
+    State::Detour(Box::new(Detour {
+        step: step_for(pool.checkout(&key), &pool, &key, connect_timeout),
+        request: absolute(request, &key),
+    }))
+}
+
+fn step_for(checkout: Checkout, pool: &Pool, key: &ConnKey, timeout: Option<Duration>) -> Step {
+    match checkout {
+        Checkout::Ready(lease) => Step::Ready(lease),
+        Checkout::Connect(permit) => Step::Connecting(connect(permit, timeout)),
+        Checkout::Wait(waiting) => Step::Waiting {
+            pool: pool.clone(),
+            key: key.clone(),
+            waiting,
+        },
+        Checkout::Closed => {
+            Step::Failed(Some(error_msg(ErrorKind::Closed, "the adapter was closed")))
+        }
+    }
+}
+
+/// Makes a connection with `permit`: the transport, then the HTTP handshake,
+/// within the connect timeout.
+fn connect(permit: ConnectPermit, timeout: Option<Duration>) -> MakingConnection {
+    Box::pin(async move {
+        let shared = permit.shared().clone();
+        let making = async {
+            let connected = shared.connector.connect(permit.key(), timeout).await?;
+            let id = shared.next_id();
+            handshake(connected, &shared.protocols, id)
+                .await
+                .map_err(|err| -> BoxError { Box::new(err) })
+        };
+        let made = match timeout {
+            Some(limit) => match tokio::time::timeout(limit, making).await {
+                Ok(made) => made,
+                Err(_) => Err(Box::new(ConnectTimedOut(limit)) as BoxError),
+            },
+            None => making.await,
+        };
+        let (sender, driving, meta) = made.map_err(connect_error)?;
+        Ok(pool::established(permit, sender, driving, meta))
+    })
+}
+
+impl Future for PooledSend {
+    type Output = Result<(http::Response<Incoming>, Lease), Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                State::Sending {
+                    lease,
+                    response,
+                    sent_at,
+                    reused,
+                } => match std::task::ready!(response.as_mut().poll(cx)) {
+                    Ok(mut response) => {
+                        let (sent_at, reused) = (*sent_at, *reused);
+                        let State::Sending { mut lease, .. } =
+                            std::mem::replace(&mut this.state, State::Done(None))
+                        else {
+                            unreachable!("matched above")
+                        };
+                        lease.answered(!has_conflicting_framing(&response));
+                        note_exchange(&mut response, lease.meta(), sent_at, reused);
+                        return Poll::Ready(Ok((response, lease)));
+                    }
+                    Err(mut failed) => match failed.take_message() {
+                        // Never written, on a connection that had served a
+                        // request before (it closed meanwhile): another one.
+                        Some(request) if *reused => {
+                            this.state = again(lease, request, this.connect_timeout);
+                        }
+                        _ => {
+                            this.state = State::Done(None);
+                            return Poll::Ready(Err(error(
+                                ErrorKind::Request,
+                                failed.into_error(),
+                            )));
+                        }
+                    },
+                },
+                State::Detour(detour) => {
+                    let lease = std::task::ready!(detour.poll_connection(cx, this.connect_timeout));
+                    let State::Detour(detour) =
+                        std::mem::replace(&mut this.state, State::Done(None))
+                    else {
+                        unreachable!("matched above")
+                    };
+                    this.state = match lease {
+                        Ok(lease) => start(lease, detour.request, this.connect_timeout),
+                        Err(err) => return Poll::Ready(Err(err)),
+                    };
+                }
+                State::Done(err) => {
+                    return Poll::Ready(Err(err.take().unwrap_or_else(polled_after_done)));
+                }
+            }
+        }
+    }
+}
+
+impl Detour {
+    /// A connection ready to take the request.
+    fn poll_connection(
+        &mut self,
+        cx: &mut Context<'_>,
+        connect_timeout: Option<Duration>,
+    ) -> Poll<Result<Lease, Error>> {
+        loop {
+            match &mut self.step {
+                Step::Ready(lease) => {
+                    if std::task::ready!(lease.poll_ready(cx)).is_ok() {
+                        let Step::Ready(lease) =
+                            std::mem::replace(&mut self.step, Step::Failed(None))
+                        else {
+                            unreachable!("matched above")
+                        };
+                        return Poll::Ready(Ok(lease));
+                    }
+                    // It closed while idle: another one.
+                    let (pool, key) = (lease.pool(), lease.key().clone());
+                    self.step = step_for(pool.checkout(&key), &pool, &key, connect_timeout);
+                }
+                Step::Waiting { pool, key, waiting } => {
+                    match std::task::ready!(Pin::new(waiting).poll(cx)) {
+                        Ok(Grant::Conn(lease)) => self.step = Step::Ready(lease),
+                        Ok(Grant::Connect(permit)) => {
+                            self.step = Step::Connecting(connect(permit, connect_timeout))
+                        }
+                        Ok(Grant::Retry) => {
+                            let (pool, key) = (pool.clone(), key.clone());
+                            self.step = step_for(pool.checkout(&key), &pool, &key, connect_timeout);
+                        }
+                        Err(timed_out) => {
+                            return Poll::Ready(Err(error(ErrorKind::PoolTimeout, timed_out)));
+                        }
+                    }
+                }
+                Step::Connecting(making) => {
+                    let lease = std::task::ready!(making.as_mut().poll(cx))?;
+                    self.step = Step::Ready(lease);
+                }
+                Step::Failed(err) => {
+                    return Poll::Ready(Err(err.take().unwrap_or_else(polled_after_done)));
+                }
+            }
+        }
+    }
+}
+
+fn polled_after_done() -> Error {
+    error_msg(
+        ErrorKind::Request,
+        "the request future was polled after it finished",
+    )
+}
+
+/// The request as this connection sends it: HTTP/1 needs a `Host` header
+/// and, except to a forward proxy, the path alone; HTTP/2 takes the
+/// absolute URI (its `:authority`).
+fn for_connection(request: &mut http::Request<Body>, meta: &ConnMeta) {
+    if meta.http2 {
+        return;
+    }
+    if !request.headers().contains_key(HOST)
+        && let Some(host) = host_header(request.uri())
+    {
+        request.headers_mut().insert(HOST, host);
+    }
+    if request.method() == Method::CONNECT {
+        if let Some(authority) = request.uri().authority().cloned() {
+            let mut parts = http::uri::Parts::default();
+            parts.authority = Some(authority);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+        }
+    } else if !meta.forward_proxy {
+        let origin = match request.uri().path_and_query() {
+            Some(path) if path.as_str() != "/" => {
+                let mut parts = http::uri::Parts::default();
+                parts.path_and_query = Some(path.clone());
+                Uri::from_parts(parts).unwrap_or_default()
+            }
+            _ => Uri::default(),
+        };
+        *request.uri_mut() = origin;
+    }
+}
+
+/// `Host`: the URI's host, and its port unless it is the scheme's default.
+fn host_header(uri: &Uri) -> Option<HeaderValue> {
+    let authority = uri.authority()?;
+    let default_port = match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    };
+    let value = match authority.port_u16() {
+        Some(port) if port == default_port => HeaderValue::from_str(authority.host()),
+        _ if !authority.as_str().contains('@') => HeaderValue::from_str(authority.as_str()),
+        Some(port) => HeaderValue::from_str(&format!("{}:{port}", authority.host())),
+        None => HeaderValue::from_str(authority.host()),
+    };
+    value.ok()
+}
+
+/// A request given back unsent, with its absolute URI again.
+fn absolute(mut request: http::Request<Body>, key: &ConnKey) -> http::Request<Body> {
+    if request.uri().scheme().is_none() {
+        let path = request
+            .uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/"));
+        if let Ok(uri) = Uri::builder()
+            .scheme(key.scheme.clone())
+            .authority(key.authority.clone())
+            .path_and_query(path)
+            .build()
+        {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
+/// Both `Transfer-Encoding` and `Content-Length` (RFC 9112 §6.3): chunked
+/// framing wins (hyper), but a server that sends both may mean the length,
+/// so the bytes after this response cannot be trusted to start the next
+/// one (request smuggling): the connection is not reused.
+fn has_conflicting_framing(response: &http::Response<Incoming>) -> bool {
+    use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+    use http_body::Body as _;
+    // A body of known length was framed by Content-Length alone: no header
+    // lookup on the common path.
+    response.version() != http::Version::HTTP_2
+        && response.body().size_hint().exact().is_none()
+        && response.headers().contains_key(TRANSFER_ENCODING)
+        && response.headers().contains_key(CONTENT_LENGTH)
+}
+
+/// Puts the connection's [`ConnectionInfo`](sessio_core::ConnectionInfo),
+/// with this exchange's timings, on the response.
+fn note_exchange(
+    response: &mut http::Response<Incoming>,
+    meta: &ConnMeta,
+    sent_at: Instant,
+    reused: bool,
+) {
+    let (written, first_byte) = match &meta.clock {
+        Some(clock) => clock.since(sent_at),
+        None => (None, Some(sent_at.elapsed())),
+    };
+    let mut info = meta.info.clone();
+    set_exchange(&mut info, reused, written, first_byte);
+    response.extensions_mut().insert(info);
+}
+
+/// A failure to connect as a sessio error of the right kind.
+pub(crate) fn connect_error(err: BoxError) -> Error {
+    let kind = if has_cause::<ConnectTimedOut>(&*err) {
+        ErrorKind::ConnectTimeout
+    } else if has_cause::<PoolTimedOut>(&*err) {
+        ErrorKind::PoolTimeout
+    } else if has_cause::<ProxyFailed>(&*err) {
+        ErrorKind::Proxy
+    } else if has_cause::<rustls::Error>(&*err) {
+        ErrorKind::Tls
+    } else {
+        ErrorKind::Connect
+    };
+    error(kind, err)
+}
+
+/// Whether `T` is somewhere in the cause chain, looking inside `io::Error`s too.
+fn has_cause<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        if current.is::<T>() {
+            return true;
+        }
+        next = match current.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+    }
+    false
+}
