@@ -66,6 +66,8 @@ impl Driving {
 #[derive(Debug)]
 pub(crate) struct ConnMeta {
     pub(crate) id: u64,
+    /// The key the connection serves.
+    pub(crate) key: super::key::ConnKey,
     pub(crate) http2: bool,
     /// Requests on this connection go to a forward proxy in absolute form.
     pub(crate) forward_proxy: bool,
@@ -114,6 +116,7 @@ pub(crate) async fn handshake(
     connected: Connected,
     protocols: &Protocols,
     id: u64,
+    key: &super::key::ConnKey,
 ) -> Result<(Sender, Driving, Arc<ConnMeta>), hyper::Error> {
     let Connected { io, facts } = connected;
     let http2 = facts.negotiated_h2 || protocols.http2_prior_knowledge;
@@ -126,6 +129,7 @@ pub(crate) async fn handshake(
     let meta = |clock| {
         Arc::new(ConnMeta {
             id,
+            key: key.clone(),
             http2,
             forward_proxy: facts.forward_proxy,
             info,

@@ -13,7 +13,11 @@ use super::route::Route;
 /// the adapter's default. Two requests share a connection only when their
 /// keys are equal, so a `verify(false)`, client-certificate or proxied
 /// connection never serves another key.
-#[derive(Clone, PartialEq, Eq, Hash)]
+///
+/// Authorities are compared byte for byte (sessio's requests carry lower-case
+/// hosts; two spellings of one host only get connections of their own), so
+/// that a look-up hashes a few words instead of every byte in lower case.
+#[derive(Clone)]
 pub(crate) struct ConnKey {
     pub(crate) scheme: Scheme,
     pub(crate) authority: Authority,
@@ -39,6 +43,24 @@ impl ConnKey {
     /// The route, if it is not the default.
     pub(crate) fn route(&self) -> Option<&Route> {
         self.route.as_ref().map(|r| &*r.0)
+    }
+}
+
+impl PartialEq for ConnKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.authority.as_str() == other.authority.as_str()
+            && self.scheme.as_str() == other.scheme.as_str()
+            && self.route == other.route
+    }
+}
+
+impl Eq for ConnKey {}
+
+impl Hash for ConnKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write(self.authority.as_str().as_bytes());
+        state.write_usize(self.scheme.as_str().len());
+        self.route.hash(state);
     }
 }
 

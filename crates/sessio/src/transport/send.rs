@@ -138,7 +138,7 @@ fn connect(permit: ConnectPermit, timeout: Option<Duration>) -> MakingConnection
         let making = async {
             let connected = shared.connector.connect(permit.key(), timeout).await?;
             let id = shared.next_id();
-            handshake(connected, &shared.protocols, id)
+            handshake(connected, &shared.protocols, id, permit.key())
                 .await
                 .map_err(|err| -> BoxError { Box::new(err) })
         };
@@ -302,20 +302,20 @@ fn for_connection(request: &mut http::Request<Body>, meta: &ConnMeta) {
     }
 }
 
-/// `Host`: the URI's host, and its port unless it is the scheme's default.
+/// `Host`: the URI's host, and its port unless it is the scheme's default
+/// (read off the authority's text: no port parsing per request).
 fn host_header(uri: &Uri) -> Option<HeaderValue> {
-    let authority = uri.authority()?;
-    let default_port = match uri.scheme_str() {
-        Some("https") => 443,
-        _ => 80,
+    let authority = uri.authority()?.as_str();
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let default_port = if uri.scheme() == Some(&http::uri::Scheme::HTTPS) {
+        ":443"
+    } else {
+        ":80"
     };
-    let value = match authority.port_u16() {
-        Some(port) if port == default_port => HeaderValue::from_str(authority.host()),
-        _ if !authority.as_str().contains('@') => HeaderValue::from_str(authority.as_str()),
-        Some(port) => HeaderValue::from_str(&format!("{}:{port}", authority.host())),
-        None => HeaderValue::from_str(authority.host()),
-    };
-    value.ok()
+    let host = authority.strip_suffix(default_port).unwrap_or(authority);
+    HeaderValue::from_str(host).ok()
 }
 
 /// A request given back unsent, with its absolute URI again.

@@ -10,19 +10,18 @@ use std::time::{Duration, Instant};
 
 use tokio::time::Sleep;
 
-use super::Shared;
+use super::{HostAt, Shared};
 use crate::transport::conn::{ConnMeta, Driving};
-use crate::transport::key::ConnKey;
 
 /// Starts the task of a new connection.
-pub(super) fn spawn(shared: &Arc<Shared>, key: ConnKey, driving: Driving, meta: Arc<ConnMeta>) {
+pub(super) fn spawn(shared: &Arc<Shared>, at: HostAt, driving: Driving, meta: Arc<ConnMeta>) {
     let driver = Driver {
         driving,
         idle_timeout: shared.config.idle_timeout,
         sleep: None,
         registration: Registration {
             shared: Arc::downgrade(shared),
-            key,
+            at,
             meta,
         },
     };
@@ -71,14 +70,14 @@ impl Future for Driver {
 /// A connection's place in the pool, freed when its task ends.
 struct Registration {
     shared: Weak<Shared>,
-    key: ConnKey,
+    at: HostAt,
     meta: Arc<ConnMeta>,
 }
 
 impl Registration {
     fn expire(&self, timeout: Duration) -> Expiry {
         match self.shared.upgrade() {
-            Some(shared) => shared.expire(&self.key, &self.meta, timeout),
+            Some(shared) => shared.expire(self.at, &self.meta, timeout),
             None => Expiry::Now,
         }
     }
@@ -87,7 +86,7 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(shared) = self.shared.upgrade() {
-            shared.connection_gone(&self.key, self.meta.id);
+            shared.connection_gone(self.at, self.meta.id);
         }
     }
 }

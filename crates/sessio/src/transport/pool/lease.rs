@@ -13,7 +13,7 @@ use hyper::client::conn::TrySendError;
 use hyper::client::conn::http1;
 use sessio_core::Body;
 
-use super::Shared;
+use super::{HostAt, Shared};
 use crate::transport::conn::{ConnMeta, Sender};
 use crate::transport::key::ConnKey;
 
@@ -32,7 +32,7 @@ pub(crate) type ResponseFuture = Pin<
 /// is dropped before one. HTTP/2: one of the connection's streams.
 pub(crate) struct Lease {
     shared: Arc<Shared>,
-    key: ConnKey,
+    at: HostAt,
     meta: Arc<ConnMeta>,
     sender: Option<Sender>,
     /// HTTP/1: the response head arrived and the connection can be reused.
@@ -44,13 +44,13 @@ pub(crate) struct Lease {
 impl Lease {
     pub(super) fn http1(
         shared: Arc<Shared>,
-        key: ConnKey,
+        at: HostAt,
         sender: http1::SendRequest<Body>,
         meta: Arc<ConnMeta>,
     ) -> Self {
         Lease {
             shared,
-            key,
+            at,
             meta,
             sender: Some(Sender::Http1(sender)),
             keep: false,
@@ -62,13 +62,13 @@ impl Lease {
     #[cfg(feature = "http2")]
     pub(super) fn http2(
         shared: Arc<Shared>,
-        key: ConnKey,
+        at: HostAt,
         sender: hyper::client::conn::http2::SendRequest<Body>,
         meta: Arc<ConnMeta>,
     ) -> Self {
         Lease {
             shared,
-            key,
+            at,
             meta,
             sender: Some(Sender::Http2(sender)),
             keep: false,
@@ -80,8 +80,9 @@ impl Lease {
         &self.meta
     }
 
+    /// The key of the connection.
     pub(crate) fn key(&self) -> &ConnKey {
-        &self.key
+        &self.meta.key
     }
 
     /// The pool the lease is from.
@@ -140,7 +141,7 @@ impl Lease {
 
     /// Takes the HTTP/1 connection out of the lease without giving it back
     /// (the pool, under its lock, puts it back itself).
-    pub(super) fn disarm(mut self) -> Option<(ConnKey, http1::SendRequest<Body>, Arc<ConnMeta>)> {
+    pub(super) fn disarm(mut self) -> Option<(HostAt, http1::SendRequest<Body>, Arc<ConnMeta>)> {
         if self.meta.http2 {
             return None;
         }
@@ -148,7 +149,7 @@ impl Lease {
         let Some(Sender::Http1(sender)) = self.sender.take() else {
             return None;
         };
-        Some((self.key.clone(), sender, self.meta.clone()))
+        Some((self.at, sender, self.meta.clone()))
     }
 }
 
@@ -166,7 +167,7 @@ impl Drop for Lease {
                 // connection for as long as it lasts: close it instead.
                 && (!self.streamed_upload || sender.is_ready());
             if reusable {
-                self.shared.put_idle(&self.key, sender, self.meta.clone());
+                self.shared.put_idle(self.at, sender, self.meta.clone());
             }
         }
     }
@@ -175,7 +176,6 @@ impl Drop for Lease {
 impl fmt::Debug for Lease {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lease")
-            .field("key", &self.key)
             .field("connection", &self.meta.id)
             .field("http2", &self.meta.http2)
             .finish()
@@ -186,14 +186,17 @@ impl fmt::Debug for Lease {
 /// the connection is up or the permit is dropped.
 pub(crate) struct ConnectPermit {
     shared: Arc<Shared>,
-    key: Option<ConnKey>,
+    key: ConnKey,
+    /// `None` once disarmed.
+    at: Option<HostAt>,
 }
 
 impl ConnectPermit {
-    pub(super) fn new(shared: Arc<Shared>, key: ConnKey) -> Self {
+    pub(super) fn new(shared: Arc<Shared>, at: HostAt, key: ConnKey) -> Self {
         ConnectPermit {
             shared,
-            key: Some(key),
+            key,
+            at: Some(at),
         }
     }
 
@@ -201,36 +204,34 @@ impl ConnectPermit {
         &self.shared
     }
 
+    /// What to connect to.
     pub(crate) fn key(&self) -> &ConnKey {
-        self.key
-            .as_ref()
-            .expect("a permit has its key until disarmed")
+        &self.key
     }
 
-    /// The key, with the permit no longer counted back when dropped.
-    pub(super) fn disarm(mut self) -> ConnKey {
-        self.key.take().expect("a permit is disarmed once")
+    /// Where the key's host is, with the permit no longer counted back when
+    /// dropped.
+    pub(super) fn disarm(mut self) -> HostAt {
+        self.at.take().expect("a permit is disarmed once")
     }
 }
 
 impl Drop for ConnectPermit {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
+        let Some(at) = self.at.take() else {
             return;
         };
         let mut guard = self.shared.lock();
-        guard.unreserve(&key);
+        guard.unreserve(at);
         if !guard.waiters.is_empty() {
             guard.dispatch(&self.shared);
         }
-        guard.prune(&key);
+        guard.prune(at);
     }
 }
 
 impl fmt::Debug for ConnectPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectPermit")
-            .field("key", &self.key)
-            .finish()
+        f.debug_struct("ConnectPermit").field("key", &self.key).finish()
     }
 }

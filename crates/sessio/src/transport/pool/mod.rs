@@ -88,7 +88,12 @@ pub(crate) struct Shared {
 
 #[derive(Default)]
 struct State {
-    hosts: HashMap<ConnKey, Host, FastBuild>,
+    /// Where each key's [`Host`] is in `hosts`: the one hash look-up of a
+    /// request, at check-out; leases and permits keep the slot.
+    index: HashMap<ConnKey, usize, FastBuild>,
+    hosts: Vec<Option<Host>>,
+    free: Vec<usize>,
+    next_host: u64,
     totals: Totals,
     /// Requests waiting, first come first served.
     waiters: VecDeque<Waiter>,
@@ -107,6 +112,14 @@ struct Totals {
     reused: u64,
 }
 
+/// Where a key's [`Host`] is: its slot, and its number, so that a slot used
+/// again for another key is never mistaken for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HostAt {
+    slot: usize,
+    id: u64,
+}
+
 /// What speaks on a key's connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {
@@ -118,6 +131,8 @@ enum Protocol {
 
 /// The connections of one key.
 struct Host {
+    key: ConnKey,
+    at: HostAt,
     /// Idle HTTP/1 connections, the most recently used last.
     idle: Vec<Idle>,
     /// Shared HTTP/2 connections.
@@ -160,11 +175,7 @@ pub(crate) enum Grant {
 }
 
 impl Pool {
-    pub(crate) fn new(
-        config: PoolConfig,
-        protocols: Protocols,
-        connector: Box<dyn Connect>,
-    ) -> Self {
+    pub(crate) fn new(config: PoolConfig, protocols: Protocols, connector: Box<dyn Connect>) -> Self {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
@@ -185,19 +196,18 @@ impl Pool {
         if state.closed {
             return Checkout::Closed;
         }
-        let protocol = shared.protocol_for(key);
-        let host = state
-            .hosts
-            .entry(key.clone())
-            .or_insert_with(|| Host::new(protocol));
+        let slot = state.find_or_add(key, shared.protocol_for(key));
+        let Some(host) = state.hosts[slot].as_mut() else {
+            return Checkout::Closed;
+        };
         #[cfg(feature = "http2")]
-        if let Some(lease) = host.h2_stream(shared, key) {
+        if let Some(lease) = host.h2_stream(shared) {
             return Checkout::Ready(lease);
         }
-        if let Some(lease) = host.take_idle(&mut state.totals, shared, key) {
+        if let Some(lease) = host.take_idle(&mut state.totals, shared) {
             return Checkout::Ready(lease);
         }
-        if let Some(permit) = host.reserve(&mut state.totals, shared, key) {
+        if let Some(permit) = host.reserve(&mut state.totals, shared) {
             return Checkout::Connect(permit);
         }
         let totals = &state.totals;
@@ -221,7 +231,7 @@ impl Pool {
             let mut guard = self.shared.lock();
             let state = &mut *guard;
             state.closed = true;
-            for host in state.hosts.values_mut() {
+            for host in state.hosts.iter_mut().flatten() {
                 dropped.extend(host.idle.drain(..).map(|idle| idle.sender));
                 #[cfg(feature = "http2")]
                 host.h2.clear();
@@ -273,18 +283,14 @@ impl Shared {
 
     /// Puts an HTTP/1 connection back on its key's idle stack (or closes it
     /// when the pool keeps no more), and serves a waiter with it.
-    fn put_idle(
-        self: &Arc<Self>,
-        key: &ConnKey,
-        sender: http1::SendRequest<Body>,
-        meta: Arc<ConnMeta>,
-    ) {
+    fn put_idle(self: &Arc<Self>, at: HostAt, sender: http1::SendRequest<Body>, meta: Arc<ConnMeta>) {
         let mut evicted = None;
         let refused = {
             let mut guard = self.lock();
             let state = &mut *guard;
-            let refused = match state.hosts.get_mut(key) {
-                Some(host) if !state.closed && host.idle.len() < self.config.max_idle_per_host => {
+            let closed = state.closed;
+            let refused = match host_at(&mut state.hosts, at) {
+                Some(host) if !closed && host.idle.len() < self.config.max_idle_per_host => {
                     host.idle.push(Idle {
                         sender,
                         meta,
@@ -316,12 +322,12 @@ impl Shared {
     /// Whether a connection's idle time is up: an idle one is taken out of
     /// the pool then (its task closes it), a busy one is looked at again a
     /// whole timeout later.
-    fn expire(&self, key: &ConnKey, meta: &ConnMeta, timeout: Duration) -> driver::Expiry {
+    fn expire(&self, at: HostAt, meta: &ConnMeta, timeout: Duration) -> driver::Expiry {
         use driver::Expiry;
         let now = Instant::now();
         let mut guard = self.lock();
         let state = &mut *guard;
-        let Some(host) = state.hosts.get_mut(key) else {
+        let Some(host) = host_at(&mut state.hosts, at) else {
             return Expiry::Now;
         };
         #[cfg(feature = "http2")]
@@ -357,12 +363,12 @@ impl Shared {
     }
 
     /// A connection's task ended: its slot is free.
-    fn connection_gone(self: &Arc<Self>, key: &ConnKey, id: u64) {
+    fn connection_gone(self: &Arc<Self>, at: HostAt, id: u64) {
         let mut dropped = None;
         let mut guard = self.lock();
         let state = &mut *guard;
         state.totals.open -= 1;
-        if let Some(host) = state.hosts.get_mut(key) {
+        if let Some(host) = host_at(&mut state.hosts, at) {
             host.open -= 1;
             if let Some(at) = host.idle.iter().position(|idle| idle.meta.id == id) {
                 dropped = Some(host.idle.remove(at));
@@ -374,36 +380,62 @@ impl Shared {
         if !state.waiters.is_empty() {
             state.dispatch(self);
         }
-        state.prune(key);
+        state.prune(at);
         drop(guard);
         drop(dropped);
     }
 }
 
 impl State {
+    /// The slot of `key`'s host, added if the key is new.
+    fn find_or_add(&mut self, key: &ConnKey, protocol: Protocol) -> usize {
+        if let Some(&slot) = self.index.get(key) {
+            return slot;
+        }
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.hosts.push(None);
+            self.hosts.len() - 1
+        });
+        self.next_host += 1;
+        let at = HostAt {
+            slot,
+            id: self.next_host,
+        };
+        self.hosts[slot] = Some(Host::new(key.clone(), at, protocol));
+        self.index.insert(key.clone(), slot);
+        slot
+    }
+
+    /// The host at `at`, if it is still there.
+    fn host(&mut self, at: HostAt) -> Option<&mut Host> {
+        host_at(&mut self.hosts, at)
+    }
+
     /// Gives back a permit that was not used.
-    fn unreserve(&mut self, key: &ConnKey) {
+    fn unreserve(&mut self, at: HostAt) {
         self.totals.connecting -= 1;
-        if let Some(host) = self.hosts.get_mut(key) {
+        if let Some(host) = self.host(at) {
             host.connecting -= 1;
         }
     }
 
     /// Closes the least recently used idle HTTP/1 connection of any key.
     fn evict_lru(&mut self) -> Option<Idle> {
-        let (key, at) = self
+        let (slot, at) = self
             .hosts
             .iter()
-            .flat_map(|(key, host)| {
+            .enumerate()
+            .filter_map(|(slot, host)| Some((slot, host.as_ref()?)))
+            .flat_map(|(slot, host)| {
                 host.idle
                     .iter()
                     .enumerate()
-                    .map(move |(at, idle)| (idle.since, key, at))
+                    .map(move |(at, idle)| (idle.since, slot, at))
             })
             .min_by_key(|(since, _, _)| *since)
-            .map(|(_, key, at)| (key.clone(), at))?;
+            .map(|(_, slot, at)| (slot, at))?;
         self.totals.idle -= 1;
-        Some(self.hosts.get_mut(&key)?.idle.remove(at))
+        Some(self.hosts[slot].as_mut()?.idle.remove(at))
     }
 
     /// Serves the waiters that can go now, first come first served; a waiter
@@ -415,8 +447,7 @@ impl State {
                 self.waiters.remove(at);
                 continue;
             }
-            let key = self.waiters[at].key.clone();
-            let Some(grant) = self.grant(shared, &key) else {
+            let Some(grant) = self.grant(shared, at) else {
                 at += 1;
                 continue;
             };
@@ -429,12 +460,13 @@ impl State {
         }
     }
 
-    /// What a waiter for `key` can be given now.
-    fn grant(&mut self, shared: &Arc<Shared>, key: &ConnKey) -> Option<Grant> {
+    /// What the waiter at `waiter` can be given now.
+    fn grant(&mut self, shared: &Arc<Shared>, waiter: usize) -> Option<Grant> {
         if self.closed {
             return Some(Grant::Retry);
         }
-        let host = self.hosts.get_mut(key)?;
+        let slot = *self.index.get(&self.waiters[waiter].key)?;
+        let host = self.hosts[slot].as_mut()?;
         #[cfg(feature = "http2")]
         if host
             .h2
@@ -446,11 +478,10 @@ impl State {
         if host.protocol == Protocol::Http2 && host.connecting > 0 {
             return None;
         }
-        if let Some(lease) = host.take_idle(&mut self.totals, shared, key) {
+        if let Some(lease) = host.take_idle(&mut self.totals, shared) {
             return Some(Grant::Conn(lease));
         }
-        host.reserve(&mut self.totals, shared, key)
-            .map(Grant::Connect)
+        host.reserve(&mut self.totals, shared).map(Grant::Connect)
     }
 
     /// Takes back what a waiter that just gave up was given (under the lock:
@@ -458,22 +489,22 @@ impl State {
     fn take_back(&mut self, grant: Grant) {
         match grant {
             Grant::Conn(lease) => {
-                if let Some((key, sender, meta)) = lease.disarm() {
-                    if let Some(host) = self.hosts.get_mut(&key) {
-                        host.reused -= 1;
-                        self.totals.reused -= 1;
-                        host.idle.push(Idle {
-                            sender,
-                            meta,
-                            since: Instant::now(),
-                        });
-                        self.totals.idle += 1;
-                    }
+                if let Some((at, sender, meta)) = lease.disarm()
+                    && let Some(host) = host_at(&mut self.hosts, at)
+                {
+                    host.reused -= 1;
+                    host.idle.push(Idle {
+                        sender,
+                        meta,
+                        since: Instant::now(),
+                    });
+                    self.totals.reused -= 1;
+                    self.totals.idle += 1;
                 }
             }
             Grant::Connect(permit) => {
-                let key = permit.disarm();
-                self.unreserve(&key);
+                let at = permit.disarm();
+                self.unreserve(at);
             }
             Grant::Retry => {}
         }
@@ -481,20 +512,37 @@ impl State {
 
     /// Forgets a key that has nothing left: no connection, none being made,
     /// nobody waiting.
-    fn prune(&mut self, key: &ConnKey) {
-        let empty = self
-            .hosts
-            .get(key)
-            .is_some_and(|host| host.open == 0 && host.connecting == 0 && host.idle.is_empty());
-        if empty && !self.waiters.iter().any(|waiter| waiter.key == *key) {
-            self.hosts.remove(key);
+    fn prune(&mut self, at: HostAt) {
+        let Some(host) = self.host(at) else {
+            return;
+        };
+        if host.open > 0 || host.connecting > 0 || !host.idle.is_empty() {
+            return;
         }
+        let key = host.key.clone();
+        if self.waiters.iter().any(|waiter| waiter.key == key) {
+            return;
+        }
+        self.index.remove(&key);
+        self.hosts[at.slot] = None;
+        self.free.push(at.slot);
     }
 }
 
+/// The host at `at` in `hosts`, if it is still there (a borrow of the
+/// hosts alone, so that the totals can change beside it).
+fn host_at(hosts: &mut [Option<Host>], at: HostAt) -> Option<&mut Host> {
+    hosts
+        .get_mut(at.slot)?
+        .as_mut()
+        .filter(|host| host.at.id == at.id)
+}
+
 impl Host {
-    fn new(protocol: Protocol) -> Self {
+    fn new(key: ConnKey, at: HostAt, protocol: Protocol) -> Self {
         Host {
+            key,
+            at,
             idle: Vec::new(),
             #[cfg(feature = "http2")]
             h2: Vec::new(),
@@ -507,12 +555,7 @@ impl Host {
     }
 
     /// The most recently used idle HTTP/1 connection, leased.
-    fn take_idle(
-        &mut self,
-        totals: &mut Totals,
-        shared: &Arc<Shared>,
-        key: &ConnKey,
-    ) -> Option<Lease> {
+    fn take_idle(&mut self, totals: &mut Totals, shared: &Arc<Shared>) -> Option<Lease> {
         while let Some(idle) = self.idle.pop() {
             totals.idle -= 1;
             if idle.sender.is_closed() {
@@ -520,24 +563,14 @@ impl Host {
             }
             self.reused += 1;
             totals.reused += 1;
-            return Some(Lease::http1(
-                shared.clone(),
-                key.clone(),
-                idle.sender,
-                idle.meta,
-            ));
+            return Some(Lease::http1(shared.clone(), self.at, idle.sender, idle.meta));
         }
         None
     }
 
     /// Room to open a connection, if the limits allow one now. A key that
     /// may speak HTTP/2 opens one connection at a time.
-    fn reserve(
-        &mut self,
-        totals: &mut Totals,
-        shared: &Arc<Shared>,
-        key: &ConnKey,
-    ) -> Option<ConnectPermit> {
+    fn reserve(&mut self, totals: &mut Totals, shared: &Arc<Shared>) -> Option<ConnectPermit> {
         let config = &shared.config;
         let single = self.protocol != Protocol::Http1;
         if (single && self.connecting > 0)
@@ -548,12 +581,12 @@ impl Host {
         }
         self.connecting += 1;
         totals.connecting += 1;
-        Some(ConnectPermit::new(shared.clone(), key.clone()))
+        Some(ConnectPermit::new(shared.clone(), self.at, self.key.clone()))
     }
 
     /// A stream on a shared HTTP/2 connection with room for one.
     #[cfg(feature = "http2")]
-    fn h2_stream(&mut self, shared: &Arc<Shared>, key: &ConnKey) -> Option<Lease> {
+    fn h2_stream(&mut self, shared: &Arc<Shared>) -> Option<Lease> {
         let conn = self
             .h2
             .iter()
@@ -562,7 +595,7 @@ impl Host {
         conn.meta.streams.fetch_add(1, Ordering::AcqRel);
         Some(Lease::http2(
             shared.clone(),
-            key.clone(),
+            self.at,
             conn.sender.clone(),
             conn.meta.clone(),
         ))
@@ -578,38 +611,40 @@ pub(crate) fn established(
     meta: Arc<ConnMeta>,
 ) -> Lease {
     let shared = permit.shared().clone();
-    let key = permit.disarm();
+    let at = permit.disarm();
     let lease = {
         let mut guard = shared.lock();
         let state = &mut *guard;
         state.totals.connecting -= 1;
         state.totals.open += 1;
         state.totals.created += 1;
-        let host = state
-            .hosts
-            .entry(key.clone())
-            .or_insert_with(|| Host::new(Protocol::Http1));
-        host.connecting -= 1;
-        host.open += 1;
-        host.created += 1;
-        let lease = match sender {
-            Sender::Http1(sender) => {
-                if host.protocol == Protocol::Negotiating {
-                    host.protocol = Protocol::Http1;
-                }
-                Lease::http1(shared.clone(), key.clone(), sender, meta.clone())
+        let closed = state.closed;
+        let http2 = matches!(sender, Sender::Http2(_));
+        if let Some(host) = state.host(at) {
+            host.connecting -= 1;
+            host.open += 1;
+            host.created += 1;
+            host.protocol = match (http2, host.protocol) {
+                (true, _) => Protocol::Http2,
+                (false, Protocol::Negotiating) => Protocol::Http1,
+                (false, known) => known,
+            };
+            #[cfg(feature = "http2")]
+            if let Sender::Http2(sender) = &sender
+                && !closed
+            {
+                host.h2.push(H2 {
+                    sender: sender.clone(),
+                    meta: meta.clone(),
+                });
             }
+        }
+        let lease = match sender {
+            Sender::Http1(sender) => Lease::http1(shared.clone(), at, sender, meta.clone()),
             #[cfg(feature = "http2")]
             Sender::Http2(sender) => {
-                host.protocol = Protocol::Http2;
                 meta.streams.fetch_add(1, Ordering::AcqRel);
-                if !state.closed {
-                    host.h2.push(H2 {
-                        sender: sender.clone(),
-                        meta: meta.clone(),
-                    });
-                }
-                Lease::http2(shared.clone(), key.clone(), sender, meta.clone())
+                Lease::http2(shared.clone(), at, sender, meta.clone())
             }
         };
         if !state.waiters.is_empty() {
@@ -617,6 +652,6 @@ pub(crate) fn established(
         }
         lease
     };
-    driver::spawn(&shared, key, driving, meta);
+    driver::spawn(&shared, at, driving, meta);
     lease
 }

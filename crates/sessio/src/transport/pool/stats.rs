@@ -158,7 +158,8 @@ impl Pool {
         let state = self.shared.lock();
         let idle = state
             .hosts
-            .values()
+            .iter()
+            .flatten()
             .map(Host::idle_count)
             .sum::<usize>()
             .min(state.totals.open);
@@ -180,14 +181,15 @@ impl Pool {
         let mut all: Vec<(PoolKey, PoolStats)> = state
             .hosts
             .iter()
-            .map(|(key, host)| {
+            .flatten()
+            .map(|host| {
                 let mut stats = host.stats();
                 stats.waiting = state
                     .waiters
                     .iter()
-                    .filter(|waiter| waiter.key == *key && !waiter.tx.is_closed())
+                    .filter(|waiter| waiter.key == host.key && !waiter.tx.is_closed())
                     .count();
-                (PoolKey::of(key), stats)
+                (PoolKey::of(&host.key), stats)
             })
             .filter(|(_, stats)| stats.open + stats.connecting + stats.waiting > 0)
             .collect();
