@@ -151,7 +151,7 @@ pub(crate) async fn handshake(
             .await?;
         return Ok((Sender::Http2(sender), Driving::Http2(conn), meta(None)));
     }
-    let clock = Arc::new(IoClock::new(born));
+    let clock = Arc::new(IoClock::default());
     let io = TimedIo::new(io, clock.clone());
     let mut builder = http1::Builder::new();
     builder.title_case_headers(protocols.title_case_headers);

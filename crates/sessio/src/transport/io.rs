@@ -4,8 +4,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -21,38 +20,30 @@ impl<T: Read + Write + Unpin + Send + 'static> Io for T {}
 pub(crate) type BoxIo = Box<dyn Io>;
 
 /// When the current request's last byte was written and its answer's first
-/// byte read, as nanoseconds after the connection's start (0: not yet).
-/// HTTP/1 only: one request at a time is on the wire.
-#[derive(Debug)]
+/// byte read. HTTP/1 only: one request at a time is on the wire. The times
+/// are kept as they are read off the clock, and turned into durations once
+/// per request.
+#[derive(Debug, Default)]
 pub(crate) struct IoClock {
-    start: Instant,
-    written: AtomicU64,
-    first_byte: AtomicU64,
+    stamps: Mutex<Stamps>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Stamps {
+    written: Option<Instant>,
+    first_byte: Option<Instant>,
 }
 
 impl IoClock {
-    pub(crate) fn new(start: Instant) -> Self {
-        IoClock {
-            start,
-            written: AtomicU64::new(0),
-            first_byte: AtomicU64::new(0),
-        }
-    }
-
-    fn stamp(&self, slot: &AtomicU64) {
-        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        slot.store(nanos.max(1), Ordering::Relaxed);
+    fn stamps(&self) -> std::sync::MutexGuard<'_, Stamps> {
+        self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How long after `sent` the request was written and its answer began.
     pub(crate) fn since(&self, sent: Instant) -> (Option<Duration>, Option<Duration>) {
-        let at = |slot: &AtomicU64| match slot.load(Ordering::Relaxed) {
-            0 => None,
-            nanos => {
-                Some((self.start + Duration::from_nanos(nanos)).saturating_duration_since(sent))
-            }
-        };
-        (at(&self.written), at(&self.first_byte))
+        let stamps = *self.stamps();
+        let after = |at: Option<Instant>| at.map(|at| at.saturating_duration_since(sent));
+        (after(stamps.written), after(stamps.first_byte))
     }
 }
 
@@ -75,7 +66,7 @@ impl TimedIo {
 
     fn wrote(&mut self, result: &Poll<io::Result<usize>>) {
         if matches!(result, Poll::Ready(Ok(n)) if *n > 0) {
-            self.clock.stamp(&self.clock.written);
+            self.clock.stamps().written = Some(Instant::now());
             self.awaiting_answer = true;
         }
     }
@@ -92,7 +83,7 @@ impl Read for TimedIo {
         // first byte (or its end, should the peer close instead).
         if self.awaiting_answer && matches!(result, Poll::Ready(Ok(()))) {
             self.awaiting_answer = false;
-            self.clock.stamp(&self.clock.first_byte);
+            self.clock.stamps().first_byte = Some(Instant::now());
         }
         result
     }

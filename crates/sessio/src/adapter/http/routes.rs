@@ -71,8 +71,9 @@ impl Routes {
     /// Whether `request` may need a route other than the default for its
     /// TLS settings.
     pub(super) fn needed(&self, request: &http::Request<Body>) -> bool {
-        (self.unusable_env_bundle.is_some() || request.extensions().get::<RequestTls>().is_some())
-            && request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+        request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+            && (self.unusable_env_bundle.is_some()
+                || request.extensions().get::<RequestTls>().is_some())
     }
 }
 
