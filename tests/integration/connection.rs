@@ -166,3 +166,56 @@ async fn pool_stats_count_a_connection_in_use_until_its_body_is_read() {
     assert_eq!(c.bytes().await.unwrap().len(), 100_000);
     assert_eq!(adapter.pool_stats().in_use, 0);
 }
+
+#[tokio::test]
+async fn responses_report_the_lookup_connect_tls_write_and_first_byte_times() {
+    let ca = TestCa::new();
+    let server = Server::start_tls(&ca, |_| async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        respond(200, &[], "ok")
+    })
+    .await;
+    let lookups = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = lookups.clone();
+    let addr = server.addr();
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .resolver(move |_host: &str| -> sessio::Resolving {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(std::future::ready(Ok(vec![addr])))
+        })
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{}/", addr.port());
+    let first = session.get(&url).send().await.unwrap();
+    let a = first.connection().unwrap().clone();
+    assert!(a.dns_time().is_some(), "a name was looked up: {a:?}");
+    assert!(
+        a.connect_time().is_some() && a.tls_time().is_some(),
+        "{a:?}"
+    );
+    assert!(a.write_time().is_some(), "{a:?}");
+    let first_byte = a.first_byte_time().expect("time to first byte");
+    assert!(
+        first_byte >= std::time::Duration::from_millis(50),
+        "the server waited 50 ms before answering: {a:?}"
+    );
+    assert!(a.write_time() <= Some(first_byte), "{a:?}");
+
+    let second = session.get(&url).send().await.unwrap();
+    let b = second.connection().unwrap();
+    assert!(b.is_reused() && b.id() == a.id(), "{b:?}");
+    assert!(b.first_byte_time().unwrap() >= std::time::Duration::from_millis(50));
+    assert_eq!(lookups.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // An IP address in the URL is not looked up.
+    let direct = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .build()
+        .unwrap()
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.connection().unwrap().dns_time(), None);
+}

@@ -9,6 +9,7 @@ mod differences;
 mod digest;
 mod faults;
 mod hooks;
+mod http2;
 mod layers_over_hyper;
 mod middleware;
 mod mounts;

@@ -98,7 +98,30 @@ impl Server {
         Self::spawn(wrap(handler), Some(ca.acceptor(options))).await
     }
 
+    /// A server (plain, or HTTPS with `ca`'s certificate) with connection
+    /// behaviour of its own: see [`ServerOptions`].
+    pub async fn start_with<F, Fut>(
+        ca: Option<&TestCa>,
+        options: ServerOptions,
+        handler: F,
+    ) -> Server
+    where
+        F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = http::Response<ServerBody>> + Send + 'static,
+    {
+        let tls = ca.map(|ca| ca.acceptor(TlsOptions::default()));
+        Self::spawn_with(wrap(handler), tls, options).await
+    }
+
     async fn spawn(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+        Self::spawn_with(handler, tls, ServerOptions::default()).await
+    }
+
+    async fn spawn_with(
+        handler: Handler,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        options: ServerOptions,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -117,15 +140,47 @@ impl Server {
                 let handler = handler.clone();
                 let reqs = reqs.clone();
                 let tls = tls.clone();
+                let options = options.clone();
                 tokio::spawn(async move {
+                    // Served on this connection; the server says GOAWAY (or
+                    // closes, on HTTP/1) once the limit is reached.
+                    let served = Arc::new(AtomicUsize::new(0));
+                    let limit_reached = Arc::new(tokio::sync::Notify::new());
+                    let (counted, reached) = (served.clone(), limit_reached.clone());
+                    let limit = options.requests_per_connection;
                     let service = hyper::service::service_fn(move |req| {
                         reqs.fetch_add(1, Ordering::SeqCst);
+                        if limit.is_some_and(|limit| {
+                            counted.fetch_add(1, Ordering::SeqCst) + 1 >= limit
+                        }) {
+                            reached.notify_one();
+                        }
                         let response = handler(req);
                         async move { Ok::<_, Infallible>(response.await) }
                     });
                     let _open = connection;
-                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let mut builder = auto::Builder::new(TokioExecutor::new());
+                    if let Some(max) = options.h2_max_concurrent_streams {
+                        builder.http2().max_concurrent_streams(max);
+                    }
+                    if let Some(idle) = options.close_idle_after {
+                        builder
+                            .http1()
+                            .timer(hyper_util::rt::TokioTimer::new())
+                            .header_read_timeout(idle);
+                    }
                     match tls {
+                        None if options.requests_per_connection.is_some() => {
+                            let connection =
+                                builder.serve_connection(TokioIo::new(stream), service);
+                            let mut connection = std::pin::pin!(connection);
+                            tokio::select! {
+                                _ = connection.as_mut() => return,
+                                () = limit_reached.notified() => {}
+                            }
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
                         None => {
                             let _ = builder
                                 .serve_connection(TokioIo::new(stream), service)
@@ -198,6 +253,19 @@ impl Server {
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
+}
+
+/// How a [`Server::start_with`] server treats its connections.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// HTTP/2: the most streams a client may open at once on a connection.
+    pub h2_max_concurrent_streams: Option<u32>,
+    /// Plain servers: after this many requests on a connection, shut it down
+    /// gracefully (HTTP/2 GOAWAY; HTTP/1 closes after the response).
+    pub requests_per_connection: Option<usize>,
+    /// HTTP/1: close a keep-alive connection that has waited this long for
+    /// its next request.
+    pub close_idle_after: Option<std::time::Duration>,
 }
 
 /// Open connections now, and the most at once.

@@ -26,6 +26,8 @@ pub struct TlsOptions {
     pub request_client_cert: bool,
     /// Speak TLS 1.2 only.
     pub tls12_only: bool,
+    /// Offer only `http/1.1` by ALPN (a server that does not speak HTTP/2).
+    pub http1_only: bool,
 }
 
 /// The client certificate a TLS connection presented (DER), as a request
@@ -113,7 +115,11 @@ impl TestCa {
         let mut config = builder
             .with_single_cert(vec![self.server_cert.clone()], key)
             .expect("server certificate");
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.alpn_protocols = if options.http1_only {
+            vec![b"http/1.1".to_vec()]
+        } else {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        };
         tokio_rustls::TlsAcceptor::from(Arc::new(config))
     }
 }

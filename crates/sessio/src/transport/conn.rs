@@ -37,25 +37,35 @@ pub(crate) enum Sender {
     Http2(http2::SendRequest<Body>),
 }
 
+/// hyper's HTTP/2 connection, shared by its task (which drives it) and the
+/// pool (which asks it for the peer's current limit on streams: the frames
+/// that change it are read by another task of hyper's, so no copy of the
+/// limit kept by the driver would be fresh).
+#[cfg(feature = "http2")]
+pub(crate) type Http2Connection =
+    std::sync::Mutex<http2::Connection<super::io::BoxIo, Body, hyper_util::rt::TokioExecutor>>;
+
 /// A connection's task: hyper's connection future, driven until it ends.
+// One per connection, moved once into its task: boxing the HTTP/1 side
+// would only add an allocation per connection.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Driving {
     Http1(http1::Connection<TimedIo, Body>),
     #[cfg(feature = "http2")]
-    Http2(http2::Connection<super::io::BoxIo, Body, hyper_util::rt::TokioExecutor>),
+    Http2(Arc<Http2Connection>),
 }
 
 impl Driving {
-    /// Polls the connection; for HTTP/2, also notes the peer's current limit
-    /// on concurrent streams.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, meta: &ConnMeta) -> Poll<()> {
+    /// Polls the connection.
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self {
             Driving::Http1(conn) => Pin::new(conn).poll(cx).map(|_| ()),
             #[cfg(feature = "http2")]
             Driving::Http2(conn) => {
-                let done = Pin::new(&mut *conn).poll(cx).map(|_| ());
-                meta.max_streams
-                    .store(conn.current_max_send_streams(), Ordering::Relaxed);
-                done
+                let mut conn = conn
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                Pin::new(&mut *conn).poll(cx).map(|_| ())
             }
         }
     }
@@ -77,9 +87,13 @@ pub(crate) struct ConnMeta {
     pub(crate) clock: Option<Arc<IoClock>>,
     /// Requests sent so far.
     pub(crate) requests: AtomicU64,
-    /// HTTP/2: streams open now, and the peer's limit on them.
+    /// HTTP/2: streams open now.
     pub(crate) streams: AtomicUsize,
-    pub(crate) max_streams: AtomicUsize,
+    /// A response has arrived on the connection.
+    pub(crate) answered: std::sync::atomic::AtomicBool,
+    /// HTTP/2: the connection, to ask for the peer's limit on streams.
+    #[cfg(feature = "http2")]
+    pub(crate) http2_connection: Option<std::sync::Weak<Http2Connection>>,
     /// HTTP/2: when the last stream ended (nanoseconds after `born`).
     pub(crate) idle_since: AtomicU64,
     pub(crate) born: Instant,
@@ -91,9 +105,31 @@ impl ConnMeta {
         self.requests.fetch_add(1, Ordering::Relaxed) > 0
     }
 
-    /// Whether an HTTP/2 connection has room for one more stream.
-    pub(crate) fn has_stream_room(&self) -> bool {
-        self.streams.load(Ordering::Relaxed) < self.max_streams.load(Ordering::Relaxed)
+    /// Whether an HTTP/2 connection has room for one more stream. Once a
+    /// response has arrived, the peer's SETTINGS (sent before anything else)
+    /// have too, and its current limit counts (noted in `learnt`, the key's
+    /// limit); before that, the limit an earlier connection of the key learnt,
+    /// or none: the first connection of a key takes every request of a burst
+    /// (hyper holds back past 100 streams until the peer says how many it takes).
+    #[cfg(feature = "http2")]
+    pub(crate) fn has_stream_room(&self, learnt: &mut Option<usize>) -> bool {
+        let streams = self.streams.load(Ordering::Relaxed);
+        if !self.answered.load(Ordering::Acquire) {
+            return streams < learnt.unwrap_or(usize::MAX);
+        }
+        let Some(conn) = self
+            .http2_connection
+            .as_ref()
+            .and_then(std::sync::Weak::upgrade)
+        else {
+            return false;
+        };
+        let limit = conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .current_max_send_streams();
+        *learnt = Some(limit);
+        streams < limit
     }
 
     /// Notes that an HTTP/2 stream ended.
@@ -105,6 +141,7 @@ impl ConnMeta {
     }
 
     /// When an HTTP/2 connection's last stream ended.
+    #[cfg(feature = "http2")]
     pub(crate) fn idle_since(&self) -> Instant {
         self.born + std::time::Duration::from_nanos(self.idle_since.load(Ordering::Relaxed))
     }
@@ -117,6 +154,7 @@ pub(crate) async fn handshake(
     protocols: &Protocols,
     id: u64,
     key: &super::key::ConnKey,
+    stream_limit: Option<usize>,
 ) -> Result<(Sender, Driving, Arc<ConnMeta>), hyper::Error> {
     let Connected { io, facts } = connected;
     let http2 = facts.negotiated_h2 || protocols.http2_prior_knowledge;
@@ -126,7 +164,8 @@ pub(crate) async fn handshake(
         (facts.remote_addr, facts.local_addr),
         [facts.dns, facts.connect, facts.tls],
     );
-    let meta = |clock| {
+    #[cfg(feature = "http2")]
+    let meta = |clock, http2_connection| {
         Arc::new(ConnMeta {
             id,
             key: key.clone(),
@@ -136,20 +175,43 @@ pub(crate) async fn handshake(
             clock,
             requests: AtomicU64::new(0),
             streams: AtomicUsize::new(0),
-            // Until the peer's SETTINGS say otherwise (RFC 9113 §6.5.2
-            // recommends at least 100).
-            max_streams: AtomicUsize::new(if http2 { 100 } else { 1 }),
+            answered: std::sync::atomic::AtomicBool::new(false),
+            http2_connection,
             idle_since: AtomicU64::new(0),
             born,
         })
     };
+    #[cfg(not(feature = "http2"))]
+    let meta = |clock, _: Option<()>| {
+        Arc::new(ConnMeta {
+            id,
+            key: key.clone(),
+            http2,
+            forward_proxy: facts.forward_proxy,
+            info,
+            clock,
+            requests: AtomicU64::new(0),
+            streams: AtomicUsize::new(0),
+            answered: std::sync::atomic::AtomicBool::new(false),
+            idle_since: AtomicU64::new(0),
+            born,
+        })
+    };
+    #[cfg(not(feature = "http2"))]
+    let _ = stream_limit;
     #[cfg(feature = "http2")]
     if http2 {
-        let (sender, conn) = http2::Builder::new(hyper_util::rt::TokioExecutor::new())
-            .timer(hyper_util::rt::TokioTimer::new())
-            .handshake(io)
-            .await?;
-        return Ok((Sender::Http2(sender), Driving::Http2(conn), meta(None)));
+        let mut builder = http2::Builder::new(hyper_util::rt::TokioExecutor::new());
+        builder.timer(hyper_util::rt::TokioTimer::new());
+        // Until the peer's SETTINGS arrive: the limit learnt from the key's
+        // last connection (hyper's 100 without one).
+        if let Some(limit) = stream_limit {
+            builder.initial_max_send_streams(limit);
+        }
+        let (sender, conn) = builder.handshake(io).await?;
+        let conn = Arc::new(std::sync::Mutex::new(conn));
+        let meta = meta(None, Some(Arc::downgrade(&conn)));
+        return Ok((Sender::Http2(sender), Driving::Http2(conn), meta));
     }
     let clock = Arc::new(IoClock::default());
     let io = TimedIo::new(io, clock.clone());
@@ -162,6 +224,6 @@ pub(crate) async fn handshake(
     Ok((
         Sender::Http1(sender),
         Driving::Http1(conn),
-        meta(Some(clock)),
+        meta(Some(clock), None),
     ))
 }

@@ -36,7 +36,9 @@ struct Stamps {
 
 impl IoClock {
     fn stamps(&self) -> std::sync::MutexGuard<'_, Stamps> {
-        self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.stamps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How long after `sent` the request was written and its answer began.

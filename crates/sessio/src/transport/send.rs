@@ -138,9 +138,15 @@ fn connect(permit: ConnectPermit, timeout: Option<Duration>) -> MakingConnection
         let making = async {
             let connected = shared.connector.connect(permit.key(), timeout).await?;
             let id = shared.next_id();
-            handshake(connected, &shared.protocols, id, permit.key())
-                .await
-                .map_err(|err| -> BoxError { Box::new(err) })
+            handshake(
+                connected,
+                &shared.protocols,
+                id,
+                permit.key(),
+                permit.stream_limit(),
+            )
+            .await
+            .map_err(|err| -> BoxError { Box::new(err) })
         };
         let made = match timeout {
             Some(limit) => match tokio::time::timeout(limit, making).await {
@@ -368,6 +374,11 @@ fn note_exchange(
         Some(clock) => clock.since(sent_at),
         None => (None, Some(sent_at.elapsed())),
     };
+    if meta.http2 && !meta.answered.load(std::sync::atomic::Ordering::Relaxed) {
+        // The peer's SETTINGS came before this answer: its limit is known.
+        meta.answered
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
     let mut info = meta.info.clone();
     set_exchange(&mut info, reused, written, first_byte);
     response.extensions_mut().insert(info);

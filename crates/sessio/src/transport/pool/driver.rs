@@ -46,7 +46,7 @@ impl Future for Driver {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.driving.poll(cx, &this.registration.meta).is_ready() {
+        if this.driving.poll(cx).is_ready() {
             return Poll::Ready(());
         }
         let Some(timeout) = this.idle_timeout else {

@@ -115,6 +115,9 @@ impl Lease {
 
     /// Hands `request` to the connection; the request back if the lease
     /// was used already.
+    // The request comes back (by value) only on the rare path; the common
+    // one returns the boxed answer.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn send(
         &mut self,
         request: http::Request<Body>,
@@ -187,17 +190,30 @@ impl fmt::Debug for Lease {
 pub(crate) struct ConnectPermit {
     shared: Arc<Shared>,
     key: ConnKey,
+    /// HTTP/2: the peer's limit on streams, as the key's last connection learnt it.
+    stream_limit: Option<usize>,
     /// `None` once disarmed.
     at: Option<HostAt>,
 }
 
 impl ConnectPermit {
-    pub(super) fn new(shared: Arc<Shared>, at: HostAt, key: ConnKey) -> Self {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        at: HostAt,
+        key: ConnKey,
+        stream_limit: Option<usize>,
+    ) -> Self {
         ConnectPermit {
             shared,
             key,
+            stream_limit,
             at: Some(at),
         }
+    }
+
+    /// HTTP/2: the peer's limit on streams, as the key's last connection learnt it.
+    pub(crate) fn stream_limit(&self) -> Option<usize> {
+        self.stream_limit
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -232,6 +248,8 @@ impl Drop for ConnectPermit {
 
 impl fmt::Debug for ConnectPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectPermit").field("key", &self.key).finish()
+        f.debug_struct("ConnectPermit")
+            .field("key", &self.key)
+            .finish()
     }
 }

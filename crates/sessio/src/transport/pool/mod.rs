@@ -141,6 +141,9 @@ struct Host {
     open: usize,
     connecting: usize,
     protocol: Protocol,
+    /// HTTP/2: the peer's limit on streams, as the last connection told it.
+    #[cfg(feature = "http2")]
+    stream_limit: Option<usize>,
     created: u64,
     reused: u64,
 }
@@ -175,7 +178,11 @@ pub(crate) enum Grant {
 }
 
 impl Pool {
-    pub(crate) fn new(config: PoolConfig, protocols: Protocols, connector: Box<dyn Connect>) -> Self {
+    pub(crate) fn new(
+        config: PoolConfig,
+        protocols: Protocols,
+        connector: Box<dyn Connect>,
+    ) -> Self {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
@@ -283,7 +290,12 @@ impl Shared {
 
     /// Puts an HTTP/1 connection back on its key's idle stack (or closes it
     /// when the pool keeps no more), and serves a waiter with it.
-    fn put_idle(self: &Arc<Self>, at: HostAt, sender: http1::SendRequest<Body>, meta: Arc<ConnMeta>) {
+    fn put_idle(
+        self: &Arc<Self>,
+        at: HostAt,
+        sender: http1::SendRequest<Body>,
+        meta: Arc<ConnMeta>,
+    ) {
         let mut evicted = None;
         let refused = {
             let mut guard = self.lock();
@@ -468,12 +480,15 @@ impl State {
         let slot = *self.index.get(&self.waiters[waiter].key)?;
         let host = self.hosts[slot].as_mut()?;
         #[cfg(feature = "http2")]
-        if host
-            .h2
-            .iter()
-            .any(|conn| !conn.sender.is_closed() && conn.meta.has_stream_room())
         {
-            return Some(Grant::Retry);
+            let learnt = &mut host.stream_limit;
+            if host
+                .h2
+                .iter()
+                .any(|conn| !conn.sender.is_closed() && conn.meta.has_stream_room(learnt))
+            {
+                return Some(Grant::Retry);
+            }
         }
         if host.protocol == Protocol::Http2 && host.connecting > 0 {
             return None;
@@ -549,6 +564,8 @@ impl Host {
             open: 0,
             connecting: 0,
             protocol,
+            #[cfg(feature = "http2")]
+            stream_limit: None,
             created: 0,
             reused: 0,
         }
@@ -563,7 +580,12 @@ impl Host {
             }
             self.reused += 1;
             totals.reused += 1;
-            return Some(Lease::http1(shared.clone(), self.at, idle.sender, idle.meta));
+            return Some(Lease::http1(
+                shared.clone(),
+                self.at,
+                idle.sender,
+                idle.meta,
+            ));
         }
         None
     }
@@ -581,17 +603,27 @@ impl Host {
         }
         self.connecting += 1;
         totals.connecting += 1;
-        Some(ConnectPermit::new(shared.clone(), self.at, self.key.clone()))
+        #[cfg(feature = "http2")]
+        let stream_limit = self.stream_limit;
+        #[cfg(not(feature = "http2"))]
+        let stream_limit = None;
+        Some(ConnectPermit::new(
+            shared.clone(),
+            self.at,
+            self.key.clone(),
+            stream_limit,
+        ))
     }
 
     /// A stream on a shared HTTP/2 connection with room for one.
     #[cfg(feature = "http2")]
     fn h2_stream(&mut self, shared: &Arc<Shared>) -> Option<Lease> {
+        let learnt = &mut self.stream_limit;
         let conn = self
             .h2
             .iter()
             .rev()
-            .find(|conn| !conn.sender.is_closed() && conn.meta.has_stream_room())?;
+            .find(|conn| !conn.sender.is_closed() && conn.meta.has_stream_room(learnt))?;
         conn.meta.streams.fetch_add(1, Ordering::AcqRel);
         Some(Lease::http2(
             shared.clone(),
@@ -618,8 +650,9 @@ pub(crate) fn established(
         state.totals.connecting -= 1;
         state.totals.open += 1;
         state.totals.created += 1;
+        #[cfg(feature = "http2")]
         let closed = state.closed;
-        let http2 = matches!(sender, Sender::Http2(_));
+        let http2 = meta.http2;
         if let Some(host) = state.host(at) {
             host.connecting -= 1;
             host.open += 1;
