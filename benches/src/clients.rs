@@ -1,5 +1,6 @@
-//! The clients compared: raw hyper-util (the baseline), sessio in three shapes,
-//! and reqwest. Every request reads its body fully, so connections can be reused.
+//! The clients compared: raw hyper-util (the baseline), the floor (hyper's own
+//! connections with the smallest pool), sessio in three shapes, and reqwest.
+//! Every request reads its body fully, so connections can be reused.
 
 use std::sync::Arc;
 
@@ -20,6 +21,10 @@ use crate::server::Endpoints;
 pub enum Variant {
     /// hyper-util's legacy `Client` with hyper-rustls: the baseline.
     RawHyper,
+    /// The floor: hyper's `client::conn` connections and the smallest pool
+    /// that reuses them (a `Mutex<Vec<SendRequest>>`), the least any pooled
+    /// client over hyper can cost.
+    Floor,
     /// A `Session` with its default layers.
     Sessio,
     /// A session doing real work on every request: a cookie in the jar, a
@@ -33,8 +38,9 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant, baseline first.
-    pub const ALL: [Variant; 5] = [
+    pub const ALL: [Variant; 6] = [
         Variant::RawHyper,
+        Variant::Floor,
         Variant::Sessio,
         Variant::SessioFull,
         Variant::SessioOneShot,
@@ -45,6 +51,7 @@ impl Variant {
     pub fn name(self) -> &'static str {
         match self {
             Variant::RawHyper => "raw-hyper",
+            Variant::Floor => "hyper-conn",
             Variant::Sessio => "sessio",
             Variant::SessioFull => "sessio-full",
             Variant::SessioOneShot => "sessio-get",
@@ -97,6 +104,8 @@ type RawClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes
 pub enum BenchClient {
     /// raw hyper-util
     Raw(RawClient),
+    /// hyper's connections with the smallest pool
+    Floor(crate::floor::FloorClient),
     /// sessio (default or full)
     Sessio(Session),
     /// `sessio::get`
@@ -113,7 +122,7 @@ fn roots(ca_pem: &str) -> RootCertStore {
     roots
 }
 
-fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
+pub(crate) fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -165,6 +174,10 @@ impl BenchClient {
                 BenchClient::Sessio(session)
             }
             Variant::SessioOneShot => BenchClient::OneShot,
+            Variant::Floor => BenchClient::Floor(crate::floor::FloorClient::http1(
+                tls_config(&endpoints.ca_pem),
+                pooled,
+            )),
             Variant::Reqwest => {
                 let client = reqwest::Client::builder()
                     .tls_backend_preconfigured(tls_config(&endpoints.ca_pem))
@@ -195,6 +208,9 @@ impl BenchClient {
                     .build(https);
                 Some(BenchClient::Raw(client))
             }
+            Variant::Floor => Some(BenchClient::Floor(crate::floor::FloorClient::http2(
+                tls_config(&endpoints.ca_pem),
+            ))),
             Variant::Sessio => {
                 let mut builder = Session::builder();
                 if !endpoints.ca_pem.is_empty() {
@@ -264,6 +280,7 @@ impl BenchClient {
                     .map_err(|e| e.to_string())?;
                 Ok(body.to_bytes().len())
             }
+            BenchClient::Floor(client) => client.get(url, Read::Buffered).await,
             BenchClient::Sessio(session) => {
                 let response = session.get(url).send().await.map_err(|e| e.to_string())?;
                 Ok(response.bytes().await.map_err(|e| e.to_string())?.len())
@@ -304,6 +321,7 @@ impl BenchClient {
                     received += chunk.len();
                 }
             }
+            BenchClient::Floor(client) => return client.get(url, Read::Streamed).await,
             BenchClient::OneShot => return Err("sessio-get has no streamed reads".to_owned()),
             BenchClient::Reqwest(client) => {
                 let mut response = client.get(url).send().await.map_err(|e| e.to_string())?;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! compare                      the full tables (server on CPU 0, client on CPU 1)
-//!   [--seconds S] [--runs N] [--only raw-hyper,sessio,...] [--cases http1,h2,bodies]
+//!   [--seconds S] [--runs N] [--only raw-hyper,hyper-conn,sessio,...] [--cases http1,h2,bodies]
 //!                              http1: HTTP/1.1 plain and TLS, 1 and 32 in flight,
 //!                              pooled and unpooled, a 13-byte body;
 //!                              h2: HTTP/2 over TLS (ALPN) and h2c, 1, 32 and 256
@@ -14,9 +14,10 @@
 //! compare load [--requests N] [--in-flight K] [--cap C]
 //!                              N requests, K at a time, at most C connections;
 //!                              fails unless every request succeeds within the cap
-//! compare run --variant V --requests N --url U [--ca PEM] [--unpooled]
+//! compare run --variant V --requests N --url U [--ca PEM] [--unpooled | --http2]
 //!                              N sequential requests, for callgrind (see callgrind.sh);
-//!                              --unpooled: a new connection per request
+//!                              --unpooled: a new connection per request;
+//!                              --http2: HTTP/2 (h2c with prior knowledge on http://)
 //! compare server               the server alone (prints its endpoints)
 //! ```
 
@@ -110,7 +111,7 @@ const H2_IN_FLIGHT: [usize; 3] = [1, 32, 256];
 fn in_new_cases(variant: Variant) -> bool {
     matches!(
         variant,
-        Variant::RawHyper | Variant::Sessio | Variant::Reqwest
+        Variant::RawHyper | Variant::Floor | Variant::Sessio | Variant::Reqwest
     )
 }
 
@@ -400,7 +401,9 @@ fn print_table(rows: &[Row]) {
 fn run_fixed(args: &[String]) -> Result<(), String> {
     let variant = option(args, "--variant")
         .and_then(Variant::from_name)
-        .ok_or("--variant is one of raw-hyper, sessio, sessio-full, sessio-get, reqwest")?;
+        .ok_or(
+            "--variant is one of raw-hyper, hyper-conn, sessio, sessio-full, sessio-get, reqwest",
+        )?;
     let requests: u64 = option(args, "--requests")
         .and_then(|n| n.parse().ok())
         .ok_or("--requests N")?;
@@ -417,8 +420,15 @@ fn run_fixed(args: &[String]) -> Result<(), String> {
         ca_pem,
     };
     let pooled = variant != Variant::SessioOneShot && !args.iter().any(|a| a == "--unpooled");
+    let http2 = args.iter().any(|a| a == "--http2");
     runtime()?.block_on(async {
-        let client = BenchClient::new(variant, &endpoints, pooled);
+        let client = if http2 {
+            let tls = url.starts_with("https:");
+            BenchClient::http2(variant, &endpoints, tls)
+                .ok_or_else(|| format!("{} has no HTTP/2 client", variant.name()))?
+        } else {
+            BenchClient::new(variant, &endpoints, pooled)
+        };
         for _ in 0..requests {
             client.get(&url).await?;
         }
