@@ -18,6 +18,7 @@
 mod driver;
 mod lease;
 mod stats;
+mod sweep;
 mod wait;
 
 use std::collections::{HashMap, VecDeque};
@@ -98,6 +99,8 @@ struct State {
     /// Requests waiting, first come first served.
     waiters: VecDeque<Waiter>,
     closed: bool,
+    /// When the sweeper will look at this pool next, if it will.
+    sweep_due: Option<Instant>,
 }
 
 /// Counts over all keys.
@@ -297,21 +300,24 @@ impl Shared {
         meta: Arc<ConnMeta>,
     ) {
         let mut evicted = None;
+        let mut sweep = None;
         let refused = {
             let mut guard = self.lock();
             let state = &mut *guard;
             let closed = state.closed;
             let refused = match host_at(&mut state.hosts, at) {
                 Some(host) if !closed && host.idle.len() < self.config.max_idle_per_host => {
+                    let since = Instant::now();
                     host.idle.push(Idle {
                         sender,
                         meta,
-                        since: Instant::now(),
+                        since,
                     });
                     state.totals.idle += 1;
                     if state.totals.idle > self.config.max_idle_total.unwrap_or(usize::MAX) {
                         evicted = state.evict_lru();
                     }
+                    sweep = self.schedule_sweep(state, since);
                     None
                 }
                 _ => Some(sender),
@@ -321,6 +327,9 @@ impl Shared {
             }
             refused
         };
+        if let Some(at) = sweep {
+            sweep::schedule(self, at);
+        }
         drop((refused, evicted));
     }
 
@@ -331,47 +340,61 @@ impl Shared {
         }
     }
 
-    /// Whether a connection's idle time is up: an idle one is taken out of
-    /// the pool then (its task closes it), a busy one is looked at again a
-    /// whole timeout later.
-    fn expire(&self, at: HostAt, meta: &ConnMeta, timeout: Duration) -> driver::Expiry {
-        use driver::Expiry;
-        let now = Instant::now();
+    /// Takes out of the pool the connections idle for the idle timeout or
+    /// longer; when the next one's time is up (`None`: nothing left to look
+    /// at). Run by the sweeper.
+    fn sweep(&self, now: Instant) -> Option<Instant> {
+        let timeout = self.config.idle_timeout?;
+        let mut expired = Vec::new();
+        #[cfg(feature = "http2")]
+        let mut expired_h2 = Vec::new();
         let mut guard = self.lock();
         let state = &mut *guard;
-        let Some(host) = host_at(&mut state.hosts, at) else {
-            return Expiry::Now;
-        };
-        #[cfg(feature = "http2")]
-        if meta.http2 {
-            let Some(at) = host.h2.iter().position(|conn| conn.meta.id == meta.id) else {
-                // No longer shared: it ends with its last stream.
-                return Expiry::At(now + timeout);
-            };
-            if meta.streams.load(Ordering::Acquire) > 0 {
-                return Expiry::At(now + timeout);
+        let mut next: Option<Instant> = None;
+        let mut later = |at: Instant| next = Some(next.map_or(at, |next| next.min(at)));
+        for host in state.hosts.iter_mut().flatten() {
+            let before = host.idle.len();
+            host.idle.retain(|idle| idle.since + timeout > now);
+            state.totals.idle -= before - host.idle.len();
+            for idle in &host.idle {
+                later(idle.since + timeout);
             }
-            let due = meta.idle_since() + timeout;
-            if due > now {
-                return Expiry::At(due);
+            expired.extend(host.idle.drain(..0));
+            #[cfg(feature = "http2")]
+            {
+                let (kept, gone): (Vec<H2>, Vec<H2>) =
+                    std::mem::take(&mut host.h2).into_iter().partition(|conn| {
+                        conn.meta.streams.load(Ordering::Acquire) > 0
+                            || conn.meta.idle_since() + timeout > now
+                    });
+                for conn in &kept {
+                    if conn.meta.streams.load(Ordering::Acquire) > 0 {
+                        later(now + timeout);
+                    } else {
+                        later(conn.meta.idle_since() + timeout);
+                    }
+                }
+                host.h2 = kept;
+                expired_h2.extend(gone);
             }
-            let expired = host.h2.remove(at);
-            drop(guard);
-            drop(expired);
-            return Expiry::Now;
         }
-        let Some(at) = host.idle.iter().position(|idle| idle.meta.id == meta.id) else {
-            return Expiry::At(now + timeout);
-        };
-        let due = host.idle[at].since + timeout;
-        if due > now {
-            return Expiry::At(due);
-        }
-        let expired = host.idle.remove(at);
-        state.totals.idle -= 1;
+        state.sweep_due = next;
         drop(guard);
         drop(expired);
-        Expiry::Now
+        #[cfg(feature = "http2")]
+        drop(expired_h2);
+        next
+    }
+
+    /// Makes sure a sweep is scheduled while idle connections may expire.
+    fn schedule_sweep(self: &Arc<Self>, state: &mut State, at: Instant) -> Option<Instant> {
+        let timeout = self.config.idle_timeout?;
+        if state.sweep_due.is_some() {
+            return None;
+        }
+        let due = at + timeout;
+        state.sweep_due = Some(due);
+        Some(due)
     }
 
     /// A connection's task ended: its slot is free.
@@ -644,6 +667,7 @@ pub(crate) fn established(
 ) -> Lease {
     let shared = permit.shared().clone();
     let at = permit.disarm();
+    let mut sweep = None;
     let lease = {
         let mut guard = shared.lock();
         let state = &mut *guard;
@@ -670,6 +694,7 @@ pub(crate) fn established(
                     sender: sender.clone(),
                     meta: meta.clone(),
                 });
+                sweep = shared.schedule_sweep(state, Instant::now());
             }
         }
         let lease = match sender {
@@ -685,6 +710,9 @@ pub(crate) fn established(
         }
         lease
     };
+    if let Some(due) = sweep {
+        sweep::schedule(&shared, due);
+    }
     driver::spawn(&shared, at, driving, meta);
     lease
 }
