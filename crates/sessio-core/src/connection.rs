@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Response extension: the connection a response came over, set by sessio's
 /// `HttpAdapter`; read it with [`Response::connection`](crate::Response::connection).
@@ -40,8 +40,10 @@ pub struct ConnectionInfo {
     dns_time: Option<Duration>,
     connect_time: Option<Duration>,
     tls_time: Option<Duration>,
-    write_time: Option<Duration>,
-    first_byte_time: Option<Duration>,
+    // Clock readings, turned into durations only when asked for.
+    sent_at: Option<Instant>,
+    written_at: Option<Instant>,
+    first_byte_at: Option<Instant>,
 }
 
 impl ConnectionInfo {
@@ -92,14 +94,14 @@ impl ConnectionInfo {
     /// to its last byte written (HTTP/1; `None` on HTTP/2, where requests
     /// share the connection's writes).
     pub fn write_time(&self) -> Option<Duration> {
-        self.write_time
+        Some(self.written_at?.saturating_duration_since(self.sent_at?))
     }
 
     /// The time to the first byte of this response: from handing the request
     /// to the connection to the first byte of the answer (HTTP/1), or to its
     /// head (HTTP/2).
     pub fn first_byte_time(&self) -> Option<Duration> {
-        self.first_byte_time
+        Some(self.first_byte_at?.saturating_duration_since(self.sent_at?))
     }
 
     pub(crate) fn new(id: u64) -> Self {
@@ -111,8 +113,9 @@ impl ConnectionInfo {
             dns_time: None,
             connect_time: None,
             tls_time: None,
-            write_time: None,
-            first_byte_time: None,
+            sent_at: None,
+            written_at: None,
+            first_byte_at: None,
         }
     }
 }
@@ -127,8 +130,8 @@ impl fmt::Debug for ConnectionInfo {
             .field("dns_time", &self.dns_time)
             .field("connect_time", &self.connect_time)
             .field("tls_time", &self.tls_time)
-            .field("write_time", &self.write_time)
-            .field("first_byte_time", &self.first_byte_time)
+            .field("write_time", &self.write_time())
+            .field("first_byte_time", &self.first_byte_time())
             .finish()
     }
 }
@@ -156,15 +159,18 @@ pub(crate) mod builder {
     }
 
     /// How one request went on the connection: whether the connection had
-    /// carried one before, the time to write it and to the answer's first byte.
+    /// carried one before, when it was handed to the connection, when its last
+    /// byte was written and when the answer's first byte arrived.
     pub fn set_exchange(
         info: &mut ConnectionInfo,
         reused: bool,
-        write_time: Option<Duration>,
-        first_byte_time: Option<Duration>,
+        sent_at: Instant,
+        written_at: Option<Instant>,
+        first_byte_at: Option<Instant>,
     ) {
         info.reused = reused;
-        info.write_time = write_time;
-        info.first_byte_time = first_byte_time;
+        info.sent_at = Some(sent_at);
+        info.written_at = written_at;
+        info.first_byte_at = first_byte_at;
     }
 }

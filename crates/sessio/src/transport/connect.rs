@@ -73,13 +73,11 @@ impl Connect for HttpConnect {
         let scheme = key.scheme.clone();
         let tcp = self.tcp.clone();
         Box::pin(async move {
-            let host = authority.host();
             let (connected, forward_proxy) = match proxy {
                 None => {
                     let to = Destination {
-                        host: host.to_owned(),
-                        port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
-                        explicit_port: authority.port().is_some(),
+                        authority: authority.clone(),
+                        default_port: if https { 443 } else { 80 },
                         timeout,
                     };
                     (tcp.connect(to).await?, false)
@@ -117,6 +115,7 @@ impl Connect for HttpConnect {
                 return Err("no TLS settings for this adapter".into());
             };
             let started = Instant::now();
+            let host = super::tcp::host_and_port(authority.as_str()).0;
             let (stream, h2) = tls.handshake(host, stream).await?;
             facts.tls = Some(started.elapsed());
             facts.negotiated_h2 = h2;

@@ -6,7 +6,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hyper::rt::{Read, ReadBufCursor, Write};
 
@@ -41,11 +41,10 @@ impl IoClock {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// How long after `sent` the request was written and its answer began.
-    pub(crate) fn since(&self, sent: Instant) -> (Option<Duration>, Option<Duration>) {
+    /// When the current request was written, and its answer began.
+    pub(crate) fn read(&self) -> (Option<Instant>, Option<Instant>) {
         let stamps = *self.stamps();
-        let after = |at: Option<Instant>| at.map(|at| at.saturating_duration_since(sent));
-        (after(stamps.written), after(stamps.first_byte))
+        (stamps.written, stamps.first_byte)
     }
 }
 

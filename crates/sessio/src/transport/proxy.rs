@@ -49,10 +49,15 @@ pub(crate) async fn through(
             source,
         })
     };
+    let Some(authority) = proxy.address.authority().cloned() else {
+        return Err(failed(
+            Failure::Unreachable,
+            "the proxy URL has no host".into(),
+        ));
+    };
     let to = Destination {
-        host: proxy.address.host().unwrap_or_default().to_owned(),
-        port: proxy.address.port_u16().unwrap_or(80),
-        explicit_port: true,
+        authority,
+        default_port: 80,
         timeout,
     };
     let dialing = std::time::Instant::now();

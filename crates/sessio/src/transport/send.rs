@@ -371,8 +371,8 @@ fn note_exchange(
     reused: bool,
 ) {
     let (written, first_byte) = match &meta.clock {
-        Some(clock) => clock.since(sent_at),
-        None => (None, Some(sent_at.elapsed())),
+        Some(clock) => clock.read(),
+        None => (None, Some(Instant::now())),
     };
     if meta.http2 && !meta.answered.load(std::sync::atomic::Ordering::Relaxed) {
         // The peer's SETTINGS came before this answer: its limit is known.
@@ -380,7 +380,7 @@ fn note_exchange(
             .store(true, std::sync::atomic::Ordering::Release);
     }
     let mut info = meta.info.clone();
-    set_exchange(&mut info, reused, written, first_byte);
+    set_exchange(&mut info, reused, sent_at, written, first_byte);
     response.extensions_mut().insert(info);
 }
 

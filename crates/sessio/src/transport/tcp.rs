@@ -19,15 +19,32 @@ use super::resolve::Resolver;
 /// (RFC 8305 recommends 250 ms; hyper-util and curl use 300 ms and 200 ms).
 pub(crate) const HAPPY_EYEBALLS_DELAY: Duration = Duration::from_millis(300);
 
-/// Where to connect: a host (name or IP literal, IPv6 in brackets or not)
-/// and a port, which overrides a resolver's port only when the URL named it.
+/// Where to connect: a URL's authority (`host[:port]`, a name or an IP
+/// literal, IPv6 in brackets), and the scheme's port for when it names none
+/// (a port the URL names overrides a resolver's; a default one does not).
 #[derive(Debug, Clone)]
 pub(crate) struct Destination {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) explicit_port: bool,
+    pub(crate) authority: http::uri::Authority,
+    pub(crate) default_port: u16,
     /// The time allowed for the whole attempt, split between addresses.
     pub(crate) timeout: Option<Duration>,
+}
+
+/// The host (brackets and user info removed) and the port of `authority`,
+/// read in one pass (the `http` crate's accessors each parse it again).
+pub(crate) fn host_and_port(authority: &str) -> (&str, Option<u16>) {
+    let authority = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    let (host, port) = match authority.bytes().rposition(|b| b == b':') {
+        // A colon inside brackets belongs to an IPv6 address.
+        Some(colon) if !authority[colon..].contains(']') => {
+            (&authority[..colon], authority[colon + 1..].parse().ok())
+        }
+        _ => (authority, None),
+    };
+    (host.trim_start_matches('[').trim_end_matches(']'), port)
 }
 
 /// A connected TCP stream and how long its steps took.
@@ -64,20 +81,25 @@ impl TcpConnect {
         let keepalive = self.keepalive;
         async move {
             let started = Instant::now();
-            let bare = to.host.trim_start_matches('[').trim_end_matches(']');
-            let (addrs, dns) = match bare.parse::<IpAddr>() {
-                Ok(ip) => (vec![SocketAddr::new(ip, to.port)], None),
+            let (host, explicit) = host_and_port(to.authority.as_str());
+            let port = explicit.unwrap_or(to.default_port);
+            let (addrs, dns) = match host.parse::<IpAddr>() {
+                Ok(ip) => (vec![SocketAddr::new(ip, port)], None),
                 Err(_) => {
-                    let mut addrs = resolver.lookup(bare).await?;
+                    let mut addrs = resolver.lookup(host).await?;
                     for addr in &mut addrs {
-                        if to.explicit_port || addr.port() == 0 {
-                            addr.set_port(to.port);
+                        if explicit.is_some() || addr.port() == 0 {
+                            addr.set_port(port);
                         }
                     }
                     (addrs, Some(started.elapsed()))
                 }
             };
-            let dialing = Instant::now();
+            let dialing = if dns.is_some() {
+                Instant::now()
+            } else {
+                started
+            };
             let stream = race(addrs, to.timeout, HAPPY_EYEBALLS_DELAY)
                 .await
                 .map_err(|err| -> BoxError { Box::new(err) })?;
@@ -247,6 +269,22 @@ mod tests {
         );
     }
 
+    #[test]
+    fn hosts_and_ports_are_read_off_the_authority() {
+        assert_eq!(host_and_port("example.com"), ("example.com", None));
+        assert_eq!(
+            host_and_port("example.com:8080"),
+            ("example.com", Some(8080))
+        );
+        assert_eq!(
+            host_and_port("user:pw@example.com:81"),
+            ("example.com", Some(81))
+        );
+        assert_eq!(host_and_port("[::1]"), ("::1", None));
+        assert_eq!(host_and_port("[::1]:8443"), ("::1", Some(8443)));
+        assert_eq!(host_and_port("127.0.0.1:1"), ("127.0.0.1", Some(1)));
+    }
+
     #[tokio::test]
     async fn an_ip_literal_is_not_looked_up() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -260,9 +298,8 @@ mod tests {
         let tcp = TcpConnect::new(resolver, Some(Duration::from_secs(60)));
         let connected = tcp
             .connect(Destination {
-                host: "127.0.0.1".into(),
-                port,
-                explicit_port: true,
+                authority: format!("127.0.0.1:{port}").parse().unwrap(),
+                default_port: 80,
                 timeout: None,
             })
             .await

@@ -548,24 +548,35 @@ impl State {
         }
     }
 
-    /// Forgets a key that has nothing left: no connection, none being made,
-    /// nobody waiting.
-    fn prune(&mut self, at: HostAt) {
-        let Some(host) = self.host(at) else {
-            return;
-        };
-        if host.open > 0 || host.connecting > 0 || !host.idle.is_empty() {
-            return;
-        }
-        let key = host.key.clone();
-        if self.waiters.iter().any(|waiter| waiter.key == key) {
+    /// Forgets the keys that have nothing left (no connection, none being
+    /// made, nobody waiting) once there are more than [`KEPT_HOSTS`]: below
+    /// that, a key's entry (and what it learnt: its protocol, its HTTP/2
+    /// stream limit) stays, so that a client opening a connection per
+    /// request does not add and remove its key every time.
+    fn prune(&mut self, _at: HostAt) {
+        if self.index.len() <= KEPT_HOSTS {
             return;
         }
-        self.index.remove(&key);
-        self.hosts[at.slot] = None;
-        self.free.push(at.slot);
+        for slot in 0..self.hosts.len() {
+            let Some(host) = &self.hosts[slot] else {
+                continue;
+            };
+            if host.open > 0 || host.connecting > 0 || !host.idle.is_empty() {
+                continue;
+            }
+            if self.waiters.iter().any(|waiter| waiter.key == host.key) {
+                continue;
+            }
+            if let Some(host) = self.hosts[slot].take() {
+                self.index.remove(&host.key);
+                self.free.push(slot);
+            }
+        }
     }
 }
+
+/// Keys kept in the pool's map when nothing is left of them.
+const KEPT_HOSTS: usize = 64;
 
 /// The host at `at` in `hosts`, if it is still there (a borrow of the
 /// hosts alone, so that the totals can change beside it).
