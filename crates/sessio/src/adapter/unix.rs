@@ -138,11 +138,7 @@ impl Service<http::Request<Body>> for UnixAdapter {
             let why = format!("{} has no scheme or host to connect to", request.uri());
             return HttpFuture::failed(error_msg(ErrorKind::Request, why));
         };
-        let timeout = request
-            .extensions()
-            .get::<sessio_core::Timeouts>()
-            .and_then(|t| t.connect)
-            .or(self.inner.connect_timeout);
+        let timeout = self.inner.connect_timeout;
         HttpFuture::pooled(&self.inner.pool, &key, request, timeout, usize::MAX)
     }
 }

@@ -81,6 +81,8 @@ pub(crate) struct ConnMeta {
     pub(crate) http2: bool,
     /// Requests on this connection go to a forward proxy in absolute form.
     pub(crate) forward_proxy: bool,
+    /// HTTP/1: the `Host` header of its requests.
+    pub(crate) host: Option<http::HeaderValue>,
     /// How the connection was made; each response gets a copy.
     pub(crate) info: ConnectionInfo,
     /// HTTP/1: when the current request was written and answered.
@@ -171,6 +173,11 @@ pub(crate) async fn handshake(
             key: key.clone(),
             http2,
             forward_proxy: facts.forward_proxy,
+            host: if http2 {
+                None
+            } else {
+                super::send::host_header(key)
+            },
             info,
             clock,
             requests: AtomicU64::new(0),
@@ -188,6 +195,11 @@ pub(crate) async fn handshake(
             key: key.clone(),
             http2,
             forward_proxy: facts.forward_proxy,
+            host: if http2 {
+                None
+            } else {
+                super::send::host_header(key)
+            },
             info,
             clock,
             requests: AtomicU64::new(0),

@@ -29,6 +29,7 @@ use super::proxy::ProxyFailed;
 /// request.
 pub(crate) struct PooledSend {
     state: State,
+    /// The adapter's connect timeout (a request may have its own).
     connect_timeout: Option<Duration>,
 }
 
@@ -47,6 +48,8 @@ enum State {
 struct Detour {
     step: Step,
     request: http::Request<Body>,
+    /// The request's own connect timeout, or the adapter's.
+    connect_timeout: Option<Duration>,
 }
 
 type MakingConnection = Pin<Box<dyn Future<Output = Result<Lease, Error>> + Send>>;
@@ -73,10 +76,14 @@ impl PooledSend {
     ) -> Self {
         let state = match pool.checkout(key) {
             Checkout::Ready(lease) if lease.is_ready() => start(lease, request, connect_timeout),
-            checkout => State::Detour(Box::new(Detour {
-                step: step_for(checkout, pool, key, connect_timeout),
-                request,
-            })),
+            checkout => {
+                let connect_timeout = own_connect_timeout(&request).or(connect_timeout);
+                State::Detour(Box::new(Detour {
+                    step: step_for(checkout, pool, key, connect_timeout),
+                    request,
+                    connect_timeout,
+                }))
+            }
         };
         PooledSend {
             state,
@@ -109,10 +116,21 @@ fn start(
 /// another connection.
 fn again(lease: &Lease, request: http::Request<Body>, connect_timeout: Option<Duration>) -> State {
     let (pool, key) = (lease.pool(), lease.key().clone());
+    let connect_timeout = own_connect_timeout(&request).or(connect_timeout);
     State::Detour(Box::new(Detour {
         step: step_for(pool.checkout(&key), &pool, &key, connect_timeout),
         request: absolute(request, &key),
+        connect_timeout,
     }))
+}
+
+/// The request's own connect timeout, if it has one (read only when a
+/// connection may have to be made).
+fn own_connect_timeout(request: &http::Request<Body>) -> Option<Duration> {
+    request
+        .extensions()
+        .get::<sessio_core::Timeouts>()
+        .and_then(|t| t.connect)
 }
 
 fn step_for(checkout: Checkout, pool: &Pool, key: &ConnKey, timeout: Option<Duration>) -> Step {
@@ -200,7 +218,7 @@ impl Future for PooledSend {
                     },
                 },
                 State::Detour(detour) => {
-                    let lease = std::task::ready!(detour.poll_connection(cx, this.connect_timeout));
+                    let lease = std::task::ready!(detour.poll_connection(cx));
                     let State::Detour(detour) =
                         std::mem::replace(&mut this.state, State::Done(None))
                     else {
@@ -221,11 +239,8 @@ impl Future for PooledSend {
 
 impl Detour {
     /// A connection ready to take the request.
-    fn poll_connection(
-        &mut self,
-        cx: &mut Context<'_>,
-        connect_timeout: Option<Duration>,
-    ) -> Poll<Result<Lease, Error>> {
+    fn poll_connection(&mut self, cx: &mut Context<'_>) -> Poll<Result<Lease, Error>> {
+        let connect_timeout = self.connect_timeout;
         loop {
             match &mut self.step {
                 Step::Ready(lease) => {
@@ -282,10 +297,13 @@ fn for_connection(request: &mut http::Request<Body>, meta: &ConnMeta) {
     if meta.http2 {
         return;
     }
-    if !request.headers().contains_key(HOST)
-        && let Some(host) = host_header(request.uri())
+    // The connection's `Host`, made once for all its requests (its key is
+    // the requests' scheme and authority); one look-up when the request has
+    // none of its own.
+    if let Some(host) = &meta.host
+        && let http::header::Entry::Vacant(slot) = request.headers_mut().entry(HOST)
     {
-        request.headers_mut().insert(HOST, host);
+        slot.insert(host.clone());
     }
     if request.method() == Method::CONNECT {
         if let Some(authority) = request.uri().authority().cloned() {
@@ -308,21 +326,15 @@ fn for_connection(request: &mut http::Request<Body>, meta: &ConnMeta) {
     }
 }
 
-/// `Host`: the URI's host, and its port unless it is the scheme's default
-/// (read off the authority's text: no port parsing per request).
-fn host_header(uri: &Uri) -> Option<HeaderValue> {
-    let authority = uri.authority()?.as_str();
-    // A byte loop: the authority is short, and `rsplit_once` would call
-    // memrchr, whose set-up costs more than the search.
+/// `Host` for requests to `key`: the host, and its port unless it is the
+/// scheme's default.
+pub(crate) fn host_header(key: &ConnKey) -> Option<HeaderValue> {
+    let authority = key.authority.as_str();
     let authority = match authority.bytes().rposition(|b| b == b'@') {
         Some(at) => &authority[at + 1..],
         None => authority,
     };
-    let default_port = if uri.scheme() == Some(&http::uri::Scheme::HTTPS) {
-        ":443"
-    } else {
-        ":80"
-    };
+    let default_port = if key.is_https() { ":443" } else { ":80" };
     let host = authority.strip_suffix(default_port).unwrap_or(authority);
     HeaderValue::from_str(host).ok()
 }

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use sessio_core::__private::error_msg;
-use sessio_core::{Body, Error, ErrorKind, Result, Timeouts};
+use sessio_core::{Body, Error, ErrorKind, Result};
 use sessio_layers::retry::RetryPolicy;
 use tower_service::Service;
 
@@ -566,11 +566,9 @@ impl HttpAdapter {
             let why = format!("{} has no scheme or host to connect to", request.uri());
             return failed(error_msg(ErrorKind::Request, why));
         };
-        let connect_timeout = request
-            .extensions()
-            .get::<Timeouts>()
-            .and_then(|t| t.connect)
-            .or(shared.settings.connect_timeout);
+        // The request's own connect timeout is read only when a connection
+        // is to be made.
+        let connect_timeout = shared.settings.connect_timeout;
         HttpFuture::pooled(
             &shared.pool,
             &key,
