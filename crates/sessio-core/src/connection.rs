@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Response extension: the connection a response came over, set by sessio's
@@ -33,24 +34,31 @@ use std::time::{Duration, Instant};
 /// ```
 #[derive(Clone)]
 pub struct ConnectionInfo {
-    id: u64,
+    // What every response on the connection shares.
+    setup: Arc<Setup>,
     reused: bool,
-    remote_addr: Option<SocketAddr>,
-    local_addr: Option<SocketAddr>,
-    dns_time: Option<Duration>,
-    connect_time: Option<Duration>,
-    tls_time: Option<Duration>,
     // Clock readings, turned into durations only when asked for.
     sent_at: Option<Instant>,
     written_at: Option<Instant>,
     first_byte_at: Option<Instant>,
 }
 
+/// How a connection was set up.
+#[derive(Debug, Default)]
+struct Setup {
+    id: u64,
+    remote_addr: Option<SocketAddr>,
+    local_addr: Option<SocketAddr>,
+    dns_time: Option<Duration>,
+    connect_time: Option<Duration>,
+    tls_time: Option<Duration>,
+}
+
 impl ConnectionInfo {
     /// A number that tells this connection apart from the other connections
     /// of the same adapter (and of its clones).
     pub fn id(&self) -> u64 {
-        self.id
+        self.setup.id
     }
 
     /// Whether the connection carried an earlier response before this one
@@ -62,19 +70,19 @@ impl ConnectionInfo {
 
     /// The address connected to.
     pub fn remote_addr(&self) -> Option<SocketAddr> {
-        self.remote_addr
+        self.setup.remote_addr
     }
 
     /// The local address of the connection.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.local_addr
+        self.setup.local_addr
     }
 
     /// How long the name lookup took when the connection was opened (`None`
     /// for an IP address in the URL, and for a connection made by another
     /// kind of adapter).
     pub fn dns_time(&self) -> Option<Duration> {
-        self.dns_time
+        self.setup.dns_time
     }
 
     /// How long the TCP handshake took when the connection was opened, after
@@ -82,12 +90,12 @@ impl ConnectionInfo {
     /// included when the connection goes through one; not counting a wait for
     /// a free connection under the pool's limits).
     pub fn connect_time(&self) -> Option<Duration> {
-        self.connect_time
+        self.setup.connect_time
     }
 
     /// How long the TLS handshake took (`None` for plain HTTP).
     pub fn tls_time(&self) -> Option<Duration> {
-        self.tls_time
+        self.setup.tls_time
     }
 
     /// How long writing this request took: from handing it to the connection
@@ -104,15 +112,10 @@ impl ConnectionInfo {
         Some(self.first_byte_at?.saturating_duration_since(self.sent_at?))
     }
 
-    pub(crate) fn new(id: u64) -> Self {
+    fn with_setup(setup: Setup) -> Self {
         ConnectionInfo {
-            id,
+            setup: Arc::new(setup),
             reused: false,
-            remote_addr: None,
-            local_addr: None,
-            dns_time: None,
-            connect_time: None,
-            tls_time: None,
             sent_at: None,
             written_at: None,
             first_byte_at: None,
@@ -123,13 +126,13 @@ impl ConnectionInfo {
 impl fmt::Debug for ConnectionInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectionInfo")
-            .field("id", &self.id)
+            .field("id", &self.setup.id)
             .field("reused", &self.reused)
-            .field("remote_addr", &self.remote_addr)
-            .field("local_addr", &self.local_addr)
-            .field("dns_time", &self.dns_time)
-            .field("connect_time", &self.connect_time)
-            .field("tls_time", &self.tls_time)
+            .field("remote_addr", &self.setup.remote_addr)
+            .field("local_addr", &self.setup.local_addr)
+            .field("dns_time", &self.setup.dns_time)
+            .field("connect_time", &self.setup.connect_time)
+            .field("tls_time", &self.setup.tls_time)
             .field("write_time", &self.write_time())
             .field("first_byte_time", &self.first_byte_time())
             .finish()
@@ -148,14 +151,14 @@ pub(crate) mod builder {
         setup: [Option<Duration>; 3],
     ) -> ConnectionInfo {
         let [dns_time, connect_time, tls_time] = setup;
-        ConnectionInfo {
+        ConnectionInfo::with_setup(Setup {
+            id,
             remote_addr: addrs.0,
             local_addr: addrs.1,
             dns_time,
             connect_time,
             tls_time,
-            ..ConnectionInfo::new(id)
-        }
+        })
     }
 
     /// How one request went on the connection: whether the connection had

@@ -2,6 +2,12 @@
 //! covered by semver, and it may change in any release.
 
 pub use crate::connection::builder::{connection_info, set_exchange};
+
+/// Puts the connection a body comes over on the body (the session's adapters
+/// do, instead of adding it to the response's extensions).
+pub fn attach_connection(body: &mut crate::ResponseBody, connection: crate::ConnectionInfo) {
+    body.connection = Some(connection);
+}
 pub use crate::cookie::{cookie_header, join_pairs};
 pub use crate::progress::count_download;
 pub use crate::request::header::{

@@ -27,6 +27,10 @@ pub struct ResponseBody {
     // `Mutex` makes the body `Sync` (so that `Response` is) without locking on
     // reads: `poll_frame` reaches it through `&mut`.
     inner: Mutex<UnsyncBoxBody<Bytes, BoxError>>,
+    // The connection the body comes over, when the adapter said so here
+    // rather than in the response's extensions (which would cost the
+    // response an extension map of its own).
+    pub(crate) connection: Option<crate::ConnectionInfo>,
 }
 
 impl ResponseBody {
@@ -38,6 +42,7 @@ impl ResponseBody {
     {
         ResponseBody {
             inner: Mutex::new(body.map_err(Into::into).boxed_unsync()),
+            connection: None,
         }
     }
 

@@ -57,13 +57,17 @@ pub struct Response {
     max_decompressed_size: Option<u64>,
     next: Option<Box<PreparedRequest>>,
     not_followed: Option<String>,
+    /// The connection, when the adapter put it on the body rather than in
+    /// the extensions.
+    connection: Option<crate::ConnectionInfo>,
     reader: Reader,
 }
 
 impl Response {
     /// A response to `request` from an `http::Response`.
     pub fn new(response: http::Response<ResponseBody>, request: PreparedRequest) -> Self {
-        let (parts, body) = response.into_parts();
+        let (parts, mut body) = response.into_parts();
+        let connection = body.connection.take();
         Response {
             status: parts.status,
             version: parts.version,
@@ -76,6 +80,7 @@ impl Response {
             max_decompressed_size: Some(DEFAULT_MAX_DECOMPRESSED_SIZE),
             next: None,
             not_followed: None,
+            connection,
             reader: Reader::streaming(body),
         }
     }
@@ -119,12 +124,15 @@ impl Response {
             .and_then(PreparedRequest::try_clone)
             .map(Box::new);
         copy.not_followed = self.not_followed.clone();
+        copy.connection = self.connection.clone();
         Some(copy)
     }
 
     /// Back to an `http::Response` with the raw (undecoded) body.
     pub fn into_http(self) -> http::Response<ResponseBody> {
-        let mut response = http::Response::new(self.reader.into_body());
+        let mut body = self.reader.into_body();
+        body.connection = self.connection;
+        let mut response = http::Response::new(body);
         *response.status_mut() = self.status;
         *response.version_mut() = self.version;
         *response.headers_mut() = self.headers;
@@ -210,7 +218,9 @@ impl Response {
     /// # }
     /// ```
     pub fn connection(&self) -> Option<&crate::ConnectionInfo> {
-        self.extensions.get::<crate::ConnectionInfo>()
+        self.connection
+            .as_ref()
+            .or_else(|| self.extensions.get::<crate::ConnectionInfo>())
     }
 
     /// Responses of the redirects followed to get here, oldest first.

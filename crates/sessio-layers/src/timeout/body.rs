@@ -33,6 +33,30 @@ impl<B> TimeoutBody<B> {
             expired: false,
         }
     }
+
+    /// The body inside.
+    ///
+    /// ```
+    /// use sessio_layers::timeout::TimeoutLayer;
+    /// use tower::{Layer, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let service = TimeoutLayer::new(Default::default()).layer(service_fn(|_: http::Request<()>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(bytes::Bytes::from("hi"))))
+    /// }));
+    /// let response = service.oneshot(http::Request::new(())).await.unwrap();
+    /// assert_eq!(http_body::Body::size_hint(response.body().get_ref()).exact(), Some(2));
+    /// # }
+    /// ```
+    pub fn get_ref(&self) -> &B {
+        &self.body
+    }
+
+    /// The body inside, to change (reading from it directly bypasses the limits).
+    pub fn get_mut(&mut self) -> &mut B {
+        &mut self.body
+    }
 }
 
 impl<B> Body for TimeoutBody<B>

@@ -8,6 +8,8 @@ use bytes::Bytes;
 use http_body::Body as _;
 use hyper::body::Incoming;
 
+use sessio_core::ConnectionInfo;
+
 use crate::transport::pool::Lease;
 
 pin_project_lite::pin_project! {
@@ -34,14 +36,25 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: Incoming,
         lease: Option<Lease>,
+        // The connection, for the session to move to its `Response`.
+        connection: Option<ConnectionInfo>,
     }
 }
 
 impl HttpBody {
-    pub(crate) fn new(inner: Incoming, lease: Lease) -> Self {
+    pub(crate) fn new(inner: Incoming, lease: Lease, connection: Option<ConnectionInfo>) -> Self {
         // Nothing to read (HEAD, 204, 304, an empty body): done already.
         let lease = (!inner.is_end_stream()).then_some(lease);
-        HttpBody { inner, lease }
+        HttpBody {
+            inner,
+            lease,
+            connection,
+        }
+    }
+
+    /// The connection the body comes over, when the adapter put it here.
+    pub(crate) fn take_connection(&mut self) -> Option<ConnectionInfo> {
+        self.connection.take()
     }
 }
 

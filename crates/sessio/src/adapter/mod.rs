@@ -28,6 +28,7 @@ use tower::ServiceExt;
 use tower_service::Service;
 
 use crate::error::{body_error, from_boxed};
+use sessio_core::__private::attach_connection;
 
 pub use self::body::HttpBody;
 pub use self::http::{
@@ -82,9 +83,14 @@ impl Future for AdapterFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().inner.project() {
             FutureKindProj::Http { future } => future.poll(cx).map(|result| match result {
-                Ok(response) => {
-                    Ok(response.map(|body| ResponseBody::new(body.map_err(body_error))))
-                }
+                Ok(response) => Ok(response.map(|mut body| {
+                    let connection = body.get_mut().take_connection();
+                    let mut body = ResponseBody::new(body.map_err(body_error));
+                    if let Some(connection) = connection {
+                        attach_connection(&mut body, connection);
+                    }
+                    body
+                })),
                 Err(err) => Err(from_boxed(err)),
             }),
             FutureKindProj::Boxed { future } => future.as_mut().poll(cx),
@@ -182,7 +188,8 @@ impl Adapter {
                 None => {
                     // HttpAdapter and Timeout are always ready, and the adapter
                     // is called by reference: no clone per request.
-                    let future = Timeout::new(http, Timeouts::default()).call(request);
+                    let future =
+                        Timeout::new(http.for_session(), Timeouts::default()).call(request);
                     AdapterFuture {
                         inner: FutureKind::Http { future },
                     }

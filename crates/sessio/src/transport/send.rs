@@ -13,7 +13,7 @@ use http::header::HOST;
 use http::{HeaderValue, Method, Uri};
 use hyper::body::Incoming;
 use sessio_core::__private::{error, error_msg, set_exchange};
-use sessio_core::{Body, BoxError, Error, ErrorKind};
+use sessio_core::{Body, BoxError, ConnectionInfo, Error, ErrorKind};
 
 use super::conn::{ConnMeta, handshake};
 use super::connect::ConnectTimedOut;
@@ -179,7 +179,7 @@ fn connect(permit: ConnectPermit, timeout: Option<Duration>) -> MakingConnection
 }
 
 impl Future for PooledSend {
-    type Output = Result<(http::Response<Incoming>, Lease), Error>;
+    type Output = Result<(http::Response<Incoming>, Lease, ConnectionInfo), Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -191,7 +191,7 @@ impl Future for PooledSend {
                     sent_at,
                     reused,
                 } => match std::task::ready!(response.as_mut().poll(cx)) {
-                    Ok(mut response) => {
+                    Ok(response) => {
                         let (sent_at, reused) = (*sent_at, *reused);
                         let State::Sending { mut lease, .. } =
                             std::mem::replace(&mut this.state, State::Done(None))
@@ -199,8 +199,8 @@ impl Future for PooledSend {
                             unreachable!("matched above")
                         };
                         lease.answered(!has_conflicting_framing(&response));
-                        note_exchange(&mut response, lease.meta(), sent_at, reused);
-                        return Poll::Ready(Ok((response, lease)));
+                        let info = exchange_info(lease.meta(), sent_at, reused);
+                        return Poll::Ready(Ok((response, lease, info)));
                     }
                     Err(mut failed) => match failed.take_message() {
                         // Never written, on a connection that had served a
@@ -374,14 +374,8 @@ fn has_conflicting_framing(response: &http::Response<Incoming>) -> bool {
         && response.headers().contains_key(CONTENT_LENGTH)
 }
 
-/// Puts the connection's [`ConnectionInfo`](sessio_core::ConnectionInfo),
-/// with this exchange's timings, on the response.
-fn note_exchange(
-    response: &mut http::Response<Incoming>,
-    meta: &ConnMeta,
-    sent_at: Instant,
-    reused: bool,
-) {
+/// The connection's [`ConnectionInfo`], with this exchange's timings.
+fn exchange_info(meta: &ConnMeta, sent_at: Instant, reused: bool) -> ConnectionInfo {
     let (written, first_byte) = match &meta.clock {
         Some(clock) => clock.read(),
         None => (None, Some(Instant::now())),
@@ -393,7 +387,7 @@ fn note_exchange(
     }
     let mut info = meta.info.clone();
     set_exchange(&mut info, reused, sent_at, written, first_byte);
-    response.extensions_mut().insert(info);
+    info
 }
 
 /// A failure to connect as a sessio error of the right kind.

@@ -593,6 +593,31 @@ impl Service<http::Request<Body>> for HttpAdapter {
     }
 }
 
+/// The adapter as the session calls it: the connection's information goes
+/// on the response body (see [`HttpFuture::info_on_body`]).
+#[derive(Clone, Copy)]
+pub(crate) struct ForSession<'a>(&'a HttpAdapter);
+
+impl HttpAdapter {
+    pub(crate) fn for_session(&self) -> ForSession<'_> {
+        ForSession(self)
+    }
+}
+
+impl Service<http::Request<Body>> for ForSession<'_> {
+    type Response = http::Response<HttpBody>;
+    type Error = Error;
+    type Future = HttpFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        self.0.send(request).info_on_body()
+    }
+}
+
 impl Service<http::Request<Body>> for &HttpAdapter {
     type Response = http::Response<HttpBody>;
     type Error = Error;
@@ -612,6 +637,10 @@ impl Service<http::Request<Body>> for &HttpAdapter {
 pub struct HttpFuture {
     inner: Inner,
     max_header_line: usize,
+    /// Where the response's [`ConnectionInfo`](sessio_core::ConnectionInfo)
+    /// goes: on the body for the session (which moves it to its `Response`:
+    /// no extension map per response), in the extensions otherwise.
+    info_on_body: bool,
 }
 
 enum Inner {
@@ -634,6 +663,7 @@ impl HttpFuture {
                 future: PooledSend::new(pool, key, request, connect_timeout),
             },
             max_header_line,
+            info_on_body: false,
         }
     }
 
@@ -642,7 +672,16 @@ impl HttpFuture {
         HttpFuture {
             inner: Inner::Failed { error: Some(error) },
             max_header_line: usize::MAX,
+            info_on_body: false,
         }
+    }
+
+    /// The same future, putting the connection's information on the response
+    /// body (the session's own path; see [`HttpBody`]) for the responses that
+    /// do not go into a redirect history (which keeps extensions, not bodies).
+    pub(crate) fn info_on_body(mut self) -> Self {
+        self.info_on_body = true;
+        self
     }
 }
 
@@ -651,7 +690,7 @@ impl Future for HttpFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let (response, lease) = match &mut this.inner {
+        let (mut response, lease, info) = match &mut this.inner {
             Inner::Sending { future } => std::task::ready!(Pin::new(future).poll(cx))?,
             Inner::Failed { error } => {
                 let err = error.take();
@@ -662,7 +701,18 @@ impl Future for HttpFuture {
         };
         // The lease goes back with the response if the check fails.
         check_header_lines(response.headers(), this.max_header_line)?;
-        Poll::Ready(Ok(response.map(|body| HttpBody::new(body, lease))))
+        let status = response.status();
+        let on_body = this.info_on_body
+            && !status.is_redirection()
+            && status != http::StatusCode::UNAUTHORIZED
+            && status != http::StatusCode::PROXY_AUTHENTICATION_REQUIRED;
+        if on_body {
+            return Poll::Ready(Ok(
+                response.map(|body| HttpBody::new(body, lease, Some(info)))
+            ));
+        }
+        response.extensions_mut().insert(info);
+        Poll::Ready(Ok(response.map(|body| HttpBody::new(body, lease, None))))
     }
 }
 
