@@ -68,6 +68,7 @@ enum Step {
 
 impl PooledSend {
     /// Sends `request` to `key` through `pool`.
+    #[inline]
     pub(crate) fn new(
         pool: &Pool,
         key: &ConnKey,
@@ -93,6 +94,7 @@ impl PooledSend {
 }
 
 /// Hands `request` to the connection of `lease`.
+#[inline]
 fn start(
     mut lease: Lease,
     mut request: http::Request<Body>,
@@ -181,6 +183,7 @@ fn connect(permit: ConnectPermit, timeout: Option<Duration>) -> MakingConnection
 impl Future for PooledSend {
     type Output = Result<(http::Response<Incoming>, Lease, ConnectionInfo), Error>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         loop {

@@ -613,6 +613,7 @@ impl Service<http::Request<Body>> for ForSession<'_> {
         Poll::Ready(Ok(()))
     }
 
+    #[inline]
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         self.0.send(request).info_on_body()
     }
@@ -651,6 +652,7 @@ enum Inner {
 impl HttpFuture {
     /// Sends `request` to `key` through `pool`; response header lines
     /// longer than `max_header_line` are an error.
+    #[inline]
     pub(crate) fn pooled(
         pool: &Pool,
         key: &ConnKey,

@@ -118,20 +118,21 @@ impl Lease {
     // The request comes back (by value) only on the rare path; the common
     // one returns the boxed answer.
     #[allow(clippy::result_large_err)]
+    #[inline]
     pub(crate) fn send(
         &mut self,
         request: http::Request<Body>,
     ) -> Result<ResponseFuture, http::Request<Body>> {
         self.streamed_upload = request.body().as_bytes().is_none();
-        match self.sender.take() {
-            Some(Sender::Http1(mut sender)) => {
+        match &mut self.sender {
+            Some(Sender::Http1(sender)) => Ok(Box::pin(sender.try_send_request(request))),
+            #[cfg(feature = "http2")]
+            Some(Sender::Http2(sender)) => {
                 let response = sender.try_send_request(request);
-                self.sender = Some(Sender::Http1(sender));
+                // The stream is the lease from now on; the sender is shared.
+                self.sender = None;
                 Ok(Box::pin(response))
             }
-            // The stream is the lease from now on; the sender is shared.
-            #[cfg(feature = "http2")]
-            Some(Sender::Http2(mut sender)) => Ok(Box::pin(sender.try_send_request(request))),
             None => Err(request),
         }
     }
