@@ -104,7 +104,8 @@ async fn main() -> sessio::Result<()> {
     );
 
     println!(
-        "\n{} requests went over {} TCP connection(s): the session pools connections.",
+        "\n{} requests went over {} TCP connection(s): each response body, once read, \
+         gave its connection back to the session's pool for the next request.",
         server.requests(),
         server.connections()
     );

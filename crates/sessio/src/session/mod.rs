@@ -462,23 +462,46 @@ impl Session {
     /// assert_eq!(session.pool_stats(), sessio::PoolStats::default());
     /// ```
     pub fn pool_stats(&self) -> PoolStats {
+        self.each_pool(|adapter| adapter.pool_stats())
+            .into_iter()
+            .fold(PoolStats::default(), |total, stats| total + stats)
+    }
+
+    /// The connection counts of each key (scheme, host and port, and route)
+    /// of the mounted [`HttpAdapter`](crate::HttpAdapter)s' pools; see
+    /// [`HttpAdapter::pool_stats_by_key`](crate::HttpAdapter::pool_stats_by_key).
+    ///
+    /// ```
+    /// let session = sessio::Session::new();
+    /// assert!(session.pool_stats_by_key().is_empty());
+    /// ```
+    pub fn pool_stats_by_key(&self) -> Vec<(crate::PoolKey, PoolStats)> {
+        self.each_pool(|adapter| adapter.as_http().map(crate::HttpAdapter::pool_stats_by_key))
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// `what` of each pool of the mounted adapters, once per pool (an
+    /// adapter mounted at several prefixes counts once).
+    fn each_pool<T>(&self, what: impl Fn(&Adapter) -> Option<T>) -> Vec<T> {
         let mounts = self
             .inner
             .mounts
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         let mut counted: Vec<&Adapter> = Vec::new();
-        let mut total = PoolStats::default();
+        let mut all = Vec::new();
         for adapter in mounts.adapters() {
             if counted.iter().any(|seen| seen.shares_pool_with(adapter)) {
                 continue;
             }
-            if let Some(stats) = adapter.pool_stats() {
-                total = total + stats;
+            if let Some(found) = what(adapter) {
+                all.push(found);
                 counted.push(adapter);
             }
         }
-        total
+        all
     }
 
     /// The mounted prefixes in lookup order.
