@@ -42,9 +42,11 @@ pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 /// The longest response header line by default (Python's http.client), in bytes.
 pub const DEFAULT_MAX_HEADER_LINE: usize = 64 * 1024;
 
-/// The default adapter for `http://` and `https://`: hyper-util's pooled client
-/// with rustls (`ring` provider, webpki roots), HTTP/1.1 by default and HTTP/2 on
-/// request (ALPN, or prior knowledge for `http://`).
+/// The default adapter for `http://` and `https://`: a pool of hyper's
+/// HTTP/1.1 and HTTP/2 connections, over TCP (happy eyeballs) and rustls
+/// (`ring` provider, webpki roots); HTTP/1.1 by default and HTTP/2 on request
+/// (ALPN, or prior knowledge for `http://`). The crate guide's "Connections
+/// and pools" says how connections are shared, limited and closed.
 ///
 /// Cloning is cheap and clones share one connection pool. Mount a differently
 /// tuned adapter for some URLs with `SessionBuilder::mount`.
