@@ -338,13 +338,13 @@ async fn under_max_connections_an_idle_connection_of_another_host_makes_room() {
 }
 
 #[tokio::test]
-async fn pool_max_idle_closes_the_least_recently_used_idle_connection_first() {
+async fn max_idle_total_closes_the_least_recently_used_idle_connection_first() {
     let (a, b, c) = (
         Server::echo().await,
         Server::echo().await,
         Server::echo().await,
     );
-    let session = Session::builder().pool_max_idle(2).build().unwrap();
+    let session = Session::builder().max_idle_total(2).build().unwrap();
     for server in [&a, &b, &c] {
         session.get(server.url("/")).send().await.unwrap();
     }

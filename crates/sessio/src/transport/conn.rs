@@ -45,6 +45,12 @@ pub(crate) enum Sender {
 pub(crate) type Http2Connection =
     std::sync::Mutex<http2::Connection<super::io::BoxIo, Body, hyper_util::rt::TokioExecutor>>;
 
+/// How the pool reaches an HTTP/2 connection (nothing without HTTP/2).
+#[cfg(feature = "http2")]
+pub(crate) type Http2Handle = Option<std::sync::Weak<Http2Connection>>;
+#[cfg(not(feature = "http2"))]
+pub(crate) type Http2Handle = ();
+
 /// A connection's task: hyper's connection future, driven until it ends.
 // One per connection, moved once into its task: boxing the HTTP/1 side
 // would only add an allocation per connection.
@@ -94,8 +100,8 @@ pub(crate) struct ConnMeta {
     /// A response has arrived on the connection.
     pub(crate) answered: std::sync::atomic::AtomicBool,
     /// HTTP/2: the connection, to ask for the peer's limit on streams.
-    #[cfg(feature = "http2")]
-    pub(crate) http2_connection: Option<std::sync::Weak<Http2Connection>>,
+    #[cfg_attr(not(feature = "http2"), allow(dead_code))]
+    pub(crate) http2_connection: Http2Handle,
     /// HTTP/2: when the last stream ended (nanoseconds after `born`).
     pub(crate) idle_since: AtomicU64,
     pub(crate) born: Instant,
@@ -166,8 +172,7 @@ pub(crate) async fn handshake(
         (facts.remote_addr, facts.local_addr),
         [facts.dns, facts.connect, facts.tls],
     );
-    #[cfg(feature = "http2")]
-    let meta = |clock, http2_connection| {
+    let meta = |clock, http2_connection: Http2Handle| {
         Arc::new(ConnMeta {
             id,
             key: key.clone(),
@@ -184,27 +189,6 @@ pub(crate) async fn handshake(
             streams: AtomicUsize::new(0),
             answered: std::sync::atomic::AtomicBool::new(false),
             http2_connection,
-            idle_since: AtomicU64::new(0),
-            born,
-        })
-    };
-    #[cfg(not(feature = "http2"))]
-    let meta = |clock, _: Option<()>| {
-        Arc::new(ConnMeta {
-            id,
-            key: key.clone(),
-            http2,
-            forward_proxy: facts.forward_proxy,
-            host: if http2 {
-                None
-            } else {
-                super::send::host_header(key)
-            },
-            info,
-            clock,
-            requests: AtomicU64::new(0),
-            streams: AtomicUsize::new(0),
-            answered: std::sync::atomic::AtomicBool::new(false),
             idle_since: AtomicU64::new(0),
             born,
         })
@@ -233,9 +217,13 @@ pub(crate) async fn handshake(
         builder.max_headers(max);
     }
     let (sender, conn) = builder.handshake(io).await?;
+    #[cfg(feature = "http2")]
+    let none = None;
+    #[cfg(not(feature = "http2"))]
+    let none = ();
     Ok((
         Sender::Http1(sender),
         Driving::Http1(conn),
-        meta(Some(clock), None),
+        meta(Some(clock), none),
     ))
 }

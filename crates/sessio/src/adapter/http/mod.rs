@@ -126,7 +126,7 @@ pub struct HttpAdapterBuilder {
     connect_timeout: Option<Duration>,
     max_connections_per_host: Option<usize>,
     max_connections: Option<usize>,
-    pool_max_idle: Option<usize>,
+    max_idle_total: Option<usize>,
     pool_timeout: Option<Duration>,
     tcp_keepalive: Option<Duration>,
     http2: bool,
@@ -154,7 +154,7 @@ impl Default for HttpAdapterBuilder {
             connect_timeout: None,
             max_connections_per_host: None,
             max_connections: None,
-            pool_max_idle: None,
+            max_idle_total: None,
             pool_timeout: None,
             tcp_keepalive: None,
             http2: false,
@@ -182,7 +182,7 @@ impl fmt::Debug for HttpAdapterBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_connections_per_host", &self.max_connections_per_host)
             .field("max_connections", &self.max_connections)
-            .field("pool_max_idle", &self.pool_max_idle)
+            .field("max_idle_total", &self.max_idle_total)
             .field("pool_timeout", &self.pool_timeout)
             .field("tcp_keepalive", &self.tcp_keepalive)
             .field("http2", &self.http2)
@@ -272,12 +272,12 @@ impl HttpAdapterBuilder {
     /// past it the least recently used idle connection is closed first.
     ///
     /// ```
-    /// let adapter = sessio::HttpAdapter::builder().pool_max_idle(16).build()?;
+    /// let adapter = sessio::HttpAdapter::builder().max_idle_total(16).build()?;
     /// # drop(adapter);
     /// # Ok::<(), sessio::Error>(())
     /// ```
-    pub fn pool_max_idle(mut self, max: usize) -> Self {
-        self.pool_max_idle = Some(max);
+    pub fn max_idle_total(mut self, max: usize) -> Self {
+        self.max_idle_total = Some(max);
         self
     }
 
@@ -449,7 +449,7 @@ impl HttpAdapterBuilder {
     fn pool_config(&self) -> PoolConfig {
         PoolConfig {
             max_idle_per_host: self.pool_max_idle_per_host,
-            max_idle_total: self.pool_max_idle,
+            max_idle_total: self.max_idle_total,
             idle_timeout: self.pool_idle_timeout,
             max_per_host: self.max_connections_per_host,
             max_total: self.max_connections,

@@ -300,9 +300,9 @@ impl SessionBuilder {
 
     /// At most `max` idle connections kept in all by the default adapters,
     /// the least recently used closed first (see
-    /// [`HttpAdapterBuilder::pool_max_idle`]).
-    pub fn pool_max_idle(mut self, max: usize) -> Self {
-        self.http = self.http.pool_max_idle(max);
+    /// [`HttpAdapterBuilder::max_idle_total`]).
+    pub fn max_idle_total(mut self, max: usize) -> Self {
+        self.http = self.http.max_idle_total(max);
         self
     }
 

@@ -48,14 +48,7 @@ impl Lease {
         sender: http1::SendRequest<Body>,
         meta: Arc<ConnMeta>,
     ) -> Self {
-        Lease {
-            shared,
-            at,
-            meta,
-            sender: Some(Sender::Http1(sender)),
-            keep: false,
-            streamed_upload: false,
-        }
+        Self::new(shared, at, Sender::Http1(sender), meta)
     }
 
     /// A stream on a shared HTTP/2 connection (counted by the caller).
@@ -66,11 +59,15 @@ impl Lease {
         sender: hyper::client::conn::http2::SendRequest<Body>,
         meta: Arc<ConnMeta>,
     ) -> Self {
+        Self::new(shared, at, Sender::Http2(sender), meta)
+    }
+
+    fn new(shared: Arc<Shared>, at: HostAt, sender: Sender, meta: Arc<ConnMeta>) -> Self {
         Lease {
             shared,
             at,
             meta,
-            sender: Some(Sender::Http2(sender)),
+            sender: Some(sender),
             keep: false,
             streamed_upload: false,
         }

@@ -678,6 +678,7 @@ pub(crate) fn established(
 ) -> Lease {
     let shared = permit.shared().clone();
     let at = permit.disarm();
+    #[cfg_attr(not(feature = "http2"), allow(unused_mut))]
     let mut sweep = None;
     let lease = {
         let mut guard = shared.lock();
