@@ -30,6 +30,20 @@ async fn gated(delay: Duration) -> (Server, Arc<Semaphore>) {
     (server, gate)
 }
 
+/// Sends `/slow` from a task of its own and waits until the server has it:
+/// its connection is then busy until the gate opens.
+async fn hold(
+    session: &Session,
+    server: &Server,
+) -> tokio::task::JoinHandle<sessio::Result<sessio::Response>> {
+    let holder = tokio::spawn({
+        let (session, url) = (session.clone(), server.url("/slow"));
+        async move { session.get(url).send().await }
+    });
+    eventually("the slow request is served", || server.requests() == 1).await;
+    holder
+}
+
 async fn many_at_once(session: &Session, server: &Server, n: usize) {
     let requests = (0..n).map(|i| session.get(server.url(&format!("/{i}"))).send());
     for response in join_all(requests).await {
@@ -85,11 +99,7 @@ async fn a_full_pool_times_out_with_a_typed_error_and_sends_nothing() {
         .max_retries(RetryPolicy::new().total(3))
         .build()
         .unwrap();
-    let holder = tokio::spawn({
-        let (session, url) = (session.clone(), server.url("/slow"));
-        async move { session.get(url).send().await }
-    });
-    eventually("the slow request is served", || server.requests() == 1).await;
+    let holder = hold(&session, &server).await;
 
     let err = session.get(server.url("/fast")).send().await.unwrap_err();
     assert!(err.is_pool_timeout(), "{err}");
@@ -114,11 +124,7 @@ async fn a_cancelled_waiter_leaves_the_queue() {
         .max_connections_per_host(1)
         .build()
         .unwrap();
-    let holder = tokio::spawn({
-        let (session, url) = (session.clone(), server.url("/slow"));
-        async move { session.get(url).send().await }
-    });
-    eventually("the slow request is served", || server.requests() == 1).await;
+    let holder = hold(&session, &server).await;
 
     let waiter = tokio::spawn({
         let (session, url) = (session.clone(), server.url("/never-sent"));
@@ -370,11 +376,7 @@ async fn a_full_pool_in_all_times_out_with_a_typed_error() {
         .pool_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
-    let holder = tokio::spawn({
-        let (session, url) = (session.clone(), server.url("/slow"));
-        async move { session.get(url).send().await }
-    });
-    eventually("the slow request is served", || server.requests() == 1).await;
+    let holder = hold(&session, &server).await;
     let err = session.get(other.url("/")).send().await.unwrap_err();
     assert!(err.is_pool_timeout(), "{err}");
     assert_eq!(other.connections(), 0, "nothing was sent");
