@@ -155,3 +155,37 @@ async fn idle_http2_connections_close_after_the_idle_timeout() {
     session.get(server.url("/")).send().await.unwrap();
     assert_eq!(server.connections(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_waiting_for_a_connection_that_fails_fail_with_it() {
+    // The one connection the burst waits for cannot be made (its name does
+    // not resolve, after a while): every request fails with that error, and
+    // the name was looked up once, not once per request in turn.
+    let lookups = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = lookups.clone();
+    let session = Session::builder()
+        .http2_prior_knowledge()
+        .resolver(move |host: &str| -> sessio::Resolving {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let host = host.to_owned();
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Err(format!("{host} is not known").into())
+            })
+        })
+        .build()
+        .unwrap();
+    let requests = (0..64).map(|i| session.get(format!("http://api.test/{i}")).send());
+    for result in join_all(requests).await {
+        let err = result.expect_err("the name does not resolve");
+        assert!(err.is_connect(), "{err}");
+        assert!(err.to_string().contains("api.test is not known"), "{err}");
+    }
+    assert_eq!(lookups.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let stats = session.pool_stats();
+    assert_eq!(
+        (stats.waiting, stats.connecting, stats.open),
+        (0, 0, 0),
+        "{stats:?}"
+    );
+}

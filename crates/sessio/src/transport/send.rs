@@ -175,8 +175,17 @@ fn connect(permit: ConnectPermit, timeout: Option<Duration>) -> MakingConnection
             },
             None => making.await,
         };
-        let (sender, driving, meta) = made.map_err(connect_error)?;
-        Ok(pool::established(permit, sender, driving, meta))
+        match made {
+            Ok((sender, driving, meta)) => Ok(pool::established(permit, sender, driving, meta)),
+            Err(err) => {
+                let err = connect_error(err);
+                // The requests waiting for this connection (the one a key
+                // that may speak HTTP/2 makes at a time) fail with it, rather
+                // than each trying in turn.
+                permit.fail_waiters(&err);
+                Err(err)
+            }
+        }
     })
 }
 
@@ -269,6 +278,7 @@ impl Detour {
                             let (pool, key) = (pool.clone(), key.clone());
                             self.step = step_for(pool.checkout(&key), &pool, &key, connect_timeout);
                         }
+                        Ok(Grant::Failed(err)) => return Poll::Ready(Err(err)),
                         Err(timed_out) => {
                             return Poll::Ready(Err(error(ErrorKind::PoolTimeout, timed_out)));
                         }

@@ -223,6 +223,14 @@ impl ConnectPermit {
         &self.key
     }
 
+    /// Fails the requests waiting for the connection this permit was for
+    /// (see [`Grant::Failed`](super::Grant::Failed)).
+    pub(crate) fn fail_waiters(&self, err: &sessio_core::Error) {
+        if let Some(at) = self.at {
+            self.shared.lock().fail_waiters(at, err);
+        }
+    }
+
     /// Where the key's host is, with the permit no longer counted back when
     /// dropped.
     pub(super) fn disarm(mut self) -> HostAt {

@@ -178,6 +178,8 @@ pub(crate) enum Grant {
     /// Something changed for the key (an HTTP/2 connection is up, ALPN chose
     /// HTTP/1, the pool closed): check out again.
     Retry,
+    /// The connection the waiter was waiting for could not be made.
+    Failed(sessio_core::Error),
 }
 
 impl Pool {
@@ -544,8 +546,30 @@ impl State {
                 let at = permit.disarm();
                 self.unreserve(at);
             }
-            Grant::Retry => {}
+            Grant::Retry | Grant::Failed(_) => {}
         }
+    }
+
+    /// Fails the waiters of the key at `at` with `err`, when they wait for
+    /// the one connection a key that may speak HTTP/2 makes at a time.
+    fn fail_waiters(&mut self, at: HostAt, err: &sessio_core::Error) {
+        let Some(host) = host_at(&mut self.hosts, at) else {
+            return;
+        };
+        if host.protocol == Protocol::Http1 {
+            return;
+        }
+        let key = host.key.clone();
+        let mut kept = VecDeque::with_capacity(self.waiters.len());
+        for waiter in self.waiters.drain(..) {
+            if waiter.key == key {
+                let failed = sessio_core::__private::error_msg(err.kind(), err.to_string());
+                let _ = waiter.tx.send(Grant::Failed(failed));
+            } else {
+                kept.push_back(waiter);
+            }
+        }
+        self.waiters = kept;
     }
 
     /// Forgets the keys that have nothing left (no connection, none being
