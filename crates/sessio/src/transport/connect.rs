@@ -51,7 +51,8 @@ pub(crate) trait Connect: Send + Sync + 'static {
     fn connect(&self, key: &ConnKey, timeout: Option<Duration>) -> Connecting;
 }
 
-/// TCP, or TLS over TCP, directly or through the key's proxy.
+/// TCP, or TLS over TCP, directly or through the key's proxy; as a tower
+/// service, from a key to a transport ready for the HTTP handshake.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpConnect {
     pub(crate) tcp: TcpConnect,
@@ -127,6 +128,23 @@ impl Connect for HttpConnect {
     }
 }
 
+impl tower_service::Service<ConnKey> for HttpConnect {
+    type Response = Connected;
+    type Error = BoxError;
+    type Future = Connecting;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, key: ConnKey) -> Connecting {
+        Connect::connect(self, &key, None)
+    }
+}
+
 /// The cause of a connect timeout, found in the error's source chain.
 #[derive(Debug)]
 pub(crate) struct ConnectTimedOut(pub(crate) Duration);
@@ -138,3 +156,50 @@ impl std::fmt::Display for ConnectTimedOut {
 }
 
 impl std::error::Error for ConnectTimedOut {}
+
+#[cfg(test)]
+mod tests {
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::transport::resolve::Resolver;
+
+    #[tokio::test]
+    async fn a_plain_key_gives_a_tcp_transport_and_its_facts() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connect = HttpConnect {
+            tcp: TcpConnect::new(Resolver::new(Default::default(), None), None),
+            tls: None,
+        };
+        let key = ConnKey::new(&format!("http://{addr}/").parse().unwrap(), None).unwrap();
+        let connected = connect.oneshot(key).await.unwrap();
+        let facts = connected.facts;
+        assert_eq!(facts.remote_addr, Some(addr));
+        assert!(
+            facts
+                .local_addr
+                .is_some_and(|local| local.ip().is_loopback())
+        );
+        assert!(facts.dns.is_none(), "an IP address is not looked up");
+        assert!(facts.connect.is_some() && facts.tls.is_none());
+        assert!(!facts.negotiated_h2 && !facts.forward_proxy);
+        let (_accepted, peer) = listener.accept().await.unwrap();
+        assert_eq!(Some(peer), facts.local_addr);
+    }
+
+    #[tokio::test]
+    async fn https_without_usable_tls_settings_is_an_error_not_a_plain_connection() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connect = HttpConnect {
+            tcp: TcpConnect::new(Resolver::new(Default::default(), None), None),
+            tls: None,
+        };
+        let key = ConnKey::new(&format!("https://{addr}/").parse().unwrap(), None).unwrap();
+        let Err(err) = connect.oneshot(key).await else {
+            panic!("an https key connected without TLS");
+        };
+        assert!(err.to_string().contains("no TLS settings"), "{err}");
+    }
+}
