@@ -282,13 +282,16 @@ impl HttpAdapterBuilder {
     }
 
     /// TCP keep-alive probes after a connection has been idle for `idle`
-    /// (default: off, as requests and urllib3 leave it).
+    /// (default: off, as requests and urllib3 leave it). The system counts
+    /// it in whole seconds: less than one second is an error at `build`.
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let adapter = sessio::HttpAdapter::builder().tcp_keepalive(Duration::from_secs(60)).build()?;
     /// # drop(adapter);
+    /// let err = sessio::HttpAdapter::builder().tcp_keepalive(Duration::from_millis(10)).build().unwrap_err();
+    /// assert!(err.is_builder());
     /// # Ok::<(), sessio::Error>(())
     /// ```
     pub fn tcp_keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
@@ -423,6 +426,13 @@ impl HttpAdapterBuilder {
                 let why = format!("{name} must be at least 1");
                 return Err(error_msg(ErrorKind::Builder, why));
             }
+        }
+        if self
+            .tcp_keepalive
+            .is_some_and(|idle| idle < Duration::from_secs(1))
+        {
+            let why = "tcp_keepalive must be at least one second";
+            return Err(error_msg(ErrorKind::Builder, why));
         }
         if self.wants_http2() && !cfg!(feature = "http2") {
             let why = "HTTP/2 needs sessio's `http2` cargo feature";
