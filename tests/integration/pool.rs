@@ -44,6 +44,17 @@ async fn hold(
     holder
 }
 
+/// A session whose `http://` requests go through an adapter the test can
+/// ask for its pool's counts.
+fn session_over_its_own_adapter() -> (HttpAdapter, Session) {
+    let adapter = HttpAdapter::new();
+    let session = Session::builder()
+        .mount("http://", adapter.clone())
+        .build()
+        .unwrap();
+    (adapter, session)
+}
+
 async fn many_at_once(session: &Session, server: &Server, n: usize) {
     let requests = (0..n).map(|i| session.get(server.url(&format!("/{i}"))).send());
     for response in join_all(requests).await {
@@ -149,11 +160,7 @@ async fn a_cancelled_waiter_leaves_the_queue() {
 #[tokio::test]
 async fn pool_stats_count_connections_and_reuse() {
     let server = Server::echo().await;
-    let adapter = HttpAdapter::new();
-    let session = Session::builder()
-        .mount("http://", adapter.clone())
-        .build()
-        .unwrap();
+    let (adapter, session) = session_over_its_own_adapter();
     for _ in 0..3 {
         session.get(server.url("/")).send().await.unwrap();
     }
@@ -392,11 +399,7 @@ async fn a_full_pool_in_all_times_out_with_a_typed_error() {
 #[tokio::test]
 async fn pool_stats_by_key_count_each_origin_apart() {
     let (a, b) = (Server::echo().await, Server::echo().await);
-    let adapter = HttpAdapter::new();
-    let session = Session::builder()
-        .mount("http://", adapter.clone())
-        .build()
-        .unwrap();
+    let (adapter, session) = session_over_its_own_adapter();
     for _ in 0..3 {
         session.get(a.url("/")).send().await.unwrap();
     }

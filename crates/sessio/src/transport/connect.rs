@@ -164,14 +164,19 @@ mod tests {
     use super::*;
     use crate::transport::resolve::Resolver;
 
+    /// The connect step with the system's resolver and no TLS settings.
+    fn without_tls() -> HttpConnect {
+        HttpConnect {
+            tcp: TcpConnect::new(Resolver::new(Default::default(), None), None),
+            tls: None,
+        }
+    }
+
     #[tokio::test]
     async fn a_plain_key_gives_a_tcp_transport_and_its_facts() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let connect = HttpConnect {
-            tcp: TcpConnect::new(Resolver::new(Default::default(), None), None),
-            tls: None,
-        };
+        let connect = without_tls();
         let key = ConnKey::new(&format!("http://{addr}/").parse().unwrap(), None).unwrap();
         let connected = connect.oneshot(key).await.unwrap();
         let facts = connected.facts;
@@ -192,10 +197,7 @@ mod tests {
     async fn https_without_usable_tls_settings_is_an_error_not_a_plain_connection() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let connect = HttpConnect {
-            tcp: TcpConnect::new(Resolver::new(Default::default(), None), None),
-            tls: None,
-        };
+        let connect = without_tls();
         let key = ConnKey::new(&format!("https://{addr}/").parse().unwrap(), None).unwrap();
         let Err(err) = connect.oneshot(key).await else {
             panic!("an https key connected without TLS");
