@@ -11,7 +11,7 @@ use std::io::Write;
 use futures_util::StreamExt;
 use peak_alloc::PeakAlloc;
 use sessio::Session;
-use sessio_tests::{Server, respond};
+use sessio_tests::{FaultServer, Server, Step, respond};
 
 #[global_allocator]
 static ALLOCATOR: PeakAlloc = PeakAlloc;
@@ -119,4 +119,192 @@ async fn decompression_bombs_stay_small_in_memory() {
             "{encoding}, buffered: the heap grew by {peak} bytes"
         );
     }
+}
+
+/// The cap of the over-the-cap tests: small enough to read quickly, large enough
+/// that doubling a buffer past it would stand out.
+const CAP: usize = 8 << 20;
+
+/// How far a buffered read over its cap may go beyond it: the block being
+/// filled.
+const BLOCK: usize = 64 << 10;
+
+/// What a request holds while a body streams through it, whatever the reader
+/// keeps: hyper's read buffer (at most 400 KiB), the decoder's window (32 KiB
+/// for gzip), the connection's task and the pool's state (measured: 0.3 to
+/// 0.8 MiB; a buffer that doubled past the cap would add the whole cap).
+const CONNECTION: usize = 1 << 20;
+
+/// Peak heap growth of streaming `url`'s body (stopping past the cap) and of
+/// reading it into memory under the cap; the read must fail with a body error.
+async fn streamed_and_buffered_peaks(url: &str) -> (usize, usize) {
+    let session = Session::builder()
+        .max_decompressed_size(CAP as u64)
+        .build()
+        .unwrap();
+    // Streamed, the same cap ends the body: what the heap grows by then is
+    // what the connection and decoder hold, whatever the reader keeps.
+    let (read, streamed) = peak_growth(async {
+        let r = session.get(url).stream(true).send().await.unwrap();
+        let mut stream = r.bytes_stream();
+        let mut read = 0;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len();
+        }
+        read
+    })
+    .await;
+    assert!(
+        read >= CAP - BLOCK,
+        "{url}: the body ended after {read} bytes"
+    );
+    // Read into memory: raw by `send` (unless streaming is asked for), then
+    // decoded by `bytes()`.
+    let (err, buffered) = peak_growth(async {
+        match session.get(url).send().await {
+            Ok(r) => r.bytes().await.unwrap_err(),
+            Err(err) => err,
+        }
+    })
+    .await;
+    assert!(err.is_body(), "{url}: {err:?}");
+    assert!(
+        err.to_string().contains("max_decompressed_size"),
+        "{url}: {err}"
+    );
+    (streamed, buffered)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_body_over_its_cap_never_holds_more_than_the_cap_and_one_block() {
+    let chunk = |size: usize| {
+        let mut wire = format!("{size:x}\r\n").into_bytes();
+        wire.extend(std::iter::repeat_n(b'x', size));
+        wire.extend_from_slice(b"\r\n");
+        bytes::Bytes::from(wire)
+    };
+    let endless = |head: &'static str, flood: bytes::Bytes| {
+        vec![Step::ReadHead, Step::write(head), Step::Flood(flood)]
+    };
+    let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let close_delimited = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
+    let gzipped = bytes::Bytes::from(gzip(&vec![0u8; 2 * CAP]));
+    let bomb = Server::start(move |_req| {
+        let body = gzipped.clone();
+        async move { respond(200, &[("content-encoding", "gzip")], body) }
+    })
+    .await;
+    let servers = [
+        (
+            "chunked, large chunks",
+            FaultServer::every(endless(chunked, chunk(32 << 10))).await,
+        ),
+        (
+            "chunked, small chunks",
+            FaultServer::every(endless(chunked, chunk(100))).await,
+        ),
+        (
+            "close-delimited",
+            FaultServer::every(endless(
+                close_delimited,
+                bytes::Bytes::from(vec![b'x'; 16 << 10]),
+            ))
+            .await,
+        ),
+    ];
+    let mut cases: Vec<(&str, String)> = servers
+        .iter()
+        .map(|(name, server)| (*name, server.url("/")))
+        .collect();
+    cases.push(("gzip-decoded", bomb.url("/")));
+    for (name, url) in &cases {
+        let (streamed, buffered) = streamed_and_buffered_peaks(url).await;
+        eprintln!("{name}: streamed peak {streamed}, buffered peak {buffered}");
+        assert!(
+            streamed <= CONNECTION,
+            "{name}: streaming grew the heap by {streamed} bytes"
+        );
+        assert!(
+            buffered <= CAP + BLOCK + CONNECTION,
+            "{name}: the heap grew by {buffered} bytes for a cap of {CAP} \
+             (streaming the same body: {streamed})"
+        );
+    }
+
+    // A Content-Length over the cap fails before anything is read.
+    let announced = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", CAP + 1);
+    let server = FaultServer::every(vec![
+        Step::ReadHead,
+        Step::write(announced),
+        Step::Flood(bytes::Bytes::from(vec![b'x'; 16 << 10])),
+    ])
+    .await;
+    let session = Session::builder()
+        .max_decompressed_size(CAP as u64)
+        .build()
+        .unwrap();
+    let (err, peak) =
+        peak_growth(async { session.get(server.url("/")).send().await.unwrap_err() }).await;
+    assert!(err.is_body(), "{err:?}");
+    assert!(
+        peak < CAP / 4,
+        "Content-Length over the cap: the heap grew by {peak}"
+    );
+}
+
+/// The cap of the address-space test, and the limit the client runs under:
+/// less than twice the cap, so that a buffer doubling past the cap cannot be
+/// allocated (and Rust aborts the process when an allocation fails).
+const ULIMIT_CAP: u64 = 256 << 20;
+const ULIMIT_KIB: u64 = (ULIMIT_CAP * 15 / 8) >> 10;
+
+/// Set in the child process: the URL it reads.
+const CHILD_URL: &str = "SESSIO_MEMORY_CHILD_URL";
+
+#[tokio::test(flavor = "current_thread")]
+async fn under_an_address_space_limit_an_endless_body_is_an_error_not_an_abort() {
+    if let Ok(url) = std::env::var(CHILD_URL) {
+        // The child: read the endless body into memory under the cap.
+        let session = Session::builder()
+            .max_decompressed_size(ULIMIT_CAP)
+            .build()
+            .unwrap();
+        let err = session.get(url).send().await.unwrap_err();
+        assert!(err.is_body(), "{err:?}");
+        println!("child: body error: {err}");
+        return;
+    }
+    // The parent: an endless chunked body (bounded at three times the cap), and
+    // this test run again in a child process under `ulimit -v`.
+    let server = Server::start(|_req| async {
+        let chunk = bytes::Bytes::from(vec![b'x'; 256 << 10]);
+        let chunks = (3 * ULIMIT_CAP as usize) / chunk.len();
+        let frames = futures_util::stream::iter(
+            std::iter::repeat_n(chunk, chunks).map(|c| Ok(http_body::Frame::data(c))),
+        );
+        let body = http_body_util::BodyExt::boxed(http_body_util::StreamBody::new(frames));
+        http::Response::new(body)
+    })
+    .await;
+    let this_test = "under_an_address_space_limit_an_endless_body_is_an_error_not_an_abort";
+    let output = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {ULIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(std::env::current_exe().unwrap())
+        .args([this_test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_URL, server.url("/"))
+        // one malloc arena: the limit is then spent on the body, not on
+        // per-thread reservations
+        .env("MALLOC_ARENA_MAX", "1")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("child: body error"),
+        "the child under ulimit -v {ULIMIT_KIB} KiB ended with {:?}\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("max_decompressed_size"), "{stdout}");
 }

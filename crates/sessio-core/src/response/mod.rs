@@ -2,6 +2,7 @@
 //! is decoded (gzip, deflate, br, zstd) as it is read.
 
 mod body;
+mod capped;
 pub(crate) mod decode;
 mod lines;
 mod links;

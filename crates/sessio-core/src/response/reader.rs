@@ -6,54 +6,34 @@ use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_core::Stream;
 use http::HeaderMap;
 use http_body::Body as _;
 use http_body_util::BodyExt;
 
 use super::ResponseBody;
+use super::capped::{CappedBuffer, check_size};
 use super::decode::{ContentDecoder, Pulled};
 use crate::{BoxError, Error, ErrorKind, Result};
 
 /// Reads a raw body into memory; more than `max` bytes is a body error, at once
-/// when the body announces more (its `Content-Length`).
+/// when the body announces more (its `Content-Length`), and before the buffer
+/// grows past `max` otherwise.
 async fn collect_capped<B>(body: &mut B, max: u64) -> Result<Bytes>
 where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
     check_size(body.size_hint().lower(), max)?;
-    let mut buffered = BytesMut::new();
-    let mut single: Option<Bytes> = None;
+    let mut buffer = CappedBuffer::new(max, body.size_hint().exact())?;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| body_error(e.into()))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        match single.take() {
-            None if buffered.is_empty() => single = Some(data),
-            None => buffered.extend_from_slice(&data),
-            Some(first) => {
-                buffered.extend_from_slice(&first);
-                buffered.extend_from_slice(&data);
-            }
+        if let Ok(data) = frame.into_data() {
+            buffer.push(data)?;
         }
-        let len = single.as_ref().map_or(buffered.len(), Bytes::len);
-        check_size(len as u64, max)?;
     }
-    Ok(single.unwrap_or_else(|| buffered.freeze()))
-}
-
-fn check_size(len: u64, max: u64) -> Result<()> {
-    if len > max {
-        Err(Error::new(
-            ErrorKind::Body,
-            format!("body is larger than the limit of {max} bytes (max_decompressed_size)"),
-        ))
-    } else {
-        Ok(())
-    }
+    Ok(buffer.finish())
 }
 
 /// A raw body error as a sessio error: sessio errors (timeouts) stay as they are.
@@ -165,22 +145,11 @@ impl Reader {
     /// The whole decoded body; more than `max` decoded bytes is a body error,
     /// found before the buffer grows past it.
     pub(crate) async fn read_all(&mut self, headers: &HeaderMap, max: u64) -> Result<Bytes> {
-        let Some(first) = self.next_chunk(headers).await? else {
-            return Ok(Bytes::new());
-        };
-        check_size(first.len() as u64, max)?;
-        let Some(second) = self.next_chunk(headers).await? else {
-            return Ok(first);
-        };
-        let mut all = BytesMut::with_capacity(first.len() + second.len());
-        check_size((first.len() + second.len()) as u64, max)?;
-        all.extend_from_slice(&first);
-        all.extend_from_slice(&second);
+        let mut buffer = CappedBuffer::new(max, None)?;
         while let Some(chunk) = self.next_chunk(headers).await? {
-            check_size((all.len() + chunk.len()) as u64, max)?;
-            all.extend_from_slice(&chunk);
+            buffer.push(chunk)?;
         }
-        Ok(all.freeze())
+        Ok(buffer.finish())
     }
 
     pub(crate) fn poll_chunk(
