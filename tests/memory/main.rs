@@ -308,3 +308,46 @@ async fn under_an_address_space_limit_an_endless_body_is_an_error_not_an_abort()
     );
     assert!(stdout.contains("max_decompressed_size"), "{stdout}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_redirect_chain_costs_memory_linear_in_its_hops() {
+    const HOPS: usize = 1000;
+    let body = bytes::Bytes::from(vec![b'r'; 16 << 10]);
+    let server = Server::start(move |req| {
+        let body = body.clone();
+        async move {
+            let hop: usize = req.uri().path()[1..].parse().unwrap_or(0);
+            if hop < HOPS {
+                let next = format!("/{}", hop + 1);
+                respond(302, &[("location", next.as_str())], body)
+            } else {
+                respond(200, &[], "end")
+            }
+        }
+    })
+    .await;
+    let session = Session::builder().max_redirects(2 * HOPS).build().unwrap();
+    let (response, peak) =
+        peak_growth(async { session.get(server.url("/0")).send().await.unwrap() }).await;
+    eprintln!(
+        "{HOPS} hops of 16 KiB: the heap grew by {peak} bytes; now {}",
+        ALLOCATOR.current_usage()
+    );
+    assert!(
+        peak < 64 << 20,
+        "{HOPS} hops of 16 KiB: the heap grew by {peak} bytes"
+    );
+
+    // The same history as before: each entry's own history is the entries before it.
+    let history = response.history();
+    assert_eq!(history.len(), HOPS);
+    assert_eq!(history[HOPS - 1].history().len(), HOPS - 1);
+    assert_eq!(history[0].history().len(), 0);
+    let earlier = &history[500].history()[499];
+    assert_eq!(earlier.url().path(), "/499");
+    assert_eq!(earlier.status(), 302);
+    assert_eq!(history[10].url().path(), "/10");
+    let copy = response.try_clone().unwrap();
+    assert_eq!(copy.history()[999].history()[998].url().path(), "/998");
+    drop(copy);
+}

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -53,7 +54,7 @@ pub struct Response {
     reason: Option<Box<str>>,
     request: PreparedRequest,
     elapsed: Duration,
-    history: Vec<Response>,
+    history: History,
     max_decompressed_size: Option<u64>,
     next: Option<Box<PreparedRequest>>,
     not_followed: Option<String>,
@@ -76,7 +77,7 @@ impl Response {
             reason: None,
             request,
             elapsed: Duration::ZERO,
-            history: Vec::new(),
+            history: History::default(),
             max_decompressed_size: Some(DEFAULT_MAX_DECOMPRESSED_SIZE),
             next: None,
             not_followed: None,
@@ -113,11 +114,7 @@ impl Response {
         copy.reason = self.reason.clone();
         copy.elapsed = self.elapsed;
         copy.max_decompressed_size = self.max_decompressed_size;
-        copy.history = self
-            .history
-            .iter()
-            .filter_map(Response::try_clone)
-            .collect();
+        copy.history = self.history.clone();
         copy.next = self
             .next
             .as_deref()
@@ -225,7 +222,7 @@ impl Response {
 
     /// Responses of the redirects followed to get here, oldest first.
     pub fn history(&self) -> &[Response] {
-        &self.history
+        self.history.as_slice()
     }
 
     /// The reason phrase: the server's own (HTTP/1), else the canonical one.
@@ -438,9 +435,24 @@ impl crate::__private::ResponseExt for Response {
         self.elapsed = elapsed;
     }
 
-    /// Sets the redirect history (oldest first).
-    fn set_history(&mut self, history: Vec<Response>) {
-        self.history = history;
+    /// Sets the redirect history (oldest first); each entry's own history
+    /// becomes the entries before it.
+    fn set_history(&mut self, mut history: Vec<Response>) {
+        if history.is_empty() {
+            self.history = History::default();
+            return;
+        }
+        // The entries' own histories are views of one list of copies (the
+        // copies have no history of their own): memory linear in the hops,
+        // where a list per entry would grow with their square.
+        let copies: Arc<[Response]> = history.iter().filter_map(Response::try_clone).collect();
+        if copies.len() == history.len() {
+            for (len, entry) in history.iter_mut().enumerate() {
+                entry.history = History::prefix(&copies, len);
+            }
+        }
+        let len = history.len();
+        self.history = History::prefix(&Arc::from(history), len);
     }
 
     /// Sets the request a redirect would go to (see [`Response::next`]).
@@ -483,5 +495,26 @@ impl fmt::Debug for Response {
 impl fmt::Display for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<Response [{}]>", self.status.as_u16())
+    }
+}
+
+/// The redirects before a response: a view of the first `len` responses of a
+/// list that the responses of one chain share.
+#[derive(Clone, Default)]
+struct History {
+    list: Option<Arc<[Response]>>,
+    len: usize,
+}
+
+impl History {
+    fn prefix(list: &Arc<[Response]>, len: usize) -> History {
+        History {
+            list: (len > 0).then(|| list.clone()),
+            len,
+        }
+    }
+
+    fn as_slice(&self) -> &[Response] {
+        self.list.as_deref().map_or(&[], |list| &list[..self.len])
     }
 }

@@ -137,11 +137,31 @@ where
     RB: http_body::Body<Data = Bytes>,
     RB::Error: Into<BoxError>,
 {
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     let drained = drain(body).await.unwrap_or_default();
+    parts.headers = own_headers(&parts.headers);
     FollowedRedirect {
         request,
         response: Response::from_parts(parts, drained),
         elapsed,
     }
+}
+
+/// The headers with values of their own: a client may parse header values as
+/// slices of its read buffer (hyper does), and a recorded redirect kept with
+/// them would keep that whole buffer, body bytes included, alive with it.
+fn own_headers(headers: &http::HeaderMap) -> http::HeaderMap {
+    let mut owned = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        // (a value's bytes are always a valid value; kept as it is otherwise)
+        let copy = match http::HeaderValue::from_bytes(value.as_bytes()) {
+            Ok(mut copy) => {
+                copy.set_sensitive(value.is_sensitive());
+                copy
+            }
+            Err(_) => value.clone(),
+        };
+        owned.append(name.clone(), copy);
+    }
+    owned
 }
