@@ -202,7 +202,8 @@ fn stack_error(err: BoxError, context: &ResponseContext<'_>) -> Error {
             let (last, mut followed) = too_many.into_parts();
             followed.push(last);
             let mut history = context.history(followed);
-            let last = history.pop().expect("the redirect that was one too many");
+            let mut last = history.pop().expect("the redirect that was one too many");
+            last.set_history(history);
             error_msg(ErrorKind::Redirect, message).with_response(last)
         }
         Err(other) => from_boxed(other),
