@@ -22,6 +22,7 @@ mod redirects;
 mod resolve;
 mod response;
 mod retry;
+mod secrets;
 mod security;
 mod session;
 mod timeouts;

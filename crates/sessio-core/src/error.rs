@@ -141,6 +141,7 @@ impl Error {
 
     /// An invalid URL: `Invalid URL '<url>': <why>`.
     pub(crate) fn invalid_url(url: &str, why: &str) -> Self {
+        let url = crate::redact::url(url);
         Self::msg(ErrorKind::InvalidUrl, format!("Invalid URL {url:?}: {why}"))
     }
 

@@ -32,6 +32,7 @@ mod error;
 pub mod hooks;
 pub mod options;
 mod progress;
+mod redact;
 pub mod request;
 mod response;
 mod simple_url;

@@ -64,7 +64,9 @@ impl RequestBody {
 }
 
 /// The parts of a [`Request`], all public, for code that merges or rewrites requests.
-#[derive(Debug, Default)]
+///
+/// Its `Debug` hides the URL's password and the values of credential headers.
+#[derive(Default)]
 pub struct RequestParts {
     /// The method (upper-cased when prepared).
     pub method: Method,
@@ -91,6 +93,26 @@ pub struct RequestParts {
     pub extend_hooks: bool,
     /// Per-request options (`Timeouts`, `Streaming`, `AllowRedirects`, ...).
     pub extensions: Extensions,
+}
+
+impl std::fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cookies: Vec<&str> = self.cookies.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RequestParts")
+            .field("method", &self.method)
+            .field("url", &crate::redact::url(&self.url))
+            .field("headers", &crate::redact::Headers(&self.headers))
+            .field("removed_headers", &self.removed_headers)
+            .field("params", &self.params)
+            .field("removed_params", &self.removed_params)
+            .field("auth", &self.auth)
+            .field("body", &self.body)
+            .field("cookies (names)", &cookies)
+            .field("hooks", &self.hooks)
+            .field("extend_hooks", &self.extend_hooks)
+            .field("extensions", &self.extensions)
+            .finish()
+    }
 }
 
 /// A request as the user described it, not merged with any session state.

@@ -338,8 +338,8 @@ impl fmt::Debug for PreparedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PreparedRequest")
             .field("method", &self.method)
-            .field("url", &self.url().as_str())
-            .field("headers", &self.headers)
+            .field("url", &crate::redact::url(self.url().as_str()))
+            .field("headers", &crate::redact::Headers(&self.headers))
             .field("body", &self.body)
             .finish()
     }

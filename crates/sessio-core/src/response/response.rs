@@ -485,9 +485,9 @@ impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("url", &self.url().as_str())
+            .field("url", &crate::redact::url(self.url().as_str()))
             .field("version", &self.version)
-            .field("headers", &self.headers)
+            .field("headers", &crate::redact::Headers(&self.headers))
             .finish()
     }
 }

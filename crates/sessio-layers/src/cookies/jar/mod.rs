@@ -26,7 +26,9 @@ pub const MAX_COOKIES_PER_DOMAIN: usize = 50;
 pub const MAX_COOKIES: usize = 3000;
 
 /// One cookie of a [`Jar`], as [`Jar::iter`] lists it and as it is saved.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Its `Debug` shows everything but the value.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CookieInfo {
     /// The name.
     pub name: String,
@@ -44,6 +46,21 @@ pub struct CookieInfo {
     pub http_only: bool,
     /// Expiry in seconds since the Unix epoch; `None` for a session cookie.
     pub expires: Option<u64>,
+}
+
+impl std::fmt::Debug for CookieInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CookieInfo")
+            .field("name", &self.name)
+            .field("value", &format_args!("Sensitive"))
+            .field("domain", &self.domain)
+            .field("host_only", &self.host_only)
+            .field("path", &self.path)
+            .field("secure", &self.secure)
+            .field("http_only", &self.http_only)
+            .field("expires", &self.expires)
+            .finish()
+    }
 }
 
 /// The default cookie store: RFC 6265 domain, path, `Secure` and expiry rules
@@ -73,9 +90,18 @@ pub struct CookieInfo {
 /// let plain: Url = "http://example.com/".parse().unwrap();
 /// assert_eq!(jar.cookies(&plain).unwrap(), "theme=dark", "Secure cookies need https");
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Jar {
     state: RwLock<State>,
+}
+
+/// The cookies without their values.
+impl std::fmt::Debug for Jar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jar")
+            .field("cookies", &self.iter())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]
