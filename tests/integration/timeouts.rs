@@ -118,3 +118,31 @@ async fn total_timeout_bounds_the_whole_request() {
         .unwrap_err();
     assert!(err.is_timeout());
 }
+
+/// After the total timeout, nothing is sent again: not a retry of the adapter's
+/// policy (a GET it would otherwise retry at once, twice).
+#[tokio::test]
+async fn nothing_is_retried_after_the_total_timeout() {
+    use sessio::RetryPolicy;
+    use sessio_tests::{FaultServer, Step};
+
+    let server =
+        FaultServer::every(vec![Step::ReadHead, Step::Sleep(Duration::from_secs(5))]).await;
+    let session = Session::builder()
+        .timeout(Duration::from_millis(300))
+        .max_retries(RetryPolicy::new().total(2))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = session.get(server.url("/slow")).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // a retry would have opened a second connection at once
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.connections(), 1, "no second attempt");
+    assert_eq!(server.total_requests(), 1);
+}

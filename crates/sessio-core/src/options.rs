@@ -49,8 +49,51 @@ impl Timeouts {
 
 /// The instant by which the whole request must be done (from [`Timeouts::total`]),
 /// fixed once when the request is sent so that every hop shares it.
+///
+/// No layer sends a request again past it: not a retry, not an auth flow's
+/// answer to a challenge, not a redirect.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use sessio::Deadline;
+///
+/// let deadline = Deadline(Instant::now() + Duration::from_secs(5));
+/// assert!(!deadline.has_passed());
+/// assert!(deadline.passes_within(Duration::from_secs(10)));
+/// let mut request = sessio::http::Request::new(());
+/// request.extensions_mut().insert(deadline);
+/// assert_eq!(Deadline::of(&request), Some(deadline));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline(pub Instant);
+
+impl Deadline {
+    /// The deadline a request carries, if any.
+    pub fn of<B>(request: &http::Request<B>) -> Option<Deadline> {
+        request.extensions().get::<Deadline>().copied()
+    }
+
+    /// Whether the deadline has passed.
+    pub fn has_passed(&self) -> bool {
+        Instant::now() >= self.0
+    }
+
+    /// Whether waiting `wait` from now would end at or past the deadline.
+    pub fn passes_within(&self, wait: Duration) -> bool {
+        Instant::now()
+            .checked_add(wait)
+            .is_none_or(|end| end >= self.0)
+    }
+
+    /// The error of a request whose deadline passed: a timeout
+    /// ([`Error::is_timeout`](crate::Error::is_timeout)).
+    pub fn passed_error(&self) -> crate::Error {
+        crate::Error::msg(
+            crate::ErrorKind::Timeout,
+            "request timed out (total timeout)",
+        )
+    }
+}
 
 /// Whether the response body is read lazily (`true`) or before `send` returns
 /// (`false`, requests' default `stream=False`).

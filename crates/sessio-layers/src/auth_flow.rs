@@ -40,9 +40,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::AUTHORIZATION;
-use sessio_core::BoxError;
 use sessio_core::auth::flow::AttachedFlow;
 use sessio_core::auth::{AuthFlow, AuthRequest};
+use sessio_core::{BoxError, Deadline};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -191,7 +191,12 @@ where
         let Some(next) = spare.take() else {
             return Ok(response);
         };
-        if resends >= flow.max_resends() {
+        // Not answered past the limit, nor past the request's deadline.
+        let past_deadline = parts
+            .extensions
+            .get::<Deadline>()
+            .is_some_and(Deadline::has_passed);
+        if resends >= flow.max_resends() || past_deadline {
             return Ok(response);
         }
         let (head, mut response_body) = response.into_parts();
@@ -267,5 +272,58 @@ where
 impl<F, R> std::fmt::Debug for ResponseFuture<F, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("auth_flow::ResponseFuture")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body_util::Full;
+    use tower::{Layer, ServiceExt};
+
+    use super::*;
+
+    /// A challenge past the request's deadline is not answered: the 401 is
+    /// returned, and the server sees one request.
+    #[tokio::test]
+    async fn no_challenge_is_answered_past_the_deadline() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let server = tower::service_fn(move |req: http::Request<Full<bytes::Bytes>>| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            let status = if req.headers().contains_key("authorization") {
+                200
+            } else {
+                401
+            };
+            async move {
+                let challenge = "Digest realm=\"r\", nonce=\"n\", qop=\"auth\"";
+                let response = http::Response::builder()
+                    .status(status)
+                    .header("www-authenticate", challenge)
+                    .body(Full::new(bytes::Bytes::new()));
+                Ok::<_, Infallible>(response.unwrap())
+            }
+        });
+        let digest = sessio_core::Auth::digest("user", "pass");
+        let client = AuthFlowLayer::for_auth(&digest).unwrap().layer(server);
+        let mut request = http::Request::get("http://h.test/")
+            .body(Full::default())
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(Deadline(std::time::Instant::now()));
+        let response = client.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 401);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        let request = http::Request::get("http://h.test/")
+            .body(Full::default())
+            .unwrap();
+        let response = client.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200, "answered without a deadline");
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 }

@@ -97,6 +97,11 @@ where
             let why = Some("the request body is a stream and cannot be sent again");
             return Ok(finish(response, followed, &current, Some(&next), why));
         }
+        if let Some(deadline) = current.deadline()
+            && deadline.has_passed()
+        {
+            return Err(Box::new(deadline.passed_error()));
+        }
         followed.push(record(response, current.head(), elapsed).await);
         current = next;
         let request = current.to_http()?;

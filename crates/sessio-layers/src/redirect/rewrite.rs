@@ -102,6 +102,11 @@ impl<B: ReplayBody> ChainRequest<B> {
         Ok(request)
     }
 
+    /// The deadline the chain must end by, if the first request had one.
+    pub(crate) fn deadline(&self) -> Option<sessio_core::Deadline> {
+        self.extensions.get::<sessio_core::Deadline>().copied()
+    }
+
     /// Its head, for the history.
     pub(crate) fn head(&self) -> RequestHead {
         RequestHead {

@@ -425,3 +425,21 @@ async fn any_body_and_error_type_works() {
         .unwrap_err();
     assert!(err.is::<std::io::Error>(), "the inner error, boxed");
 }
+
+#[tokio::test]
+async fn no_redirect_is_followed_past_the_deadline() {
+    let log = Log::default();
+    let svc = RedirectLayer::new().layer(server(log.clone()));
+    let mut request = get("http://a.test/302/%2Fend");
+    request
+        .extensions_mut()
+        .insert(sessio_core::Deadline(std::time::Instant::now()));
+    let err = svc.oneshot(request).await.unwrap_err();
+    let err = err.downcast::<sessio_core::Error>().unwrap();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(
+        log.lock().unwrap().len(),
+        1,
+        "the redirect was not followed"
+    );
+}

@@ -24,6 +24,9 @@ pub enum ErrorClass {
     /// Waiting for a free pooled connection timed out: never retried, since
     /// a retry would only add to a full pool (urllib3 does not retry it either).
     PoolTimeout,
+    /// The request's total deadline passed: never retried, since a retry would
+    /// be past it too.
+    TotalTimeout,
 }
 
 /// The errors the retry policy can read and make: tower's `BoxError`, sessio's
@@ -78,12 +81,17 @@ fn class_of(err: &(dyn StdError + 'static)) -> ErrorClass {
                 }
                 ErrorKind::ReadTimeout | ErrorKind::Request | ErrorKind::Body => ErrorClass::Read,
                 ErrorKind::PoolTimeout => ErrorClass::PoolTimeout,
+                ErrorKind::Timeout => ErrorClass::TotalTimeout,
                 _ => ErrorClass::Other,
             };
         }
         #[cfg(feature = "timeout")]
         if current.is::<crate::timeout::ReadTimeout>() {
             return ErrorClass::Read;
+        }
+        #[cfg(feature = "timeout")]
+        if current.is::<crate::timeout::TotalTimeout>() {
+            return ErrorClass::TotalTimeout;
         }
         if let Some(io) = current.downcast_ref::<io::Error>() {
             return match io.kind() {

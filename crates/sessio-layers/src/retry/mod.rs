@@ -15,6 +15,11 @@
 //!   says otherwise) replaces the backoff.
 //! * A waiting-for-a-pooled-connection timeout is never retried (nor is it by
 //!   urllib3): a retry would only add to a full pool.
+//! * Nothing is retried past the request's total deadline (its
+//!   [`Deadline`](sessio_core::Deadline) extension, set from a session's
+//!   `timeout`): not a total timeout, not a failure after the deadline
+//!   passed, and not when the backoff or `Retry-After` wait would end past it
+//!   (the last response or error is returned then).
 //! * Backoff: none before the first retry, then `backoff_factor × 2^(n-1)` plus
 //!   up to `backoff_jitter`, at most `backoff_max`.
 //! * When the status retries run out, the request fails with

@@ -13,6 +13,7 @@ use super::backoff::{backoff, retry_after};
 use super::classify::{ErrorClass, RetryError};
 use super::{Attempts, RetriesExhausted};
 use crate::ReplayBody;
+use sessio_core::Deadline;
 
 /// The longest `Retry-After` a [`RetryPolicy`] waits for by default: 2 minutes.
 /// urllib3 waits up to 6 hours, which holds a request (and its caller) for far
@@ -241,15 +242,12 @@ impl RetryPolicy {
         true
     }
 
-    fn wait(&self, retry_after: Option<Duration>) -> Duration {
+    /// The wait before the next retry (the `retry`-th), unless a
+    /// `Retry-After` says how long.
+    fn wait(&self, retry: usize, retry_after: Option<Duration>) -> Duration {
         retry_after.unwrap_or_else(|| {
             let c = &self.config;
-            backoff(
-                self.used.retries,
-                c.backoff_factor,
-                c.backoff_jitter,
-                c.backoff_max,
-            )
+            backoff(retry, c.backoff_factor, c.backoff_jitter, c.backoff_max)
         })
     }
 
@@ -279,6 +277,9 @@ where
         result: &mut Result<Response<RB>, E>,
     ) -> Option<Backoff> {
         let method_allowed = self.method_allowed(req.method());
+        // A retry that would start at or past the request's deadline is not made.
+        let deadline = Deadline::of(req);
+        let past_deadline = |wait: Duration| deadline.is_some_and(|d| d.passes_within(wait));
         match result {
             Ok(response) => {
                 let status = response.status();
@@ -295,6 +296,11 @@ where
                     response.extensions_mut().insert(self.attempts());
                     return None;
                 }
+                let wait = self.wait(self.used.retries + 1, after);
+                if past_deadline(wait) {
+                    response.extensions_mut().insert(self.attempts());
+                    return None;
+                }
                 if !self.take(Reason::Status) {
                     if self.config.raise_on_status {
                         *result = Err(E::exhausted(RetriesExhausted {
@@ -307,7 +313,6 @@ where
                     }
                     return None;
                 }
-                let wait = self.wait(after);
                 trace_retry(self.used.retries, wait, &status);
                 Some(Backoff::after(wait))
             }
@@ -316,13 +321,16 @@ where
                     ErrorClass::Connect => Reason::Connect,
                     ErrorClass::Read if method_allowed => Reason::Read,
                     ErrorClass::Other if method_allowed => Reason::Other,
-                    // Sent, and not safe to send again.
-                    ErrorClass::Read | ErrorClass::Other | ErrorClass::PoolTimeout => return None,
+                    // Sent, and not safe to send again; or not worth it.
+                    ErrorClass::Read
+                    | ErrorClass::Other
+                    | ErrorClass::PoolTimeout
+                    | ErrorClass::TotalTimeout => return None,
                 };
-                if !self.take(reason) {
+                let wait = self.wait(self.used.retries + 1, None);
+                if past_deadline(wait) || !self.take(reason) {
                     return None;
                 }
-                let wait = self.wait(None);
                 trace_retry(self.used.retries, wait, &reason);
                 Some(Backoff::after(wait))
             }

@@ -35,6 +35,7 @@ fn scripted(
                     "refused",
                 )) as BoxError),
                 Err("other") => Err("something else went wrong".into()),
+                Err("total") => Err(Box::new(crate::timeout::TotalTimeout::new()) as BoxError),
                 Err(_) => Err(Box::new(std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "reset after sending",
@@ -57,9 +58,22 @@ async fn run(
     method: Method,
     script: Vec<Result<u16, &'static str>>,
 ) -> (Result<Response<()>, BoxError>, Vec<Method>) {
+    run_with_deadline(policy, method, script, None).await
+}
+
+async fn run_with_deadline(
+    policy: RetryPolicy,
+    method: Method,
+    script: Vec<Result<u16, &'static str>>,
+    deadline: Option<std::time::Instant>,
+) -> (Result<Response<()>, BoxError>, Vec<Method>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let svc = RetryLayer::new(policy).layer(scripted(script, log.clone()));
-    let result = svc.oneshot(request(method)).await;
+    let mut request = request(method);
+    if let Some(at) = deadline {
+        request.extensions_mut().insert(sessio_core::Deadline(at));
+    }
+    let result = svc.oneshot(request).await;
     let seen = log.lock().unwrap().clone();
     (result, seen)
 }
@@ -290,4 +304,54 @@ async fn a_budget_bounds_retries_across_requests() {
         let _ = svc.clone().oneshot(request(Method::GET)).await;
     }
     assert_eq!(log.lock().unwrap().len(), 5, "no budget, no retries");
+}
+
+/// A retry is never made past the request's deadline: not after it passed, not
+/// when the wait before it would end past it, and a total timeout is never
+/// retried at all.
+#[tokio::test(start_paused = true)]
+async fn nothing_is_retried_past_the_deadline() {
+    let now = std::time::Instant::now();
+    let passed = Some(now);
+    let (result, seen) = run_with_deadline(
+        RetryPolicy::new(),
+        Method::GET,
+        vec![Err("read"), Ok(200)],
+        passed,
+    )
+    .await;
+    assert!(result.is_err());
+    assert_eq!(seen.len(), 1, "an error past the deadline is not retried");
+
+    let forcelist = || RetryPolicy::new().status_forcelist([500]);
+    let (result, seen) =
+        run_with_deadline(forcelist(), Method::GET, vec![Ok(500), Ok(200)], passed).await;
+    assert_eq!(
+        result.unwrap().status(),
+        500,
+        "the status is returned as it is"
+    );
+    assert_eq!(seen.len(), 1);
+
+    // a 503 asks for a wait of 2 s: past a deadline 1 s away, within one 60 s away
+    let soon = Some(now + Duration::from_secs(1));
+    let (result, seen) =
+        run_with_deadline(RetryPolicy::new(), Method::GET, vec![Ok(503)], soon).await;
+    assert_eq!(result.unwrap().status(), 503);
+    assert_eq!(seen.len(), 1, "the wait would end past the deadline");
+    let later = Some(now + Duration::from_secs(60));
+    let (result, seen) = run_with_deadline(
+        RetryPolicy::new(),
+        Method::GET,
+        vec![Ok(503), Ok(200)],
+        later,
+    )
+    .await;
+    assert_eq!(result.unwrap().status(), 200);
+    assert_eq!(seen.len(), 2, "the wait ends before the deadline");
+
+    // the timeout layer's total timeout, with no deadline on the request
+    let (result, seen) = run(RetryPolicy::new(), Method::GET, vec![Err("total"), Ok(200)]).await;
+    assert!(result.unwrap_err().is::<crate::timeout::TotalTimeout>());
+    assert_eq!(seen.len(), 1);
 }
