@@ -88,7 +88,7 @@ fn stack(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let jar = Arc::new(Jar::new());
-    jar.set("session", "1");
+    jar.set("session", "1").unwrap();
 
     let plain = Session::builder()
         .mount("http://bench.test/", transport())
@@ -101,7 +101,7 @@ fn stack(c: &mut Criterion) {
         .param("v", "2")
         .build()
         .expect("session");
-    full.cookies().set("session", "1");
+    full.cookies().set("session", "1").unwrap();
 
     // Each layer alone over the transport.
     let raw = transport();

@@ -169,7 +169,7 @@ impl BenchClient {
                 }
                 let session = builder.build().expect("session");
                 if variant == Variant::SessioFull {
-                    session.cookies().set("bench", "1");
+                    session.cookies().set("bench", "1").unwrap();
                 }
                 BenchClient::Sessio(session)
             }

@@ -48,7 +48,7 @@ async fn prepare_shows_the_cookie_header_that_will_be_sent() {
 async fn request_cookies_win_follow_the_chain_and_are_never_stored() {
     let server = Server::echo().await;
     let s = Session::new();
-    s.cookies().set("k", "jar");
+    s.cookies().set("k", "jar").unwrap();
     let r = s
         .get(server.url("/redirect/2"))
         .cookie("k", "request")
@@ -94,7 +94,7 @@ async fn request_cookies_of_request_prepare_follow_a_redirect() {
 async fn an_explicit_cookie_header_wins_and_is_dropped_on_redirect() {
     let server = Server::echo().await;
     let s = Session::new();
-    s.cookies().set("from_jar", "1");
+    s.cookies().set("from_jar", "1").unwrap();
     let v = seen(s.get(server.url("/")).header("cookie", "mine=1")).await;
     assert_eq!(
         v["headers"]["cookie"], "mine=1",
@@ -163,7 +163,7 @@ async fn the_jar_can_be_shared_saved_and_loaded() {
 async fn the_dict_api_is_live() {
     let server = Server::echo().await;
     let s = Session::new();
-    s.cookies().set("everywhere", "1");
+    s.cookies().set("everywhere", "1").unwrap();
     s.cookies()
         .set_for("scoped", "2", "127.0.0.1", "/only")
         .unwrap();

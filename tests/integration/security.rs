@@ -6,6 +6,8 @@
 use sessio::{Auth, Method, Session};
 use sessio_tests::{Scripted, Server};
 
+use crate::seen;
+
 fn scripted_session(script: &Scripted) -> sessio::SessionBuilder {
     Session::builder()
         .mount("http://", script.clone())
@@ -377,7 +379,7 @@ async fn sec_27_cookies_follow_the_url_host_and_a_user_host_header_is_dropped_cr
 async fn sec_28_domainless_cookies_are_supercookies_like_requests() {
     let script = Scripted::new(&[("http://a.test/", 302, "http://b.test/")]);
     let s = scripted_session(&script).build().unwrap();
-    s.cookies().set("sid", "x");
+    s.cookies().set("sid", "x").unwrap();
     s.get("http://a.test/").send().await.unwrap();
     let seen = script.seen();
     assert_eq!(seen[0].headers["cookie"], "sid=x");
@@ -401,7 +403,7 @@ async fn sec_28_strict_mode_scopes_domainless_cookies_to_the_first_origin() {
         .strict_cookies(true)
         .build()
         .unwrap();
-    s.cookies().set("sid", "x");
+    s.cookies().set("sid", "x").unwrap();
     s.get("http://a.test/").send().await.unwrap();
     let seen = script.seen();
     assert_eq!(seen[0].headers["cookie"], "sid=x");
@@ -413,4 +415,98 @@ async fn sec_28_strict_mode_scopes_domainless_cookies_to_the_first_origin() {
         seen[2].headers["cookie"], "sid=x",
         "back on the first origin"
     );
+}
+
+/// A cookie given by the user cannot smuggle another one (`a=1; admin=1`) or
+/// break the header: a `;`, `,`, space, quote, backslash or control character
+/// is a builder error, for a request's cookie and for the jar alike, and
+/// nothing is sent.
+#[tokio::test]
+async fn sec_cookie_values_given_by_the_user_cannot_smuggle_cookies() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let bad = [
+        ("a", "1; admin=1"),
+        ("a", "1,admin=1"),
+        ("a", "with space"),
+        ("a", "x\u{1}y"),
+        ("a", "tab\tx"),
+        ("a", "new\nline"),
+        ("a", "back\\slash"),
+        ("a", "in\"side"),
+        ("a b", "1"),
+        ("a=b", "1"),
+        ("a;b", "1"),
+        ("", "1"),
+    ];
+    for (name, value) in bad {
+        let err = s
+            .get(server.url("/"))
+            .cookie(name, value)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_builder(), "{name:?}={value:?}: {err}");
+        assert!(err.to_string().contains("cookie"), "{err}");
+        let err = s.cookies().set(name, value).unwrap_err();
+        assert!(err.is_builder(), "{name:?}={value:?}: {err}");
+    }
+    assert_eq!(server.requests(), 0, "nothing was sent");
+    assert!(s.cookies().is_empty());
+
+    let v = seen(
+        s.get(server.url("/"))
+            .cookie("a", "\"quoted\"")
+            .cookie("b!", "x/y:z=1"),
+    )
+    .await;
+    assert_eq!(v["headers"]["cookie"], "a=\"quoted\"; b!=x/y:z=1");
+}
+
+/// A jar filled by a server (50 cookies of 4 KiB for one domain) sends at most
+/// `MAX_COOKIE_HEADER` bytes of them, the first in sending order; a request's
+/// own cookies larger than that are an error.
+#[tokio::test]
+async fn sec_the_cookie_header_is_bounded() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    for batch in 0..5 {
+        let ten: String = (batch * 10..batch * 10 + 10)
+            .map(|i| format!("h={}", urlencode(&format!("c{i:02}={}", "v".repeat(4000)))))
+            .collect::<Vec<_>>()
+            .join("&");
+        s.get(server.url(&format!("/set-cookie?{ten}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.cookies().len(), 50);
+    let v = seen(s.get(server.url("/"))).await;
+    let header = v["headers"]["cookie"].as_str().unwrap();
+    let bound = sessio::layers::cookies::MAX_COOKIE_HEADER;
+    assert!(header.len() <= bound, "{} bytes", header.len());
+    assert!(
+        header.len() > bound - 4010,
+        "as many as fit: {} bytes",
+        header.len()
+    );
+    assert!(header.starts_with("c00="), "the oldest first");
+
+    // with a request's own cookie, the jar's give way to it
+    let v = seen(s.get(server.url("/")).cookie("own", "1")).await;
+    let header = v["headers"]["cookie"].as_str().unwrap();
+    assert!(
+        header.len() <= bound && header.ends_with("; own=1"),
+        "{}",
+        header.len()
+    );
+
+    let huge = "x".repeat(bound);
+    let err = s
+        .get(server.url("/"))
+        .cookie("huge", &huge)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_builder(), "{err}");
 }

@@ -160,8 +160,19 @@ pub fn cookie_header(
         (Some(store), Some(origin)) if !origin.allows(url) => store.scoped_cookies(url),
         (Some(store), _) => store.cookies(url),
     };
-    if extra.is_empty() {
+    if extra.is_empty() && stored.as_ref().is_none_or(|v| v.len() <= MAX_COOKIE_HEADER) {
         return Ok(stored);
+    }
+    for (name, value) in extra {
+        check_cookie(name, value)?;
+    }
+    let extra_pairs = extra.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let extra_len = pairs_len(extra_pairs.clone());
+    if extra_len > MAX_COOKIE_HEADER {
+        return Err(Error::invalid_header(
+            "cookie",
+            &format!("the request's cookies take more than {MAX_COOKIE_HEADER} bytes"),
+        ));
     }
     let stored_pairs = stored
         .as_ref()
@@ -170,12 +181,93 @@ pub fn cookie_header(
         .flat_map(|text| text.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .filter(|(name, _)| !extra.iter().any(|(own, _)| own == name));
-    let extra_pairs = extra.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let text = join_pairs(stored_pairs.chain(extra_pairs));
+    let separator = if extra.is_empty() { 0 } else { 2 };
+    let budget = MAX_COOKIE_HEADER.saturating_sub(extra_len + separator);
+    let kept = fitting(stored_pairs.clone(), budget);
+    let text = join_pairs(stored_pairs.take(kept).chain(extra_pairs));
+    if text.is_empty() {
+        return Ok(None);
+    }
     let mut value = HeaderValue::try_from(text)
         .map_err(|_| Error::invalid_header("cookie", "a cookie contains CR, LF or NUL"))?;
     value.set_sensitive(true);
     Ok(Some(value))
+}
+
+/// The most bytes of a `Cookie` header sessio sends: the jar's cookies past it
+/// (in the order they are sent, RFC 6265 §5.4: longer paths, then older, first)
+/// are left out, and a request's own cookies larger than it are an error.
+/// Servers commonly refuse a header line over 8 KiB; this bound only stops a
+/// jar that servers filled (up to 50 cookies of 4 KiB a domain) from sending
+/// hundreds of kilobytes with every request.
+pub const MAX_COOKIE_HEADER: usize = 32 * 1024;
+
+/// How many of the first pairs fit in `budget` bytes of a `Cookie` header
+/// (`a=1; b=2`).
+pub fn fitting<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, budget: usize) -> usize {
+    let mut used = 0;
+    pairs
+        .into_iter()
+        .take_while(|(name, value)| {
+            // each pair after the first comes with its "; "
+            used += name.len() + value.len() + 3;
+            used <= budget + 2
+        })
+        .count()
+}
+
+fn pairs_len<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
+    pairs
+        .map(|(name, value)| name.len() + value.len() + 3)
+        .sum::<usize>()
+        .saturating_sub(2)
+}
+
+/// Checks a cookie given by the user (not by a server): the name a token and
+/// the value cookie octets, optionally in double quotes (RFC 6265 §4.1.1). A
+/// `;` or `,` would smuggle another cookie, a space or control character would
+/// break the header; each is an error naming the cookie.
+///
+/// ```
+/// use sessio_core::__private::check_cookie;
+///
+/// assert!(check_cookie("sid", "abc123").is_ok());
+/// assert!(check_cookie("sid", "\"quoted\"").is_ok());
+/// assert!(check_cookie("a", "1; admin=1").is_err());
+/// assert!(check_cookie("a b", "1").is_err());
+/// ```
+pub fn check_cookie(name: &str, value: &str) -> Result<()> {
+    let why = if name.is_empty() {
+        Some("the name is empty")
+    } else if !name.bytes().all(is_token_byte) {
+        Some("the name has a character a cookie name cannot have")
+    } else {
+        let inner = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        (!inner.bytes().all(is_cookie_octet)).then_some(
+            "the value has a character a cookie value cannot have (a control character, \
+             space, double quote, comma, semicolon or backslash)",
+        )
+    };
+    match why {
+        Some(why) => Err(Error::invalid_header(
+            "cookie",
+            &format!("cookie {name:?}: {why}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// RFC 7230 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// RFC 6265 `cookie-octet`: visible ASCII but `"`, `,`, `;` and `\`.
+fn is_cookie_octet(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }
 
 /// Cookie pairs as the text of a `Cookie` header: `a=1; b=2` (one allocation).

@@ -42,6 +42,7 @@ use http::HeaderValue;
 
 pub use jar::{CookieInfo, Jar, MAX_COOKIE_SIZE, MAX_COOKIES, MAX_COOKIES_PER_DOMAIN};
 pub use service::{Cookies, CookiesLayer, ResponseFuture};
+pub use sessio_core::__private::MAX_COOKIE_HEADER;
 pub use sessio_core::{CookieStore, RequestCookies, StrictOrigin};
 
 /// Response extension: the `Cookie` header the layer added to the request (absent

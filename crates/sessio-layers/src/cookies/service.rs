@@ -218,7 +218,7 @@ mod tests {
     #[tokio::test]
     async fn an_explicit_cookie_header_wins_over_the_jar() {
         let jar = Arc::new(Jar::new());
-        jar.set("from_jar", "1");
+        jar.set("from_jar", "1").unwrap();
         let svc = CookiesLayer::new(jar).layer(echo_cookie(""));
         let mut req = get("http://a.test/");
         req.headers_mut()
@@ -230,7 +230,7 @@ mod tests {
     #[tokio::test]
     async fn request_cookies_override_and_stay_out_of_the_jar() {
         let jar = Arc::new(Jar::new());
-        jar.set("k", "jar");
+        jar.set("k", "jar").unwrap();
         let svc = CookiesLayer::new(jar.clone()).layer(echo_cookie(""));
         let url: Url = "http://a.test/".parse().unwrap();
         let mut req = get("http://a.test/x");

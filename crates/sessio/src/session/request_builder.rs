@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use sessio_core::__private::{checked_header, checked_value, header_pair, invalid_header, name_of};
+use sessio_core::__private::{check_cookie, checked_header, checked_value, name_of};
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
     AllowRedirects, Auth, Body, DownloadProgress, Hook, Progress, Request, Response, Result,
@@ -409,13 +409,20 @@ impl RequestBuilder {
     /// A cookie for this request only (requests' `cookies=`): it replaces a jar
     /// cookie of the same name, goes with every redirect hop to the same origin,
     /// and is never stored in the jar.
+    ///
+    /// The name must be a token and the value cookie octets, optionally in
+    /// double quotes (RFC 6265): a `;`, `,`, space, double quote, backslash or
+    /// control character makes `send` fail with a builder error, where
+    /// requests sends `a=1; admin=1` as two cookies.
+    ///
+    /// ```
+    /// let s = sessio::Session::new();
+    /// let err = s.get("http://example.test/").cookie("a", "1; admin=1").build().unwrap_err();
+    /// assert!(err.is_builder());
+    /// ```
     pub fn cookie(self, name: &str, value: &str) -> Self {
         self.with(|parts| {
-            let pair = format!("{name}={value}");
-            header_pair("cookie", &pair)?;
-            if name.is_empty() || name.contains(['=', ';', ' ']) {
-                return Err(invalid_header("cookie", "invalid cookie name"));
-            }
+            check_cookie(name, value)?;
             parts.cookies.retain(|(k, _)| k != name);
             parts.cookies.push((name.to_owned(), value.to_owned()));
             Ok(())

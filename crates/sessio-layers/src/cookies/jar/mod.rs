@@ -7,7 +7,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
-use sessio_core::__private::simple_target;
+use sessio_core::__private::{check_cookie, simple_target};
 use sessio_core::{CookieStore, Result};
 
 use rules::{canonical_domain, info_of, invalid_cookie};
@@ -84,7 +84,7 @@ impl std::fmt::Debug for CookieInfo {
 /// let jar = Jar::new();
 /// let url: Url = "https://example.com/account".parse().unwrap();
 /// jar.set_cookies(&mut [HeaderValue::from_static("sid=abc; Path=/; Secure")].iter(), &url);
-/// jar.set("theme", "dark");
+/// jar.set("theme", "dark").unwrap();
 /// assert_eq!(jar.get("sid").as_deref(), Some("abc"));
 /// assert_eq!(jar.cookies(&url).unwrap(), "sid=abc; theme=dark");
 /// let plain: Url = "http://example.com/".parse().unwrap();
@@ -200,7 +200,20 @@ impl Jar {
 
     /// Sets a cookie with no domain: it is sent to every host (requests'
     /// `jar.set(name, value)`), on every path.
-    pub fn set(&self, name: &str, value: &str) {
+    ///
+    /// The name must be a token and the value cookie octets, optionally in
+    /// double quotes (RFC 6265): a `;`, `,`, space, double quote, backslash or
+    /// control character is an error (it would smuggle another cookie into the
+    /// header, or break it), where requests sends the value as it is.
+    ///
+    /// ```
+    /// let jar = sessio::Jar::new();
+    /// jar.set("theme", "dark")?;
+    /// assert!(jar.set("a", "1; admin=1").unwrap_err().is_builder());
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn set(&self, name: &str, value: &str) -> Result<()> {
+        check_cookie(name, value)?;
         let mut state = self.write();
         state.stamp("", "/", name);
         state.anywhere.retain(|c| c.name != name);
@@ -214,10 +227,13 @@ impl Jar {
             http_only: false,
             expires: None,
         });
+        Ok(())
     }
 
-    /// Sets a cookie for `domain` (and its subdomains) under `path`.
+    /// Sets a cookie for `domain` (and its subdomains) under `path`; the name
+    /// and value are checked as [`set`](Jar::set) checks them.
     pub fn set_for(&self, name: &str, value: &str, domain: &str, path: &str) -> Result<()> {
+        check_cookie(name, value)?;
         self.insert(CookieInfo {
             name: name.to_owned(),
             value: value.to_owned(),
@@ -231,8 +247,22 @@ impl Jar {
     }
 
     /// Adds a cookie as described (used by `load_*`); a cookie that cannot be
-    /// stored (bad name or domain, public suffix) is an error.
+    /// stored (bad name or domain, public suffix) is an error, and so is a
+    /// name or value that would break the `Cookie` header (a `;`, a control
+    /// character, a `=` or space in the name). Values a server may set (with
+    /// spaces or quotes inside) are kept as they are.
     pub fn insert(&self, info: CookieInfo) -> Result<()> {
+        let breaks_header = |text: &str| text.contains(';') || text.chars().any(char::is_control);
+        if info.name.is_empty()
+            || info.name.contains(['=', ' '])
+            || breaks_header(&info.name)
+            || breaks_header(&info.value)
+        {
+            return Err(invalid_cookie(
+                &info.name,
+                "a `;`, a control character, or an empty name or one with `=` or a space",
+            ));
+        }
         let Some(domain) = info.domain.clone() else {
             let mut state = self.write();
             state.stamp("", &info.path, &info.name);

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
-use sessio_core::__private::{SimpleTarget, error_msg, join_pairs};
+use sessio_core::__private::{MAX_COOKIE_HEADER, SimpleTarget, error_msg, fitting, join_pairs};
 use sessio_core::{Error, ErrorKind};
 use url::Url;
 
@@ -132,7 +132,8 @@ impl Jar {
                 )
             });
         }
-        let header = join_pairs(matched.iter().map(|(name, value, _, _)| (*name, *value)));
+        let pairs = matched.iter().map(|(name, value, _, _)| (*name, *value));
+        let header = join_pairs(pairs.clone().take(fitting(pairs, MAX_COOKIE_HEADER)));
         HeaderValue::try_from(header).ok()
     }
 }

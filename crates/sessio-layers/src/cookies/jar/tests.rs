@@ -116,7 +116,7 @@ fn quoted_values_are_kept_as_sent() {
 #[test]
 fn scoped_cookies_leave_out_domainless_ones() {
     let jar = Jar::new();
-    jar.set("super", "1");
+    jar.set("super", "1").unwrap();
     store(&jar, "own=1", "http://example.com/");
     assert_eq!(
         header(&jar, "http://example.com/").as_deref(),
@@ -144,7 +144,7 @@ fn path_and_domain_matching_follow_rfc_6265() {
 #[test]
 fn dict_api() {
     let jar = Jar::new();
-    jar.set("everywhere", "1");
+    jar.set("everywhere", "1").unwrap();
     jar.set_for("scoped", "2", "example.com", "/").unwrap();
     assert_eq!(jar.get("everywhere").as_deref(), Some("1"));
     assert_eq!(
@@ -181,7 +181,7 @@ fn json_and_netscape_round_trips() {
         "pref=x; Domain=example.com; Path=/",
         "https://example.com/",
     );
-    jar.set("anywhere", "1");
+    jar.set("anywhere", "1").unwrap();
 
     let mut json = Vec::new();
     jar.save_json(&mut json).unwrap();
@@ -240,7 +240,7 @@ fn cookies_of_equal_path_length_go_oldest_first() {
     // RFC 6265 §5.4: longer paths first; among equal lengths, earlier creation
     // first, and a replaced cookie keeps its creation time.
     let jar = Jar::new();
-    jar.set("early", "1");
+    jar.set("early", "1").unwrap();
     store(&jar, "late=2; Path=/", "http://a.test/");
     store(&jar, "later=3; Domain=a.test; Path=/", "http://a.test/");
     store(&jar, "deep=4; Path=/x", "http://a.test/x");
@@ -249,7 +249,7 @@ fn cookies_of_equal_path_length_go_oldest_first() {
         Some("deep=4; early=1; late=2; later=3")
     );
     store(&jar, "late=5; Path=/", "http://a.test/");
-    jar.set("early", "6");
+    jar.set("early", "6").unwrap();
     assert_eq!(
         header(&jar, "http://a.test/").as_deref(),
         Some("early=6; late=5; later=3"),
@@ -275,7 +275,7 @@ fn cookies_for_a_uri_are_the_cookies_for_its_url() {
     store(&jar, "safe=4; Secure", "https://example.com/");
     store(&jar, "ip=5", "http://127.0.0.1:8080/");
     store(&jar, "upper=6", "http://mixed.example/");
-    jar.set("anywhere", "7");
+    jar.set("anywhere", "7").unwrap();
     for to in [
         "http://example.com/",
         "https://example.com/a/b/c?q=1",
