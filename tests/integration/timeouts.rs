@@ -146,3 +146,45 @@ async fn nothing_is_retried_after_the_total_timeout() {
     assert_eq!(server.connections(), 1, "no second attempt");
     assert_eq!(server.total_requests(), 1);
 }
+
+/// A server that stops reading an upload: the write timeout ends it (without
+/// it, only the total timeout would), and an upload that goes through is not
+/// bothered by it.
+#[tokio::test]
+async fn the_write_timeout_ends_a_stalled_upload() {
+    use sessio_tests::{FaultServer, Step};
+
+    let server =
+        FaultServer::every(vec![Step::ReadHead, Step::Sleep(Duration::from_secs(20))]).await;
+    let session = Session::builder()
+        .write_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    // far more than the socket buffers on both sides take
+    let upload = vec![b'u'; 64 << 20];
+    let err = session
+        .post(server.url("/upload"))
+        .body(upload)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WriteTimeout, "{err}");
+    assert!(err.is_timeout());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let echo = Server::echo().await;
+    let response = session
+        .post(echo.url("/"))
+        .write_timeout(Duration::from_millis(300))
+        .body(vec![b'u'; 1 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

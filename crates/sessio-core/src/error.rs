@@ -46,6 +46,9 @@ pub enum ErrorKind {
     ConnectTimeout,
     /// The server sent nothing for longer than the read timeout (`ReadTimeout`).
     ReadTimeout,
+    /// The connection took none of the request body for longer than the write
+    /// timeout (httpx's `WriteTimeout`; requests has none).
+    WriteTimeout,
     /// No connection to the host became free within the pool timeout, under a
     /// per-host connection limit (urllib3's `EmptyPoolError`); nothing was sent.
     PoolTimeout,
@@ -225,6 +228,7 @@ impl Error {
         match self.inner.kind {
             ErrorKind::ConnectTimeout
             | ErrorKind::ReadTimeout
+            | ErrorKind::WriteTimeout
             | ErrorKind::Timeout
             | ErrorKind::PoolTimeout => true,
             _ => self.source_chain().any(is_timeout_error),
@@ -368,6 +372,7 @@ fn describe(kind: ErrorKind) -> &'static str {
         ErrorKind::Connect => "connection failed",
         ErrorKind::ConnectTimeout => "connect timed out",
         ErrorKind::ReadTimeout => "read timed out",
+        ErrorKind::WriteTimeout => "write timed out",
         ErrorKind::PoolTimeout => "timed out waiting for a pooled connection",
         ErrorKind::Timeout => "request timed out",
         ErrorKind::Tls => "TLS error",

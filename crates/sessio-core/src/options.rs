@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 /// * `read`: the longest time the server may stay silent: before the response head
 ///   arrives, and between body chunks while it is read (requests' read timeout).
 /// * `total`: the whole request, all redirect hops and reading the body included.
+/// * `write`: the longest an upload may stall (the connection taking none of
+///   the request body) before the response head arrives.
 ///
 /// ```
 /// use std::time::Duration;
 /// use sessio::Timeouts;
 ///
 /// let request = Timeouts { read: Some(Duration::from_secs(1)), ..Timeouts::default() };
-/// let session = Timeouts { connect: Some(Duration::from_secs(3)), read: Some(Duration::from_secs(9)), total: None };
+/// let session = Timeouts { connect: Some(Duration::from_secs(3)), read: Some(Duration::from_secs(9)), ..Timeouts::default() };
 /// let effective = request.or(session);
 /// assert_eq!(effective.read, Some(Duration::from_secs(1)));
 /// assert_eq!(effective.connect, Some(Duration::from_secs(3)));
@@ -28,6 +30,10 @@ pub struct Timeouts {
     pub read: Option<Duration>,
     /// Limit on the whole request.
     pub total: Option<Duration>,
+    /// The longest an upload may make no progress: the connection taking
+    /// none of the request body (HTTP/1: the server stopped reading) until the
+    /// response head arrives.
+    pub write: Option<Duration>,
 }
 
 impl Timeouts {
@@ -38,12 +44,16 @@ impl Timeouts {
             connect: self.connect.or(fallback.connect),
             read: self.read.or(fallback.read),
             total: self.total.or(fallback.total),
+            write: self.write.or(fallback.write),
         }
     }
 
     /// Whether no timeout is set at all.
     pub fn is_empty(&self) -> bool {
-        self.connect.is_none() && self.read.is_none() && self.total.is_none()
+        self.connect.is_none()
+            && self.read.is_none()
+            && self.total.is_none()
+            && self.write.is_none()
     }
 }
 

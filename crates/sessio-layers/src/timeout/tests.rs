@@ -28,7 +28,7 @@ fn layer(read_ms: u64, total_ms: Option<u64>) -> TimeoutLayer {
     TimeoutLayer::new(Timeouts {
         read: Some(Duration::from_millis(read_ms)),
         total: total_ms.map(Duration::from_millis),
-        connect: None,
+        ..Timeouts::default()
     })
 }
 

@@ -293,6 +293,12 @@ impl RequestBuilder {
         self.timeouts(|t| t.read = Some(timeout))
     }
 
+    /// Write timeout of this request: the longest its upload may stall before
+    /// the response head arrives (see [`SessionBuilder::write_timeout`](crate::SessionBuilder::write_timeout)).
+    pub fn write_timeout(self, timeout: Duration) -> Self {
+        self.timeouts(|t| t.write = Some(timeout))
+    }
+
     /// Connect timeout of this request, when it needs a new connection.
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         self.timeouts(|t| t.connect = Some(timeout))

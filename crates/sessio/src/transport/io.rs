@@ -32,6 +32,9 @@ pub(crate) struct IoClock {
 struct Stamps {
     written: Option<Instant>,
     first_byte: Option<Instant>,
+    /// Since when a write has been waiting for the connection to take bytes
+    /// (`None` while writes go through).
+    write_stalled: Option<Instant>,
 }
 
 impl IoClock {
@@ -45,6 +48,11 @@ impl IoClock {
     pub(crate) fn read(&self) -> (Option<Instant>, Option<Instant>) {
         let stamps = *self.stamps();
         (stamps.written, stamps.first_byte)
+    }
+
+    /// Since when a write has been waiting for the connection, if one is.
+    pub(crate) fn write_stalled_since(&self) -> Option<Instant> {
+        self.stamps().write_stalled
     }
 }
 
@@ -66,9 +74,20 @@ impl TimedIo {
     }
 
     fn wrote(&mut self, result: &Poll<io::Result<usize>>) {
-        if matches!(result, Poll::Ready(Ok(n)) if *n > 0) {
-            self.clock.stamps().written = Some(Instant::now());
-            self.awaiting_answer = true;
+        match result {
+            Poll::Ready(Ok(n)) if *n > 0 => {
+                let mut stamps = self.clock.stamps();
+                stamps.written = Some(Instant::now());
+                stamps.write_stalled = None;
+                self.awaiting_answer = true;
+            }
+            Poll::Pending => {
+                let mut stamps = self.clock.stamps();
+                if stamps.write_stalled.is_none() {
+                    stamps.write_stalled = Some(Instant::now());
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -6,6 +6,7 @@ use std::error::Error as StdError;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use sessio_core::{Body, BoxError, ConnectionInfo, Error, ErrorKind};
 
 use super::conn::{ConnMeta, handshake};
 use super::connect::ConnectTimedOut;
+use super::io::IoClock;
 use super::key::ConnKey;
 use super::pool::{self, Checkout, ConnectPermit, Grant, Lease, Pool, PoolTimedOut, Waiting};
 use super::proxy::ProxyFailed;
@@ -39,6 +41,8 @@ enum State {
         response: pool::ResponseFuture,
         sent_at: Instant,
         reused: bool,
+        /// The write timeout of an upload, until the head arrives.
+        upload: Option<Box<UploadWatch>>,
     },
     Detour(Box<Detour>),
     Done(Option<Error>),
@@ -103,12 +107,14 @@ fn start(
     for_connection(&mut request, lease.meta());
     let reused = lease.meta().count_request();
     let sent_at = Instant::now();
+    let upload = UploadWatch::for_request(&request, lease.meta());
     match lease.send(request) {
         Ok(response) => State::Sending {
             lease,
             response,
             sent_at,
             reused,
+            upload,
         },
         Err(request) => again(&lease, request, connect_timeout),
     }
@@ -202,31 +208,50 @@ impl Future for PooledSend {
                     response,
                     sent_at,
                     reused,
-                } => match std::task::ready!(response.as_mut().poll(cx)) {
-                    Ok(response) => {
-                        let (sent_at, reused) = (*sent_at, *reused);
-                        let State::Sending { mut lease, .. } =
-                            std::mem::replace(&mut this.state, State::Done(None))
-                        else {
-                            unreachable!("matched above")
-                        };
-                        lease.answered(!has_conflicting_framing(&response));
-                        let info = exchange_info(lease.meta(), sent_at, reused);
-                        return Poll::Ready(Ok((response, lease, info)));
-                    }
-                    Err(mut failed) => match failed.take_message() {
-                        // Never written, on a connection that had served a
-                        // request before (it closed meanwhile): another one.
-                        Some(request) if *reused => {
-                            this.state = again(lease, request, this.connect_timeout);
-                        }
-                        _ => {
+                    upload,
+                } => match response.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        if let Some(watch) = upload
+                            && watch.poll_stalled(cx).is_ready()
+                        {
+                            let timeout = watch.timeout;
                             this.state = State::Done(None);
-                            return Poll::Ready(Err(error(
-                                ErrorKind::Request,
-                                failed.into_error(),
+                            return Poll::Ready(Err(error_msg(
+                                ErrorKind::WriteTimeout,
+                                format!(
+                                    "write timed out: the connection took none of the request \
+                                     body for {timeout:?}"
+                                ),
                             )));
                         }
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(result) => match result {
+                        Ok(response) => {
+                            let (sent_at, reused) = (*sent_at, *reused);
+                            let State::Sending { mut lease, .. } =
+                                std::mem::replace(&mut this.state, State::Done(None))
+                            else {
+                                unreachable!("matched above")
+                            };
+                            lease.answered(!has_conflicting_framing(&response));
+                            let info = exchange_info(lease.meta(), sent_at, reused);
+                            return Poll::Ready(Ok((response, lease, info)));
+                        }
+                        Err(mut failed) => match failed.take_message() {
+                            // Never written, on a connection that had served a
+                            // request before (it closed meanwhile): another one.
+                            Some(request) if *reused => {
+                                this.state = again(lease, request, this.connect_timeout);
+                            }
+                            _ => {
+                                this.state = State::Done(None);
+                                return Poll::Ready(Err(error(
+                                    ErrorKind::Request,
+                                    failed.into_error(),
+                                )));
+                            }
+                        },
                     },
                 },
                 State::Detour(detour) => {
@@ -292,6 +317,52 @@ impl Detour {
                     return Poll::Ready(Err(err.take().unwrap_or_else(polled_after_done)));
                 }
             }
+        }
+    }
+}
+
+/// The write timeout of one upload: it fires when the connection has taken
+/// none of the request for that long (a write waiting on a full socket), and
+/// is watched only until the response head arrives. Requests without a body
+/// or a write timeout have none.
+struct UploadWatch {
+    timeout: Duration,
+    clock: Arc<IoClock>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl UploadWatch {
+    fn for_request(request: &http::Request<Body>, meta: &ConnMeta) -> Option<Box<UploadWatch>> {
+        if http_body::Body::is_end_stream(request.body()) {
+            return None;
+        }
+        let timeout = request
+            .extensions()
+            .get::<sessio_core::Timeouts>()
+            .and_then(|t| t.write)?;
+        let clock = meta.clock.clone()?;
+        Some(Box::new(UploadWatch {
+            timeout,
+            clock,
+            sleep: Box::pin(tokio::time::sleep(timeout)),
+        }))
+    }
+
+    /// Ready once a write has waited longer than the timeout.
+    fn poll_stalled(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            std::task::ready!(self.sleep.as_mut().poll(cx));
+            let now = Instant::now();
+            let due = match self.clock.write_stalled_since() {
+                Some(since) => since + self.timeout,
+                None => now + self.timeout,
+            };
+            if due <= now {
+                return Poll::Ready(());
+            }
+            self.sleep
+                .as_mut()
+                .reset(tokio::time::Instant::from_std(due));
         }
     }
 }

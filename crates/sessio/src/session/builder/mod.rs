@@ -199,6 +199,29 @@ impl SessionBuilder {
         self
     }
 
+    /// Write timeout: the longest an upload may stall, the connection taking
+    /// none of the request body (the server stopped reading), before the
+    /// response head arrives; then the request fails with an error for which
+    /// `is_timeout()` is true (kind [`ErrorKind::WriteTimeout`](crate::ErrorKind::WriteTimeout)).
+    /// Off by default, as in requests (httpx's `write` timeout). HTTP/1 and
+    /// HTTP/2 connections alike, for stalls of the socket itself.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let s = sessio::Session::builder()
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .read_timeout(Duration::from_secs(10))
+    ///     .write_timeout(Duration::from_secs(10))
+    ///     .timeout(Duration::from_secs(60))
+    ///     .build()?;
+    /// # drop(s); Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.write = Some(timeout);
+        self
+    }
+
     /// Limit on establishing a connection (TCP and TLS) for the default adapters.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.http = self.http.connect_timeout(timeout);
