@@ -188,3 +188,38 @@ async fn the_write_timeout_ends_a_stalled_upload() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// A body that trickles (a byte every 50 ms, forever as far as the client can
+/// tell) never trips a read timeout longer than its gaps, since that counts
+/// per read; the total timeout is what ends it.
+#[tokio::test]
+async fn only_the_total_timeout_ends_a_trickling_body() {
+    use sessio_tests::{FaultServer, Step};
+
+    let head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+    let server = FaultServer::every(vec![
+        Step::ReadHead,
+        Step::write(head),
+        Step::Trickle(vec![b't'; 100_000].into(), Duration::from_millis(50)),
+    ])
+    .await;
+    let session = Session::builder()
+        .read_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = session
+        .get(server.url("/trickle"))
+        .timeout(Duration::from_millis(1500))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Timeout,
+        "the total timeout, not the read: {err}"
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(1400), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+}
