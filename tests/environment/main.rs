@@ -37,7 +37,7 @@ fn main() {
 async fn child(mode: &str) -> String {
     let builder = Session::builder();
     let session = match mode {
-        "default" | "merged" | "netrc" => Session::new(),
+        "default" | "merged" | "netrc" | "netrc-userinfo" => Session::new(),
         "netrc-no-trust-env" => builder.trust_env(false).build().expect("session"),
         "netrc-own-auth" => builder
             .auth(sessio::Auth::basic("own", "auth"))
@@ -95,9 +95,15 @@ async fn netrc_child(session: &Session) -> String {
             .unwrap_or("none")
             .to_owned()
     };
+    // `http://localhost:@127.0.0.1:port/`: the host is 127.0.0.1, whatever
+    // the user name says (requests once looked up the user name's entry)
+    let first_url = match std::env::var(CHILD).as_deref() {
+        Ok("netrc-userinfo") => echo.replace("http://", "http://localhost:@"),
+        _ => echo.clone(),
+    };
     let first = seen(
         session
-            .get(format!("{echo}/first"))
+            .get(format!("{first_url}/first"))
             .send()
             .await
             .expect("send"),
@@ -347,7 +353,14 @@ async fn parent() {
         netrc_case(
             "netrc is looked up again for each hop's host",
             "netrc",
-            both,
+            both.clone(),
+            alice,
+            lou,
+        ),
+        netrc_case(
+            "sec: http://localhost:@127.0.0.1/ is looked up as 127.0.0.1, never localhost",
+            "netrc-userinfo",
+            both.clone(),
             alice,
             lou,
         ),

@@ -510,3 +510,85 @@ async fn sec_the_cookie_header_is_bounded() {
         .unwrap_err();
     assert!(err.is_builder(), "{err}");
 }
+
+/// A `Set-Cookie` on the 302 itself is stored, and goes to the redirect's
+/// target only where the cookie rules allow: the same host (a host-only
+/// cookie), a matching path, never another host.
+#[tokio::test]
+async fn sec_a_cookie_set_on_the_redirect_goes_only_where_its_rules_allow() {
+    let server = Server::echo().await;
+    let hop = |target: &str, cookie: &str| {
+        server.url(&format!(
+            "/redirect-to?url={}&h={}",
+            urlencode(target),
+            urlencode(cookie)
+        ))
+    };
+    let cookie_at = |v: &serde_json::Value| v["headers"]["cookie"].as_str().map(str::to_owned);
+
+    let s = Session::new();
+    let v = seen(s.get(hop(&server.url("/same-host"), "sid=1; Path=/"))).await;
+    assert_eq!(cookie_at(&v).as_deref(), Some("sid=1"), "same host: sent");
+    assert_eq!(s.cookies().get("sid").as_deref(), Some("1"), "stored");
+
+    let s = Session::new();
+    let v = seen(s.get(hop(&server.localhost_url("/other-host"), "sid=1; Path=/"))).await;
+    assert_eq!(cookie_at(&v), None, "another host: not sent");
+    assert_eq!(
+        s.cookies().get("sid").as_deref(),
+        Some("1"),
+        "but stored for its own"
+    );
+
+    let s = Session::new();
+    let v = seen(s.get(hop(&server.url("/public"), "sid=1; Path=/private"))).await;
+    assert_eq!(cookie_at(&v), None, "another path: not sent");
+    let v = seen(s.get(server.url("/private/page"))).await;
+    assert_eq!(cookie_at(&v).as_deref(), Some("sid=1"), "its path: sent");
+
+    let s = Session::new();
+    let v = seen(s.get(hop(&server.url("/x"), "sid=1; Path=/; Domain=evil.test"))).await;
+    assert_eq!(cookie_at(&v), None, "a domain the server is not: refused");
+    assert!(s.cookies().is_empty());
+}
+
+/// No hop of a redirect chain carries a `Referer` (requests never sends one;
+/// a URL with a token in its query must not leak to the next host).
+#[tokio::test]
+async fn sec_no_referer_is_ever_sent() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let to_other = format!(
+        "/redirect-to?url={}",
+        urlencode(&server.localhost_url("/landing?x=1"))
+    );
+    let first = format!("/redirect-to?url={}", urlencode(&to_other));
+    let response = s
+        .get(server.url(&format!("{first}&token=secret")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.history().len(), 2);
+    for hop in response.history() {
+        assert!(hop.request().headers().get("referer").is_none());
+    }
+    let v: serde_json::Value = response.json().await.unwrap();
+    assert!(v["headers"].get("referer").is_none(), "{v}");
+    assert_eq!(v["path"], "/landing");
+}
+
+/// An IPv6 zone id (`[fe80::1%25eth0]`) is refused as an invalid URL, before
+/// anything is sent: the WHATWG URL standard has no zone ids.
+#[tokio::test]
+async fn sec_an_ipv6_zone_id_is_an_invalid_url() {
+    let s = Session::new();
+    for url in [
+        "http://[fe80::1%25eth0]/",
+        "http://[fe80::1%eth0]:8080/",
+        "http://[::1%25lo]/x",
+    ] {
+        let err = s.get(url).send().await.unwrap_err();
+        assert!(err.is_builder(), "{url}: {err}");
+        assert_eq!(err.kind(), sessio::ErrorKind::InvalidUrl, "{url}: {err}");
+    }
+}

@@ -25,7 +25,7 @@ use crate::{ServerBody, full, respond};
 /// | `/charset/latin1` | `café` in Latin-1, `text/plain` without charset |
 /// | `/json-utf16` | `{"k": "v"}` in UTF-16LE without BOM |
 /// | `/redirect/{n}` | `302` to `/redirect/{n-1}`; `/redirect/0` echoes |
-/// | `/redirect-to?url=U&status=S` | status `S` (default 302) with `Location: U` |
+/// | `/redirect-to?url=U&status=S&h=..` | status `S` (default 302) with `Location: U` and each `h` as a raw `Set-Cookie` header |
 /// | `/loop` | `302` to `/loop`, forever |
 /// | `/no-location` | `302` without a `Location` |
 /// | `/utf8-location` | `302` with the raw UTF-8 bytes `/café` as `Location` |
@@ -119,7 +119,13 @@ pub async fn echo(req: http::Request<Incoming>) -> http::Response<ServerBody> {
             let status = lookup(&params, "status")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(302);
-            respond(status, &[("location", url)], "redirecting")
+            let mut response = respond(status, &[("location", url)], "redirecting");
+            for (_, cookie) in params.iter().filter(|(name, _)| name == "h") {
+                if let Ok(value) = http::HeaderValue::from_str(cookie) {
+                    response.headers_mut().append("set-cookie", value);
+                }
+            }
+            response
         }
         ["loop"] => respond(302, &[("location", "/loop")], ""),
         ["no-location"] => respond(302, &[], "no location"),
