@@ -55,7 +55,8 @@ impl Endpoints {
 /// `PLAIN_CLOSE <addr>`, `TLS_CLOSE <addr>` and `CA <path of a PEM file>` on stdout
 /// once listening. The servers are the tests' loopback servers (hyper, HTTP/1.1
 /// and HTTP/2 by ALPN or prior knowledge, rustls with a generated CA) with a
-/// handler that answers [`BODY`], or a body of [`LARGE_BODIES`] on `/bytes/<size>`.
+/// handler that answers [`BODY`], or a body of [`LARGE_BODIES`] on `/bytes/<size>`,
+/// or a digest challenge on [`DIGEST_PATH`] without `Authorization`.
 pub fn serve_forever() -> ! {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -67,6 +68,10 @@ pub fn serve_forever() -> ! {
         let handler = |close: bool| {
             let bodies = bodies.clone();
             move |req: http::Request<_>| {
+                if req.uri().path() == DIGEST_PATH && !req.headers().contains_key("authorization")
+                {
+                    return std::future::ready(digest_challenge());
+                }
                 std::future::ready(answer(close, bodies.for_path(req.uri().path())))
             }
         };
@@ -111,6 +116,15 @@ impl Bodies {
             .find(|(route, _)| route == path)
             .map_or_else(|| Bytes::from_static(BODY), |(_, body)| body.clone())
     }
+}
+
+/// A path that answers a request without `Authorization` with a digest
+/// challenge (for the soak's auth flow; the answer is not checked).
+pub const DIGEST_PATH: &str = "/digest";
+
+fn digest_challenge() -> http::Response<ServerBody> {
+    let challenge = r#"Digest realm="bench", nonce="soak-nonce", qop="auth", algorithm=MD5"#;
+    respond(401, &[("www-authenticate", challenge)], "")
 }
 
 /// The benchmark's response: `body`, and `Connection: close` on the closing

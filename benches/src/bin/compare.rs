@@ -9,7 +9,7 @@
 //!                              in flight on one pooled client;
 //!                              bodies: 64 KiB and 1 MiB bodies, buffered and
 //!                              streamed, sequential, plain HTTP/1.1 pooled
-//! compare soak [--requests N] [--variant sessio|sessio-full] [--retries]
+//! compare soak [--requests N] [--variant sessio|sessio-full] [--retries | --everything]
 //!                              resident memory over N pooled sessio requests
 //! compare load [--requests N] [--in-flight K] [--cap C]
 //!                              N requests, K at a time, at most C connections;
@@ -439,7 +439,10 @@ fn run_fixed(args: &[String]) -> Result<(), String> {
 /// Many pooled sessio requests, printing resident memory as they go: with the
 /// default layers, or a cookie and a hook (`--variant sessio-full`), and with a
 /// retry policy on (`--retries`; the server never fails, so it only has to stay
-/// out of the way).
+/// out of the way); or everything at once (`--everything`): a cookie, a hook,
+/// retries, digest auth (the server challenges the first request) and a
+/// forward proxy with credentials (the bench server itself, which answers
+/// what it is asked to forward).
 fn soak(args: &[String]) -> Result<(), String> {
     let requests: u64 = option(args, "--requests")
         .and_then(|n| n.parse().ok())
@@ -451,20 +454,30 @@ fn soak(args: &[String]) -> Result<(), String> {
             .ok_or_else(|| format!("soak runs sessio or sessio-full, not {name}"))?,
     };
     let retries = args.iter().any(|a| a == "--retries");
+    let everything = args.iter().any(|a| a == "--everything");
     let server = ServerProcess::start(true).map_err(|e| format!("starting the server: {e}"))?;
     let endpoints = server.endpoints.clone();
     let started = Instant::now();
     println!(
         "soak: {} {}",
-        variant.name(),
-        if retries {
+        if everything { "sessio" } else { variant.name() },
+        if everything {
+            "with a cookie, a hook, retries, digest auth and a proxy"
+        } else if retries {
             "with retries"
         } else {
             "without retries"
         }
     );
+    let url = if everything {
+        format!("http://soak.test{}", sessio_benches::server::DIGEST_PATH)
+    } else {
+        endpoints.plain.clone()
+    };
     runtime()?.block_on(async {
-        let client = if retries {
+        let client = if everything {
+            everything_session(&endpoints)?
+        } else if retries {
             BenchClient::sessio_with_retries(variant, &endpoints)
         } else {
             BenchClient::new(variant, &endpoints, true)
@@ -473,7 +486,7 @@ fn soak(args: &[String]) -> Result<(), String> {
         println!("| requests | resident KiB | seconds |");
         println!("|---:|---:|---:|");
         for done in 0..requests {
-            client.get(&endpoints.plain).await?;
+            client.get(&url).await?;
             if (done + 1) % step == 0 || done + 1 == 10_000 {
                 println!(
                     "| {} | {} | {:.0} |",
@@ -485,6 +498,28 @@ fn soak(args: &[String]) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// The soak's session with everything on: a cookie, a hook, retries, digest
+/// auth, and the bench server as a forward proxy with credentials.
+fn everything_session(endpoints: &Endpoints) -> Result<BenchClient, String> {
+    let proxy = endpoints.plain.replace("http://", "http://proxy-user:proxy-pass@");
+    let policy = sessio::RetryPolicy::new()
+        .total(3)
+        .status_forcelist([502, 503, 504]);
+    let session = sessio::Session::builder()
+        .hook(sessio::Hook::response(|response| async move { Ok(response) }))
+        .auth(sessio::Auth::digest("user", "pass"))
+        .proxy("http", &proxy)
+        .max_retries(policy)
+        .trust_env(false)
+        .build()
+        .map_err(|e| e.to_string())?;
+    session
+        .cookies()
+        .set("soak", "1")
+        .map_err(|e| e.to_string())?;
+    Ok(BenchClient::Sessio(session))
 }
 
 /// One session, many requests at once under a per-host connection cap: every

@@ -130,6 +130,7 @@ impl CappedBuffer {
 }
 
 /// More than `max` bytes is a body error naming the setting that caps it.
+#[inline]
 pub(crate) fn check_size(len: u64, max: u64) -> Result<()> {
     if len > max {
         Err(Error::new(

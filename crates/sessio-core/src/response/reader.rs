@@ -25,15 +25,40 @@ where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
-    check_size(body.size_hint().lower(), max)?;
-    let mut buffer = CappedBuffer::new(max, body.size_hint().exact())?;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| body_error(e.into()))?;
-        if let Ok(data) = frame.into_data() {
-            buffer.push(data)?;
-        }
+    let hint = body.size_hint();
+    check_size(hint.lower(), max)?;
+    // Most bodies come in one frame: kept as it is, no buffer made.
+    let Some(first) = next_data(body).await? else {
+        return Ok(Bytes::new());
+    };
+    check_size(first.len() as u64, max)?;
+    let Some(second) = next_data(body).await? else {
+        return Ok(first);
+    };
+    let mut buffer = CappedBuffer::new(max, hint.exact())?;
+    buffer.push(first)?;
+    buffer.push(second)?;
+    while let Some(data) = next_data(body).await? {
+        buffer.push(data)?;
     }
     Ok(buffer.finish())
+}
+
+/// The next data frame of a raw body (trailers and empty frames skipped).
+async fn next_data<B>(body: &mut B) -> Result<Option<Bytes>>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| body_error(e.into()))?;
+        if let Ok(data) = frame.into_data()
+            && !data.is_empty()
+        {
+            return Ok(Some(data));
+        }
+    }
+    Ok(None)
 }
 
 /// A raw body error as a sessio error: sessio errors (timeouts) stay as they are.
@@ -145,7 +170,17 @@ impl Reader {
     /// The whole decoded body; more than `max` decoded bytes is a body error,
     /// found before the buffer grows past it.
     pub(crate) async fn read_all(&mut self, headers: &HeaderMap, max: u64) -> Result<Bytes> {
+        // A body in memory, not encoded, is one chunk: kept as it is.
+        let Some(first) = self.next_chunk(headers).await? else {
+            return Ok(Bytes::new());
+        };
+        check_size(first.len() as u64, max)?;
+        let Some(second) = self.next_chunk(headers).await? else {
+            return Ok(first);
+        };
         let mut buffer = CappedBuffer::new(max, None)?;
+        buffer.push(first)?;
+        buffer.push(second)?;
         while let Some(chunk) = self.next_chunk(headers).await? {
             buffer.push(chunk)?;
         }

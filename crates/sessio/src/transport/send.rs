@@ -332,10 +332,16 @@ struct UploadWatch {
 }
 
 impl UploadWatch {
+    #[inline]
     fn for_request(request: &http::Request<Body>, meta: &ConnMeta) -> Option<Box<UploadWatch>> {
         if http_body::Body::is_end_stream(request.body()) {
             return None;
         }
+        Self::for_upload(request, meta)
+    }
+
+    #[cold]
+    fn for_upload(request: &http::Request<Body>, meta: &ConnMeta) -> Option<Box<UploadWatch>> {
         let timeout = request
             .extensions()
             .get::<sessio_core::Timeouts>()
