@@ -482,6 +482,15 @@ fn soak(args: &[String]) -> Result<(), String> {
         } else {
             BenchClient::new(variant, &endpoints, true)
         };
+        if let BenchClient::Sessio(session) = &client
+            && everything
+        {
+            // the flow answers the challenge, through the proxy
+            let response = session.get(&url).send().await.map_err(|e| e.to_string())?;
+            if response.status() != 200 {
+                return Err(format!("the soak's request got {}", response.status()));
+            }
+        }
         let step = (requests / 10).max(1);
         println!("| requests | resident KiB | seconds |");
         println!("|---:|---:|---:|");
