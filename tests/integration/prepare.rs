@@ -158,3 +158,18 @@ async fn a_prepared_body_can_be_replaced_and_a_mismatch_is_an_error() {
     );
     assert_eq!(server.requests(), before, "nothing was sent");
 }
+
+/// requests' `params=` on a request: `params` and `param` on the request
+/// builder, after the session's own params.
+#[tokio::test]
+async fn a_request_takes_params_as_the_session_builder_does() {
+    let server = Server::echo().await;
+    let s = Session::builder().param("key", "k").build().unwrap();
+    let v = crate::seen(
+        s.get(server.url("/p?own=1"))
+            .params(&[("q", "rust http")])
+            .param("page", "2"),
+    )
+    .await;
+    assert_eq!(v["query"], "own=1&key=k&q=rust+http&page=2");
+}

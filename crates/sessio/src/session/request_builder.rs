@@ -126,6 +126,21 @@ impl RequestBuilder {
         })
     }
 
+    /// Adds query params (a map, a struct or a list of pairs): requests'
+    /// `params=`, the same as [`query`](RequestBuilder::query) (reqwest's
+    /// name), and the name the session builder uses
+    /// ([`SessionBuilder::params`](crate::SessionBuilder::params)).
+    ///
+    /// ```
+    /// let s = sessio::Session::new();
+    /// let prepared = s.prepare(s.get("http://example.test/search").params(&[("q", "rust")]).param("page", "2"))?;
+    /// assert_eq!(prepared.url().query(), Some("q=rust&page=2"));
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn params<T: serde::Serialize + ?Sized>(self, params: &T) -> Self {
+        self.query(params)
+    }
+
     /// Adds one query param.
     pub fn param(self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.with(|parts| {
