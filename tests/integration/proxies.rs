@@ -224,6 +224,8 @@ async fn proxy_failures_are_proxy_errors() {
     let session = Session::builder().proxy("all", &gone_url).build().unwrap();
     let err = session.get(server.url("/")).send().await.unwrap_err();
     assert!(err.is_proxy(), "{err:?}");
+    // requests' ProxyError is a ConnectionError: nothing reached the server
+    assert!(err.is_connect(), "{err:?}");
     assert!(err.to_string().contains("could not be reached"), "{err}");
     let err = session.get(secure.url("/")).send().await.unwrap_err();
     assert!(err.is_proxy(), "{err:?}");

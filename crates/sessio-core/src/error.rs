@@ -64,6 +64,9 @@ pub enum ErrorKind {
     Redirect,
     /// [`Response::error_for_status`] found a 4xx or 5xx status (`HTTPError`).
     Status(StatusCode),
+    /// A retry policy ran out of retries on a status it retries (requests'
+    /// `RetryError`, which is not an `HTTPError`): the last response's status.
+    Retry(StatusCode),
     /// Reading the body failed, or it was larger than allowed (`ChunkedEncodingError`).
     Body,
     /// The body could not be decoded: bad compression, JSON or text (`ContentDecodingError`).
@@ -85,12 +88,13 @@ pub enum ErrorKind {
 /// | requests | sessio |
 /// |---|---|
 /// | `ConnectionError` | `is_connect() \|\| is_request()`: `is_connect()` is the connection not made (refused, DNS, TLS, connect timeout); `is_request()` is a connection that failed once made (closed by the server before an answer, reset during an upload, a bad status line) |
-/// | `ConnectTimeout`, `ReadTimeout`, `Timeout` | `is_timeout()` (kind `ConnectTimeout`, `ReadTimeout`, `Timeout`, `PoolTimeout`) |
+/// | `ConnectTimeout`, `ReadTimeout`, `Timeout` (and httpx's `WriteTimeout`) | `is_timeout()` (kind `ConnectTimeout`, `ReadTimeout`, `WriteTimeout`, `Timeout`, `PoolTimeout`) |
 /// | urllib3's `EmptyPoolError` (a full pool with `pool_block`) | `is_pool_timeout()` |
 /// | `SSLError` | `is_tls()` |
-/// | `ProxyError` | `is_proxy()` |
+/// | `ProxyError` (a `ConnectionError`) | `is_proxy()`, and `is_connect()` |
 /// | `TooManyRedirects`, invalid `Location` | `is_redirect()` (a too-many-redirects error carries the last response) |
 /// | `HTTPError` (`raise_for_status`) | `is_status()`, `status()`, and [`response()`](Error::response) |
+/// | `RetryError` (retries ran out on a status) | `is_retry()` (not `is_status()`), with `status()` and `response()` of the last answer |
 /// | `ChunkedEncodingError`, body over the limit | `is_body()` |
 /// | `ContentDecodingError`, bad JSON | `is_decode()` |
 /// | `InvalidURL`, `MissingSchema`, `InvalidSchema`, `InvalidHeader` | `is_builder()` |
@@ -207,7 +211,7 @@ impl Error {
     /// The status code of an error-status error.
     pub fn status(&self) -> Option<StatusCode> {
         match self.inner.kind {
-            ErrorKind::Status(code) => Some(code),
+            ErrorKind::Status(code) | ErrorKind::Retry(code) => Some(code),
             _ => None,
         }
     }
@@ -248,12 +252,21 @@ impl Error {
         self.inner.kind == ErrorKind::PoolTimeout
     }
 
-    /// The connection could not be made (this includes connect timeouts and TLS failures).
+    /// The connection could not be made (this includes connect timeouts, TLS
+    /// failures and proxy failures, as requests' `ProxyError` and `SSLError` are
+    /// `ConnectionError`s).
     pub fn is_connect(&self) -> bool {
         matches!(
             self.inner.kind,
-            ErrorKind::Connect | ErrorKind::ConnectTimeout | ErrorKind::Tls
+            ErrorKind::Connect | ErrorKind::ConnectTimeout | ErrorKind::Tls | ErrorKind::Proxy
         )
+    }
+
+    /// A retry policy ran out of retries on a status (requests' `RetryError`):
+    /// [`status`](Error::status) and [`response`](Error::response) give the
+    /// last response's head. Not [`is_status`](Error::is_status).
+    pub fn is_retry(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Retry(_))
     }
 
     /// Redirect handling failed (too many redirects, bad `Location`).
@@ -380,6 +393,7 @@ fn describe(kind: ErrorKind) -> &'static str {
         ErrorKind::Request => "error sending request",
         ErrorKind::Redirect => "redirect error",
         ErrorKind::Status(_) => "error status",
+        ErrorKind::Retry(_) => "max retries exceeded",
         ErrorKind::Body => "error reading body",
         ErrorKind::Decode => "error decoding body",
         ErrorKind::Closed => "session is closed",

@@ -37,7 +37,7 @@ pub(crate) fn from_boxed(err: BoxError) -> Error {
         Err(other) => other,
     };
     let err = match err.downcast::<RetriesExhausted>() {
-        Ok(exhausted) => return error(ErrorKind::Status(exhausted.status()), *exhausted),
+        Ok(exhausted) => return error(ErrorKind::Retry(exhausted.status()), *exhausted),
         Err(other) => other,
     };
     if is_foreign_timeout(&*err) {

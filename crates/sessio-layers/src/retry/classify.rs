@@ -56,7 +56,7 @@ impl RetryError for Error {
     }
 
     fn exhausted(exhausted: RetriesExhausted) -> Self {
-        sessio_core::__private::error(ErrorKind::Status(exhausted.status()), exhausted)
+        sessio_core::__private::error(ErrorKind::Retry(exhausted.status()), exhausted)
     }
 }
 

@@ -213,7 +213,7 @@ fn stack_error(err: BoxError, context: &ResponseContext<'_>) -> Error {
 /// Retries that ran out on a status carry the last response's head, as an
 /// `error_for_status` error carries its response.
 fn with_exhausted_head(err: Error, snapshot: &PreparedRequest) -> Error {
-    if !err.is_status() || err.response().is_some() {
+    if !err.is_retry() || err.response().is_some() {
         return err;
     }
     let exhausted = std::error::Error::source(&err)
