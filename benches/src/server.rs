@@ -68,8 +68,7 @@ pub fn serve_forever() -> ! {
         let handler = |close: bool| {
             let bodies = bodies.clone();
             move |req: http::Request<_>| {
-                if req.uri().path() == DIGEST_PATH && !req.headers().contains_key("authorization")
-                {
+                if req.uri().path() == DIGEST_PATH && !req.headers().contains_key("authorization") {
                     return std::future::ready(digest_challenge());
                 }
                 std::future::ready(answer(close, bodies.for_path(req.uri().path())))

@@ -99,7 +99,10 @@ async fn exhausted_status_retries_are_an_error_with_the_last_head() {
     let err = s.get(server.url("/")).send().await.unwrap_err();
     // requests' RetryError: its own kind, not an HTTPError
     assert!(err.is_retry() && !err.is_status(), "{err:?}");
-    assert_eq!(err.kind(), sessio::ErrorKind::Retry(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(
+        err.kind(),
+        sessio::ErrorKind::Retry(StatusCode::SERVICE_UNAVAILABLE)
+    );
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(err.response().unwrap().status(), 503);
     assert!(err.to_string().contains("max retries exceeded"), "{err}");

@@ -512,12 +512,16 @@ fn soak(args: &[String]) -> Result<(), String> {
 /// The soak's session with everything on: a cookie, a hook, retries, digest
 /// auth, and the bench server as a forward proxy with credentials.
 fn everything_session(endpoints: &Endpoints) -> Result<BenchClient, String> {
-    let proxy = endpoints.plain.replace("http://", "http://proxy-user:proxy-pass@");
+    let proxy = endpoints
+        .plain
+        .replace("http://", "http://proxy-user:proxy-pass@");
     let policy = sessio::RetryPolicy::new()
         .total(3)
         .status_forcelist([502, 503, 504]);
     let session = sessio::Session::builder()
-        .hook(sessio::Hook::response(|response| async move { Ok(response) }))
+        .hook(sessio::Hook::response(
+            |response| async move { Ok(response) },
+        ))
         .auth(sessio::Auth::digest("user", "pass"))
         .proxy("http", &proxy)
         .max_retries(policy)

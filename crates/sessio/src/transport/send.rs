@@ -246,10 +246,7 @@ impl Future for PooledSend {
                             }
                             _ => {
                                 this.state = State::Done(None);
-                                return Poll::Ready(Err(error(
-                                    ErrorKind::Request,
-                                    failed.into_error(),
-                                )));
+                                return Poll::Ready(Err(exchange_error(failed.into_error())));
                             }
                         },
                     },
@@ -478,6 +475,19 @@ fn exchange_info(meta: &ConnMeta, sent_at: Instant, reused: bool) -> ConnectionI
     let mut info = meta.info.clone();
     set_exchange(&mut info, reused, sent_at, written, first_byte);
     info
+}
+
+/// A failure of an exchange on a connection that was made: a request error,
+/// or a TLS error when TLS failed after the handshake (TLS 1.3 sends a
+/// server's refusal of the client certificate as an alert on the first read,
+/// requests' `SSLError`).
+fn exchange_error(err: hyper::Error) -> Error {
+    let kind = if has_cause::<rustls::Error>(&err) {
+        ErrorKind::Tls
+    } else {
+        ErrorKind::Request
+    };
+    error(kind, err)
 }
 
 /// A failure to connect as a sessio error of the right kind.
