@@ -57,7 +57,9 @@ async fn main() -> sessio::Result<()> {
         .await?
         .part(
             "thumbnail",
-            Part::bytes(vec![0x89, b'P', b'N', b'G']).file_name("thumb.png"),
+            Part::bytes(vec![0x89, b'P', b'N', b'G'])
+                .file_name("thumb.png")
+                .guess_mime(),
         );
     println!("form of {:?} bytes", form.content_length());
 

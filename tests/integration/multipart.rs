@@ -86,7 +86,9 @@ async fn data_and_files_together_are_parsed_part_by_part_with_a_length() {
         .text("title", "Q3 \"final\"")
         .part(
             "raw",
-            Part::bytes(vec![0u8, 159, 146, 150]).file_name("raw.bin"),
+            Part::bytes(vec![0u8, 159, 146, 150])
+                .file_name("raw.bin")
+                .guess_mime(),
         )
         .part(
             "meta",
@@ -131,7 +133,8 @@ async fn data_and_files_together_are_parsed_part_by_part_with_a_length() {
             own("title", "-", "-"),
             own("raw", "raw.bin", "application/octet-stream"),
             own("meta", "meta.json", "application/vnd.test+json"),
-            own("report", "report.csv", "text/csv"),
+            // a file without a content type, as requests sends an open file
+            own("report", "report.csv", "-"),
             own("piped", "-", "-"),
         ]
     );
@@ -161,7 +164,8 @@ async fn a_stream_of_unknown_length_is_sent_chunked() {
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["transfer_encoding"], "chunked");
     assert_eq!(v["parts"][1]["text"], "ab");
-    assert_eq!(v["parts"][1]["content_type"], "text/plain");
+    // a file name alone brings no content type (requests' 2-tuple)
+    assert!(v["parts"][1]["content_type"].is_null(), "{v}");
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@
 //! # async fn run(session: sessio::Session) -> sessio::Result<()> {
 //! let form = Form::new()
 //!     .text("title", "holiday")                          // data={"title": "holiday"}
-//!     .part("photo", Part::bytes(vec![0xff, 0xd8]).file_name("beach.jpg")) // files={"photo": ("beach.jpg", ...)}
+//!     .part("photo", Part::bytes(vec![0xff, 0xd8]).file_name("beach.jpg")) // files={"photo": ("beach.jpg", ...)}: no Content-Type
+//!     .part("scan", Part::bytes(vec![0x25, 0x50]).file_name("scan.pdf").guess_mime()) // application/pdf
 //!     .part("notes", Part::text("{}").file_name("notes.json").mime_str("application/json")?);
 //! let response = session.post("https://example.com/upload").multipart(form).send().await?;
 //! # drop(response);
@@ -68,7 +69,8 @@ impl Form {
     }
 
     /// Adds the file at `path` as a part named `name`, streamed from disk,
-    /// with its file name and a content type guessed from its extension.
+    /// with its file name and no content type (requests' `files={"f":
+    /// open(path, "rb")}`; see [`Part::guess_mime`] for a guessed one).
     pub async fn file(self, name: impl Into<String>, path: impl AsRef<Path>) -> Result<Form> {
         Ok(self.part(name, Part::file(path).await?))
     }
@@ -230,30 +232,45 @@ impl Part {
         })
     }
 
-    /// The file at `path`, streamed from disk, with its file name and a
-    /// content type guessed from its extension (`application/octet-stream`
-    /// when unknown). A missing or unreadable file is an error for which
-    /// `is_body()` is true, before anything is sent.
+    /// The file at `path`, streamed from disk, with its file name and no
+    /// content type, as requests sends an open file ([`guess_mime`](Part::guess_mime)
+    /// adds one from the extension). A missing or unreadable file is an error
+    /// for which `is_body()` is true, before anything is sent.
     pub async fn file(path: impl AsRef<Path>) -> Result<Part> {
         let path = path.as_ref();
         let body = file_body(path).await?;
         let length = body.content_length();
         let mut part = Part::new(Content::Stream { body, length });
         if let Some(name) = path.file_name().and_then(|name| name.to_str()) {
-            part.mime = Some(mime::guess(name).to_owned());
             part.file_name = Some(name.to_owned());
         }
         Ok(part)
     }
 
-    /// The file name sent for this part. A part with a file name and no
-    /// content type of its own is sent as a guess from the name's extension.
+    /// The file name sent for this part. No content type comes with it, as
+    /// requests sends `files={"f": ("name.txt", data)}`: give one with
+    /// [`mime_str`](Part::mime_str), or ask for a guess with
+    /// [`guess_mime`](Part::guess_mime).
     pub fn file_name(mut self, name: impl Into<String>) -> Part {
-        let name = name.into();
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// A content type guessed from the file name's extension, as Python's
+    /// `mimetypes` guesses the common ones (`application/octet-stream` when
+    /// unknown or without a file name); a content type already given stays.
+    ///
+    /// ```
+    /// use sessio::multipart::Part;
+    ///
+    /// let photo = Part::bytes(vec![0xff, 0xd8]).file_name("beach.jpg").guess_mime();
+    /// # drop(photo);
+    /// ```
+    pub fn guess_mime(mut self) -> Part {
         if self.mime.is_none() {
-            self.mime = Some(mime::guess(&name).to_owned());
+            let name = self.file_name.as_deref().unwrap_or("");
+            self.mime = Some(mime::guess(name).to_owned());
         }
-        self.file_name = Some(name);
         self
     }
 

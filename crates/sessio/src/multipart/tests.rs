@@ -29,8 +29,8 @@ async fn a_form_is_encoded_as_urllib3_encodes_it() {
     let bytes = encoded(form).await;
     let expected = format!(
         "--{b}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\na \"quoted\"\r\nname\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.json\"\r\nContent-Type: application/json\r\nx-extra: 1\r\n\r\n{{}}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.bin\"\r\n\r\n\x00\x01\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.json\"\r\nx-extra: 1\r\n\r\n{{}}\r\n\
          --{b}--\r\n"
     );
     assert_eq!(String::from_utf8_lossy(&bytes), expected);
