@@ -223,3 +223,30 @@ async fn only_the_total_timeout_ends_a_trickling_body() {
     assert!(elapsed >= Duration::from_millis(1400), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
 }
+
+/// requests' `timeout=None`: one request switches off the session's timeouts
+/// (all of them, or one with `Duration::MAX`).
+#[tokio::test]
+async fn a_request_can_switch_off_the_session_timeouts() {
+    let server = Server::echo().await;
+    let session = Session::builder()
+        .timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let slow = server.url("/delay/900");
+    let err = session.get(&slow).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+
+    let r = session.get(&slow).no_timeout().send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    let r = session
+        .get(&slow)
+        .timeout(Duration::MAX)
+        .read_timeout(Duration::MAX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

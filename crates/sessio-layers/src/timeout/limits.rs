@@ -17,7 +17,11 @@ pub(crate) struct Limits {
 impl Limits {
     /// When the server must have sent something, counting from `now`.
     pub(crate) fn next_deadline(&self, now: Instant) -> Option<Instant> {
-        match (self.read.map(|read| now + read), self.deadline) {
+        // (a timeout too long to be a point in time is no limit)
+        match (
+            self.read.and_then(|read| now.checked_add(read)),
+            self.deadline,
+        ) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

@@ -80,7 +80,7 @@ where
         let now = Instant::now();
         let deadline = match req.extensions().get::<Deadline>() {
             Some(Deadline(at)) => Some(Instant::from_std(*at)),
-            None => timeouts.total.map(|total| now + total),
+            None => timeouts.total.and_then(|total| now.checked_add(total)),
         };
         let limits = Limits {
             read: timeouts.read,

@@ -242,7 +242,10 @@ impl Session {
                     .unwrap_or(err));
             }
         };
-        let deadline = timeouts.total.map(|total| Instant::now() + total);
+        // (`Duration::MAX`, a request's `no_timeout`, is no deadline)
+        let deadline = timeouts
+            .total
+            .and_then(|total| Instant::now().checked_add(total));
         if !timeouts.is_empty() {
             http.extensions_mut().insert(timeouts);
         }

@@ -308,6 +308,30 @@ impl RequestBuilder {
         self.timeouts(|t| t.read = Some(timeout))
     }
 
+    /// No timeout at all for this request, whatever the session sets (requests'
+    /// `timeout=None`): connecting, reading, writing and the whole request are
+    /// unbounded. A single one is switched off with `Duration::MAX`
+    /// (`.read_timeout(Duration::MAX)`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # async fn run() -> sessio::Result<()> {
+    /// let s = sessio::Session::builder().timeout(Duration::from_secs(10)).build()?;
+    /// let export = s.get("http://127.0.0.1:8080/export").no_timeout().send().await?;
+    /// # drop(export); Ok(()) }
+    /// ```
+    pub fn no_timeout(self) -> Self {
+        self.timeouts(|t| {
+            *t = Timeouts {
+                connect: Some(Duration::MAX),
+                read: Some(Duration::MAX),
+                total: Some(Duration::MAX),
+                write: Some(Duration::MAX),
+            }
+        })
+    }
+
     /// Write timeout of this request: the longest its upload may stall before
     /// the response head arrives (see [`SessionBuilder::write_timeout`](crate::SessionBuilder::write_timeout)).
     pub fn write_timeout(self, timeout: Duration) -> Self {

@@ -356,9 +356,9 @@ impl UploadWatch {
         loop {
             std::task::ready!(self.sleep.as_mut().poll(cx));
             let now = Instant::now();
-            let due = match self.clock.write_stalled_since() {
-                Some(since) => since + self.timeout,
-                None => now + self.timeout,
+            let since = self.clock.write_stalled_since().unwrap_or(now);
+            let Some(due) = since.checked_add(self.timeout) else {
+                return Poll::Pending; // no limit
             };
             if due <= now {
                 return Poll::Ready(());
