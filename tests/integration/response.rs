@@ -292,3 +292,59 @@ async fn lines_arrive_as_the_server_writes_them() {
     let lines: Vec<String> = r.lines().map(|line| line.unwrap()).collect().await;
     assert_eq!(lines, ["a", "b", "c"], "decoded before it is split");
 }
+
+/// requests' `iter_content(chunk_size=n)`: chunks of exactly `n` bytes but the
+/// last, however the body arrives (one large chunk, or a byte at a time).
+#[tokio::test]
+async fn a_streamed_body_comes_in_chunks_of_the_size_asked_for() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    for (path, size, want) in [
+        ("/bytes/1000", 300, vec![300, 300, 300, 100]),
+        ("/drip?n=10&gap_ms=1", 4, vec![4, 4, 2]),
+        ("/bytes/600", 300, vec![300, 300]),
+    ] {
+        let r = s.get(server.url(path)).stream(true).send().await.unwrap();
+        let sizes: Vec<usize> = r
+            .bytes_stream()
+            .chunk_size(size)
+            .map(|chunk| chunk.unwrap().len())
+            .collect()
+            .await;
+        assert_eq!(sizes, want, "{path}");
+    }
+}
+
+/// requests' `iter_lines(delimiter=..)`: lines end at exactly the delimiter,
+/// even one split between two chunks of the body.
+#[tokio::test]
+async fn lines_split_at_a_delimiter_of_ones_own() {
+    use sessio_tests::{FaultServer, Step};
+
+    let chunk = |text: &str| format!("{:x}\r\n{text}\r\n", text.len());
+    let server = FaultServer::every(vec![
+        Step::ReadHead,
+        Step::write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        Step::write(chunk("one||tw")),
+        Step::Sleep(std::time::Duration::from_millis(20)),
+        Step::write(chunk("o|")),
+        Step::Sleep(std::time::Duration::from_millis(20)),
+        Step::write(chunk("|three\nstill three||last")),
+        Step::write("0\r\n\r\n"),
+        Step::Close,
+    ])
+    .await;
+    let r = Session::new()
+        .get(server.url("/"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let lines: Vec<String> = r
+        .lines()
+        .delimiter("||")
+        .map(|line| line.unwrap())
+        .collect()
+        .await;
+    assert_eq!(lines, ["one", "two", "three\nstill three", "last"]);
+}

@@ -19,6 +19,9 @@ pub struct Lines {
     encoding: Option<String>,
     max_line: u64,
     ended: bool,
+    /// With [`delimiter`](Lines::delimiter): the bytes that end a line, and
+    /// how far `pending` was searched for them.
+    delimiter: Option<(Vec<u8>, usize)>,
 }
 
 impl Lines {
@@ -29,7 +32,50 @@ impl Lines {
             encoding,
             max_line,
             ended: false,
+            delimiter: None,
         }
+    }
+
+    /// Lines end at exactly `delimiter` instead of `\n`, `\r\n` or `\r`
+    /// (requests' `iter_lines(delimiter=..)`), found even when it is split
+    /// between two chunks; an empty delimiter keeps the default.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    ///
+    /// # async fn run() -> sessio::Result<()> {
+    /// let response = sessio::Session::new().get("http://127.0.0.1:8080/records").stream(true).send().await?;
+    /// let mut records = response.lines().delimiter("\x1e"); // record separator
+    /// while let Some(record) = records.next().await {
+    ///     println!("{}", record?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn delimiter(mut self, delimiter: impl AsRef<[u8]>) -> Self {
+        let delimiter = delimiter.as_ref();
+        self.delimiter = (!delimiter.is_empty()).then(|| (delimiter.to_vec(), 0));
+        self
+    }
+
+    /// The next line ended by the user's delimiter, which is removed.
+    fn take_delimited(&mut self) -> Option<Option<String>> {
+        let (delimiter, searched) = self.delimiter.as_mut()?;
+        // (what was searched may have been taken since: the last line)
+        let from = searched
+            .saturating_sub(delimiter.len() - 1)
+            .min(self.pending.len());
+        let found = self.pending[from..]
+            .windows(delimiter.len())
+            .position(|window| window == delimiter.as_slice())
+            .map(|at| from + at);
+        let Some(at) = found else {
+            *searched = self.pending.len();
+            return Some(None);
+        };
+        let line = self.pending.split_to(at);
+        self.pending.advance(delimiter.len());
+        *searched = 0;
+        Some(Some(decode_text(&line, self.encoding.as_deref())))
     }
 
     /// The error for a line over the cap; nothing is read after it.
@@ -46,6 +92,9 @@ impl Lines {
     /// The next whole line in `pending`, terminator removed. A `\r` at the end
     /// of what has arrived waits for the next chunk: it may be half of `\r\n`.
     fn take_line(&mut self) -> Option<String> {
+        if let Some(delimited) = self.take_delimited() {
+            return delimited;
+        }
         let at = self
             .pending
             .iter()
@@ -169,5 +218,31 @@ mod tests {
         let err = lines[1].as_ref().unwrap_err();
         assert!(err.is_body(), "{err}");
         assert_eq!(lines.len(), 2, "nothing after the error");
+    }
+
+    #[tokio::test]
+    async fn a_delimiter_is_found_wherever_the_chunks_split_the_body() {
+        let body: &'static [u8] = b"a<>bc<><>d<";
+        for first in 0..=body.len() {
+            for second in first..=body.len() {
+                let chunks = [&body[..first], &body[first..second], &body[second..]];
+                let frames = chunks.iter().map(|c| {
+                    Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from_static(c)))
+                });
+                let body = ResponseBody::new(StreamBody::new(futures_util::stream::iter(
+                    frames.collect::<Vec<_>>(),
+                )));
+                let stream = BytesStream::new(HeaderMap::new(), Reader::streaming(body));
+                let lines: Vec<Result<String>> = Lines::new(stream, None, 1 << 20)
+                    .delimiter("<>")
+                    .collect()
+                    .await;
+                assert_eq!(
+                    ok(lines),
+                    ["a", "bc", "", "d<"],
+                    "split at {first}, {second}"
+                );
+            }
+        }
     }
 }

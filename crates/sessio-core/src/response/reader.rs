@@ -6,7 +6,7 @@ use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http::HeaderMap;
 use http_body::Body as _;
@@ -247,11 +247,39 @@ impl Reader {
 pub struct BytesStream {
     headers: HeaderMap,
     reader: Reader,
+    /// With [`chunk_size`](BytesStream::chunk_size): the size of every chunk
+    /// but the last, and what was read past the last chunk given.
+    sized: Option<(usize, BytesMut)>,
 }
 
 impl BytesStream {
     pub(crate) fn new(headers: HeaderMap, reader: Reader) -> Self {
-        BytesStream { headers, reader }
+        BytesStream {
+            headers,
+            reader,
+            sized: None,
+        }
+    }
+
+    /// Chunks of exactly `size` bytes, the last one shorter (requests'
+    /// `iter_content(chunk_size=size)`); `0` gives the chunks as they are
+    /// decoded, at most 64 KiB each (the default). At most one chunk more
+    /// than `size` is kept in memory.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    ///
+    /// # async fn run() -> sessio::Result<()> {
+    /// let response = sessio::Session::new().get("http://127.0.0.1:8080/records").stream(true).send().await?;
+    /// let mut records = response.bytes_stream().chunk_size(512);
+    /// while let Some(record) = records.next().await {
+    ///     assert!(record?.len() <= 512);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn chunk_size(mut self, size: usize) -> Self {
+        self.sized = (size > 0).then(|| (size, BytesMut::new()));
+        self
     }
 }
 
@@ -260,7 +288,23 @@ impl Stream for BytesStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        this.reader.poll_chunk(cx, &this.headers)
+        let Some((size, pending)) = &mut this.sized else {
+            return this.reader.poll_chunk(cx, &this.headers);
+        };
+        loop {
+            if pending.len() >= *size {
+                return Poll::Ready(Some(Ok(pending.split_to(*size).freeze())));
+            }
+            match std::task::ready!(this.reader.poll_chunk(cx, &this.headers)) {
+                Some(Ok(chunk)) if pending.is_empty() && chunk.len() == *size => {
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+                Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
+                Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                None if pending.is_empty() => return Poll::Ready(None),
+                None => return Poll::Ready(Some(Ok(pending.split().freeze()))),
+            }
+        }
     }
 }
 
