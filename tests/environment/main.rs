@@ -360,7 +360,7 @@ async fn parent() {
         netrc_case(
             "sec: http://localhost:@127.0.0.1/ is looked up as 127.0.0.1, never localhost",
             "netrc-userinfo",
-            both.clone(),
+            both,
             alice,
             lou,
         ),
