@@ -80,7 +80,7 @@ async fn main() -> Result<(), BoxError> {
     }
     println!(
         "the jar holds session={}",
-        jar.get("session").unwrap_or_default()
+        jar.get("session").unwrap().unwrap_or_default()
     );
 
     // A redirect loop ends with the layer's own error, carrying the history.

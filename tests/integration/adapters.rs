@@ -131,7 +131,7 @@ async fn cookies_redirects_and_hooks_apply_through_a_mock() {
     assert_eq!(r.history().len(), 1);
     assert_eq!(r.text().await.unwrap(), "welcome");
     assert_eq!(hops.load(Ordering::SeqCst), 2, "one hook call per hop");
-    assert_eq!(s.cookies().get("sid").as_deref(), Some("42"));
+    assert_eq!(s.cookies().get("sid").unwrap().as_deref(), Some("42"));
     let home = &mock.requests()[1];
     assert_eq!(home.method(), Method::GET, "303 turns POST into GET");
     assert_eq!(home.headers()["cookie"], "sid=42");

@@ -26,7 +26,7 @@ async fn a_login_by_302_sets_cookies_that_the_next_hop_and_later_requests_send()
     );
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["headers"]["cookie"], "sid=abc; theme=dark");
-    assert_eq!(s.cookies().get("sid").as_deref(), Some("abc"));
+    assert_eq!(s.cookies().get("sid").unwrap().as_deref(), Some("abc"));
     let v = seen(s.get(server.url("/later"))).await;
     assert_eq!(v["headers"]["cookie"], "sid=abc; theme=dark");
 }
@@ -61,8 +61,8 @@ async fn request_cookies_win_follow_the_chain_and_are_never_stored() {
         v["headers"]["cookie"], "k=request; extra=1",
         "carried to the last hop"
     );
-    assert_eq!(s.cookies().get("k").as_deref(), Some("jar"));
-    assert_eq!(s.cookies().get("extra"), None);
+    assert_eq!(s.cookies().get("k").unwrap().as_deref(), Some("jar"));
+    assert_eq!(s.cookies().get("extra").unwrap(), None);
     let v = seen(s.get(server.url("/"))).await;
     assert_eq!(v["headers"]["cookie"], "k=jar");
 }
@@ -87,7 +87,11 @@ async fn request_cookies_of_request_prepare_follow_a_redirect() {
         v["headers"]["cookie"], "k=request",
         "the cookie went with the same-origin hop"
     );
-    assert_eq!(s.cookies().get("k"), None, "and never into the jar");
+    assert_eq!(
+        s.cookies().get("k").unwrap(),
+        None,
+        "and never into the jar"
+    );
 }
 
 #[tokio::test]
@@ -156,7 +160,7 @@ async fn the_jar_can_be_shared_saved_and_loaded() {
     jar.save_netscape(&mut txt).unwrap();
     let from_txt = Arc::new(Jar::new());
     from_txt.load_netscape(&txt[..]).unwrap();
-    assert_eq!(from_txt.get("shared").as_deref(), Some("1"));
+    assert_eq!(from_txt.get("shared").unwrap().as_deref(), Some("1"));
 }
 
 #[tokio::test]
@@ -244,4 +248,48 @@ async fn each_hop_records_the_cookie_it_sent() {
         "hop=1",
         "the final hop's Cookie, as sent"
     );
+}
+
+/// requests' jar dict API over cookies two hosts set: `get_dict`,
+/// `list_domains`, `list_paths`, `multiple_domains`, and `get` refusing to
+/// pick between two cookies of one name (requests' `CookieConflictError`).
+#[tokio::test]
+async fn the_jar_answers_as_requests_cookie_jar_does() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let set = |url: String| {
+        let s = s.clone();
+        async move { s.get(url).send().await.unwrap() }
+    };
+    set(server.url("/set-cookie?h=sid%3D1%3B%20Path%3D%2F&h=theme%3Ddark%3B%20Path%3D%2Fapp"))
+        .await;
+    set(server.localhost_url("/set-cookie?h=sid%3D2%3B%20Path%3D%2F")).await;
+
+    let jar = s.cookies();
+    assert_eq!(jar.iter().len(), 3);
+    assert!(jar.multiple_domains());
+    let mut domains = jar.list_domains();
+    domains.sort();
+    assert_eq!(domains, ["127.0.0.1", "localhost"]);
+    let mut paths = jar.list_paths();
+    paths.sort();
+    assert_eq!(paths, ["/", "/app"]);
+
+    let here = jar.get_dict(Some("127.0.0.1"), None);
+    assert_eq!(here.len(), 2);
+    assert_eq!(here["sid"], "1");
+    assert_eq!(here["theme"], "dark");
+    assert_eq!(jar.get_dict(Some("localhost"), Some("/"))["sid"], "2");
+
+    let err = jar.get("sid").unwrap_err();
+    assert!(
+        err.to_string().contains("2 cookies called \"sid\""),
+        "{err}"
+    );
+    assert_eq!(
+        jar.find("sid", Some("localhost"), None).unwrap().as_deref(),
+        Some("2")
+    );
+    assert_eq!(jar.get("theme").unwrap().as_deref(), Some("dark"));
+    assert_eq!(jar.get("nothing").unwrap(), None);
 }

@@ -93,7 +93,7 @@ async fn hooks_run_before_cookies_are_stored() {
     let r = s
         .get(server.url("/set-cookie?h=late%3D1"))
         .hook(Hook::response(move |response| {
-            let stored_yet = jar.get("late").is_some();
+            let stored_yet = jar.get("late").unwrap().is_some();
             async move {
                 assert!(
                     !stored_yet,
@@ -106,7 +106,7 @@ async fn hooks_run_before_cookies_are_stored() {
         .await
         .unwrap();
     assert!(r.ok());
-    assert_eq!(s.cookies().get("late").as_deref(), Some("1"));
+    assert_eq!(s.cookies().get("late").unwrap().as_deref(), Some("1"));
 }
 
 #[tokio::test]

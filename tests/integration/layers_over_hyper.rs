@@ -79,7 +79,7 @@ async fn redirects_cookies_headers_and_auth_work_over_hyper_util() {
         seen["headers"]["cookie"], "sid=7",
         "the jar fed the next hop"
     );
-    assert_eq!(jar.get("sid").as_deref(), Some("7"));
+    assert_eq!(jar.get("sid").unwrap().as_deref(), Some("7"));
 
     // The cookie persists, and the pooled connection is reused.
     let seen = json(client.oneshot(get(server.url("/"))).await.unwrap()).await;

@@ -321,7 +321,7 @@ async fn a_session_is_an_http_service_under_tower_http_layers() {
     assert_eq!(v["headers"]["x-layer"], "outer");
     assert_eq!(v["headers"]["cookie"], "sid=5");
     assert_eq!(
-        session.cookies().get("sid").as_deref(),
+        session.cookies().get("sid").unwrap().as_deref(),
         Some("5"),
         "the session's jar"
     );

@@ -184,7 +184,7 @@ async fn an_axum_router_is_mounted_in_process() {
     assert_eq!(r.url().as_str(), "http://app.test/me");
     assert_eq!(r.text().await.unwrap(), "cookie=sid=7 auth=Bearer t");
     assert_eq!(responses.load(Ordering::SeqCst), 2, "one hook call per hop");
-    assert_eq!(s.cookies().get("sid").as_deref(), Some("7"));
+    assert_eq!(s.cookies().get("sid").unwrap().as_deref(), Some("7"));
 }
 
 /// A user layer whose response body is not `Sync` fits `SessionBuilder::layer`.

@@ -54,7 +54,7 @@
 //!     .service(server);
 //! let request = Request::get("http://example.test/login").body(String::new()).unwrap();
 //! let response = client.oneshot(request).await.unwrap();
-//! assert_eq!(jar.get("sid").as_deref(), Some("1"));
+//! assert_eq!(jar.get("sid").unwrap().as_deref(), Some("1"));
 //! # drop(response);
 //! # });
 //! ```

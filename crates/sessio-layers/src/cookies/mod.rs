@@ -31,7 +31,7 @@
 //! assert_eq!(first.into_body(), None);
 //! let second = client.oneshot(Request::get("http://example.test/").body(()).unwrap()).await.unwrap();
 //! assert_eq!(second.into_body().as_deref(), Some("visits=1"));
-//! assert_eq!(jar.get("visits").as_deref(), Some("1"));
+//! assert_eq!(jar.get("visits").unwrap().as_deref(), Some("1"));
 //! # });
 //! ```
 

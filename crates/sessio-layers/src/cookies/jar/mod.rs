@@ -7,8 +7,8 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cookie::Cookie as RawCookie;
 use http::HeaderValue;
-use sessio_core::__private::{check_cookie, simple_target};
-use sessio_core::{CookieStore, Result};
+use sessio_core::__private::{check_cookie, error_msg, simple_target};
+use sessio_core::{CookieStore, ErrorKind, Result};
 
 use rules::{canonical_domain, info_of, invalid_cookie};
 use url::Url;
@@ -85,7 +85,7 @@ impl std::fmt::Debug for CookieInfo {
 /// let url: Url = "https://example.com/account".parse().unwrap();
 /// jar.set_cookies(&mut [HeaderValue::from_static("sid=abc; Path=/; Secure")].iter(), &url);
 /// jar.set("theme", "dark").unwrap();
-/// assert_eq!(jar.get("sid").as_deref(), Some("abc"));
+/// assert_eq!(jar.get("sid").unwrap().as_deref(), Some("abc"));
 /// assert_eq!(jar.cookies(&url).unwrap(), "sid=abc; theme=dark");
 /// let plain: Url = "http://example.com/".parse().unwrap();
 /// assert_eq!(jar.cookies(&plain).unwrap(), "theme=dark", "Secure cookies need https");
@@ -98,9 +98,8 @@ pub struct Jar {
 /// The cookies without their values.
 impl std::fmt::Debug for Jar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jar")
-            .field("cookies", &self.iter())
-            .finish()
+        let cookies: Vec<CookieInfo> = self.iter().collect();
+        f.debug_struct("Jar").field("cookies", &cookies).finish()
     }
 }
 
@@ -181,21 +180,129 @@ impl Jar {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The value of the first unexpired cookie called `name`, any domain.
-    pub fn get(&self, name: &str) -> Option<String> {
-        self.iter()
-            .into_iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value)
+    /// The value of the unexpired cookie called `name`, any domain and path
+    /// (requests' `jar.get(name)`); two of that name (for two domains or
+    /// paths) are an error, as requests' `CookieConflictError`: ask with
+    /// [`find`](Jar::find) then.
+    ///
+    /// ```
+    /// let jar = sessio::Jar::new();
+    /// jar.set_for("sid", "a", "a.example", "/")?;
+    /// assert_eq!(jar.get("sid")?.as_deref(), Some("a"));
+    /// jar.set_for("sid", "b", "b.example", "/")?;
+    /// assert!(jar.get("sid").is_err(), "which one?");
+    /// assert_eq!(jar.find("sid", Some("b.example"), None)?.as_deref(), Some("b"));
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn get(&self, name: &str) -> Result<Option<String>> {
+        self.find(name, None, None)
+    }
+
+    /// The value of the cookie called `name`, of this domain and path when
+    /// they are given (requests' `jar.get(name, domain=.., path=..)`); more
+    /// than one match is an error naming their domains and paths.
+    pub fn find(
+        &self,
+        name: &str,
+        domain: Option<&str>,
+        path: Option<&str>,
+    ) -> Result<Option<String>> {
+        let domain = domain.map(canonical_domain);
+        let mut found = self.iter().filter(|c| {
+            c.name == name
+                && domain
+                    .as_ref()
+                    .is_none_or(|d| c.domain.as_deref().unwrap_or("") == d)
+                && path.is_none_or(|p| c.path == p)
+        });
+        let Some(first) = found.next() else {
+            return Ok(None);
+        };
+        let others: Vec<CookieInfo> = found.collect();
+        if others.is_empty() {
+            return Ok(Some(first.value));
+        }
+        let places: Vec<String> = std::iter::once(&first)
+            .chain(&others)
+            .map(|c| format!("{}{}", c.domain.as_deref().unwrap_or("(any host)"), c.path))
+            .collect();
+        Err(error_msg(
+            ErrorKind::Builder,
+            format!(
+                "there are {} cookies called {name:?} ({}): name the domain and path",
+                places.len(),
+                places.join(", ")
+            ),
+        ))
     }
 
     /// The value of the cookie called `name` for exactly this domain and path.
     pub fn get_for(&self, name: &str, domain: &str, path: &str) -> Option<String> {
         let domain = canonical_domain(domain);
         self.iter()
-            .into_iter()
             .find(|c| c.name == name && c.domain.as_deref() == Some(&domain) && c.path == path)
             .map(|c| c.value)
+    }
+
+    /// The cookies as a map of name to value (requests' `jar.get_dict()`),
+    /// only those of `domain` and `path` when given; of two cookies with one
+    /// name, the later in [`iter`](Jar::iter) order wins, as in requests.
+    ///
+    /// ```
+    /// let jar = sessio::Jar::new();
+    /// jar.set_for("sid", "1", "example.com", "/")?;
+    /// jar.set_for("theme", "dark", "example.com", "/app")?;
+    /// assert_eq!(jar.get_dict(Some("example.com"), Some("/app")).len(), 1);
+    /// assert_eq!(jar.get_dict(None, None)["sid"], "1");
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn get_dict(
+        &self,
+        domain: Option<&str>,
+        path: Option<&str>,
+    ) -> std::collections::BTreeMap<String, String> {
+        let domain = domain.map(canonical_domain);
+        self.iter()
+            .filter(|c| {
+                domain
+                    .as_ref()
+                    .is_none_or(|d| c.domain.as_deref().unwrap_or("") == d)
+            })
+            .filter(|c| path.is_none_or(|p| c.path == p))
+            .map(|c| (c.name, c.value))
+            .collect()
+    }
+
+    /// The domains of the cookies, each once, in [`iter`](Jar::iter) order
+    /// (requests' `list_domains()`); a cookie set with [`set`](Jar::set), for
+    /// every host, counts as the domain `""`.
+    pub fn list_domains(&self) -> Vec<String> {
+        let mut domains: Vec<String> = Vec::new();
+        for cookie in self.iter() {
+            let domain = cookie.domain.unwrap_or_default();
+            if !domains.contains(&domain) {
+                domains.push(domain);
+            }
+        }
+        domains
+    }
+
+    /// The paths of the cookies, each once, in [`iter`](Jar::iter) order
+    /// (requests' `list_paths()`).
+    pub fn list_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = Vec::new();
+        for cookie in self.iter() {
+            if !paths.contains(&cookie.path) {
+                paths.push(cookie.path);
+            }
+        }
+        paths
+    }
+
+    /// Whether the cookies are for more than one domain (what requests'
+    /// `multiple_domains()` says it answers).
+    pub fn multiple_domains(&self) -> bool {
+        self.list_domains().len() > 1
     }
 
     /// Sets a cookie with no domain: it is sent to every host (requests'
@@ -315,12 +422,13 @@ impl Jar {
         state.created.clear();
     }
 
-    /// All unexpired cookies.
-    pub fn iter(&self) -> Vec<CookieInfo> {
+    /// All unexpired cookies, as they are now (the jar is not locked while
+    /// the iterator is used).
+    pub fn iter(&self) -> std::vec::IntoIter<CookieInfo> {
         let state = self.read();
         let mut all: Vec<CookieInfo> = state.store.iter_unexpired().map(info_of).collect();
         all.extend(state.anywhere.iter().cloned());
-        all
+        all.into_iter()
     }
 
     /// How many unexpired cookies the jar holds.

@@ -11,7 +11,8 @@ use super::{CookieInfo, Jar};
 impl Jar {
     /// Writes all unexpired cookies as a JSON array of [`CookieInfo`].
     pub fn save_json<W: Write>(&self, writer: W) -> Result<()> {
-        serde_json::to_writer_pretty(writer, &self.iter()).map_err(|e| error(ErrorKind::Body, e))
+        serde_json::to_writer_pretty(writer, &self.iter().collect::<Vec<_>>())
+            .map_err(|e| error(ErrorKind::Body, e))
     }
 
     /// Reads cookies saved with [`save_json`](Jar::save_json) into this jar.

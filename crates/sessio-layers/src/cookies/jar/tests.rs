@@ -96,7 +96,7 @@ fn limits_are_enforced_sec_26() {
     assert_eq!(jar.len(), MAX_COOKIES_PER_DOMAIN);
     store(&jar, "c0=updated", "http://example.com/");
     assert_eq!(
-        jar.get("c0").as_deref(),
+        jar.get("c0").unwrap().as_deref(),
         Some("updated"),
         "updates are not new cookies"
     );
@@ -146,7 +146,7 @@ fn dict_api() {
     let jar = Jar::new();
     jar.set("everywhere", "1").unwrap();
     jar.set_for("scoped", "2", "example.com", "/").unwrap();
-    assert_eq!(jar.get("everywhere").as_deref(), Some("1"));
+    assert_eq!(jar.get("everywhere").unwrap().as_deref(), Some("1"));
     assert_eq!(
         jar.get_for("scoped", "example.com", "/").as_deref(),
         Some("2")
@@ -187,8 +187,8 @@ fn json_and_netscape_round_trips() {
     jar.save_json(&mut json).unwrap();
     let copy = Jar::new();
     copy.load_json(&json[..]).unwrap();
-    let mut a = jar.iter();
-    let mut b = copy.iter();
+    let mut a: Vec<CookieInfo> = jar.iter().collect();
+    let mut b: Vec<CookieInfo> = copy.iter().collect();
     a.sort_by(|x, y| x.name.cmp(&y.name));
     b.sort_by(|x, y| x.name.cmp(&y.name));
     assert_eq!(a, b);
@@ -206,7 +206,7 @@ fn json_and_netscape_round_trips() {
     );
     let copy = Jar::new();
     copy.load_netscape(&txt[..]).unwrap();
-    assert_eq!(copy.get("sid").as_deref(), Some("abc"));
+    assert_eq!(copy.get("sid").unwrap().as_deref(), Some("abc"));
     assert_eq!(
         copy.cookies(&url("https://www.example.com/")).unwrap(),
         "pref=x"
@@ -223,7 +223,7 @@ fn a_domain_with_whitespace_after_its_dot_is_rejected() {
         "bad=1; Domain=. example.com",
         "http://www.example.com/",
     );
-    assert_eq!(jar.get("bad"), None);
+    assert_eq!(jar.get("bad").unwrap(), None);
     store(
         &jar,
         "good=1; Domain=.example.com",
