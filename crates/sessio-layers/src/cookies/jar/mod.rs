@@ -355,19 +355,22 @@ impl Jar {
 
     /// Adds a cookie as described (used by `load_*`); a cookie that cannot be
     /// stored (bad name or domain, public suffix) is an error, and so is a
-    /// name or value that would break the `Cookie` header (a `;`, a control
-    /// character, a `=` or space in the name). Values a server may set (with
-    /// spaces or quotes inside) are kept as they are.
+    /// name or value that would break the `Cookie` header or add a cookie to
+    /// it (a `;`, a control character other than tab, an empty name or one
+    /// with `=`). What a server may set (spaces, quotes, tabs inside) is
+    /// kept as it is, so that a saved jar loads again.
     pub fn insert(&self, info: CookieInfo) -> Result<()> {
-        let breaks_header = |text: &str| text.contains(';') || text.chars().any(char::is_control);
+        let breaks_header = |text: &str| {
+            text.contains(';') || text.chars().any(|c| c.is_control() && c != '\t')
+        };
         if info.name.is_empty()
-            || info.name.contains(['=', ' '])
+            || info.name.contains('=')
             || breaks_header(&info.name)
             || breaks_header(&info.value)
         {
             return Err(invalid_cookie(
                 &info.name,
-                "a `;`, a control character, or an empty name or one with `=` or a space",
+                "a `;`, a control character, or an empty name or one with `=`",
             ));
         }
         let Some(domain) = info.domain.clone() else {
