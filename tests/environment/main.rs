@@ -317,6 +317,10 @@ async fn parent() {
         "both.netrc",
         "machine 127.0.0.1 login alice password s3cret\nmachine localhost login lou password pw2\n",
     );
+    let hop_only = netrc_file(
+        "hop-only.netrc",
+        "machine localhost login lou password pw2\n",
+    );
     let broken = netrc_file(
         "broken.netrc",
         "machine 127.0.0.1 login alice frobnicate x\n",
@@ -362,6 +366,13 @@ async fn parent() {
             "netrc-userinfo",
             both,
             alice,
+            lou,
+        ),
+        netrc_case(
+            "a redirect to a host with a netrc entry gets it, though the first host had none",
+            "netrc",
+            hop_only,
+            "none",
             lou,
         ),
         netrc_case(

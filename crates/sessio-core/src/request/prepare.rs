@@ -119,8 +119,9 @@ pub fn prepare(request: Request, defaults: &SessionDefaults<'_>) -> Result<Prepa
         (None, Some(netrc)) if use_url_credentials => netrc_auth(netrc, &target),
         _ => None,
     };
-    match (&auth, &netrc, &target) {
-        (Some(auth), _, _) | (None, Some((auth, _)), _) => auth.apply(&mut headers)?,
+    let netrc_first = netrc.as_ref().and_then(|(auth, _)| auth.as_ref());
+    match (&auth, netrc_first, &target) {
+        (Some(auth), _, _) | (None, Some(auth), _) => auth.apply(&mut headers)?,
         (None, None, Target::Parsed(url)) if use_url_credentials => {
             if let Some(auth) = url_credentials(url) {
                 auth.apply(&mut headers)?;
@@ -246,14 +247,15 @@ fn attach_flow(
 }
 
 /// P6 with `trust_env`: the netrc entry of the URL's host (or its `default`),
-/// and the flow that looks up each later hop's host (requests re-applies
-/// netrc per redirect; the `default` entry only on the first host).
+/// if any, and the flow that looks up each later hop's host (requests
+/// re-applies netrc per redirect, also after a first host without an entry;
+/// the `default` entry only on the first host).
 fn netrc_auth(
     netrc: &std::sync::Arc<crate::auth::Netrc>,
     target: &Target,
-) -> Option<(Auth, std::sync::Arc<dyn crate::auth::AuthFlow>)> {
+) -> Option<(Option<Auth>, std::sync::Arc<dyn crate::auth::AuthFlow>)> {
     let host = target.host()?;
-    let auth = netrc.auth_for(&host, true)?;
+    let auth = netrc.auth_for(&host, true);
     let flow = crate::auth::NetrcFlow {
         netrc: netrc.clone(),
         first_host: host.to_ascii_lowercase(),

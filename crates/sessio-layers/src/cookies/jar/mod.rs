@@ -360,9 +360,8 @@ impl Jar {
     /// with `=`). What a server may set (spaces, quotes, tabs inside) is
     /// kept as it is, so that a saved jar loads again.
     pub fn insert(&self, info: CookieInfo) -> Result<()> {
-        let breaks_header = |text: &str| {
-            text.contains(';') || text.chars().any(|c| c.is_control() && c != '\t')
-        };
+        let breaks_header =
+            |text: &str| text.contains(';') || text.chars().any(|c| c.is_control() && c != '\t');
         if info.name.is_empty()
             || info.name.contains('=')
             || breaks_header(&info.name)
