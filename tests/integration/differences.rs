@@ -225,3 +225,66 @@ async fn elapsed_after_redirects_counts_from_the_first_request() {
         r.elapsed()
     );
 }
+
+/// A PUT that a 301 turns into a body-less request is sent with
+/// `Content-Length: 0`, and `request()` of that hop shows it (requests'
+/// `r.request.headers` does not, though http.client sends it).
+#[tokio::test]
+async fn a_body_less_put_after_a_301_shows_the_content_length_it_is_sent_with() {
+    let server = Server::echo().await;
+    let target = server.url("/landed");
+    let r = Session::new()
+        .put(server.url(&format!("/redirect-to?status=301&url={target}")))
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    let sent = r.request().headers();
+    assert_eq!(r.request().method(), "PUT");
+    assert_eq!(sent["content-length"], "0", "{sent:?}");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["method"], "PUT");
+    assert_eq!(v["headers"]["content-length"], "0", "what the server saw");
+    assert_eq!(v["body"], "");
+}
+
+/// `Proxy-Authorization` is added by the transport, for the proxy only: the
+/// proxy gets it, `request()` never shows it (requests shows it after a
+/// redirect, where `rebuild_proxies` puts it into the request's headers).
+#[tokio::test]
+async fn proxy_authorization_never_appears_in_the_request_view() {
+    use sessio_tests::{ProxyOptions, TestProxy};
+
+    let server = Server::echo().await;
+    let proxy = TestProxy::http(ProxyOptions::default()).await;
+    let s = Session::builder()
+        .proxy("http", &proxy.url_with("http", "user:pass"))
+        .trust_env(false)
+        .build()
+        .unwrap();
+    let target = server.url("/landed");
+    let r = s
+        .get(server.url(&format!("/redirect-to?url={target}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.history().len(), 1);
+    for hop in std::iter::once(&r).chain(r.history()) {
+        assert!(
+            hop.request().headers().get("proxy-authorization").is_none(),
+            "{:?}",
+            hop.request()
+        );
+    }
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 2, "both hops went through the proxy");
+    assert!(
+        seen.iter()
+            .all(|s| s.credentials.as_deref() == Some("Basic dXNlcjpwYXNz"))
+    );
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        v["headers"].get("proxy-authorization").is_none(),
+        "the server never sees it"
+    );
+}
