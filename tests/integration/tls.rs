@@ -255,12 +255,7 @@ async fn sec_18_a_verify_false_connection_is_never_lent_to_a_verifying_request()
     .await;
     assert_eq!(server.connections(), 2);
     get_ok(trusting.get(server.url("/"))).await;
-    get_ok(trusting.get(server.url("/")).verify(true)).await;
-    assert_eq!(
-        server.connections(),
-        2,
-        "verify(true) is the session's own setting"
-    );
+    assert_eq!(server.connections(), 2, "the trusting connection again");
 }
 
 async fn server_again(ca: &TestCa) -> Server {
@@ -332,4 +327,40 @@ async fn a_changed_ca_bundle_file_is_read_again_by_the_next_session() {
     assert!(err.is_tls(), "the new bundle is used: {err:?}");
     // A session built before keeps what it read.
     get_ok(trusting.get(server.url("/again"))).await;
+}
+
+/// requests' `verify=True` on a request beats the session's `verify="ca.pem"`:
+/// `verify(true)` is the built-in roots alone, so the test CA the session
+/// trusts is not trusted for that request (and its own `ca_bundle` still is).
+#[tokio::test]
+async fn a_request_verify_true_goes_back_to_the_built_in_roots() {
+    let ca = TestCa::new();
+    let server = server(&ca, TlsOptions::default()).await;
+    let files = TempDir::new("verify-true");
+    let bundle = files.write("ca.pem", ca.ca_pem());
+    let session = Session::builder().ca_bundle(&bundle).build().unwrap();
+    get_ok(session.get(server.url("/"))).await;
+
+    let err = session
+        .get(server.url("/"))
+        .verify(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_tls(), "the test CA is not a built-in root: {err:?}");
+
+    let added = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .build()
+        .unwrap();
+    get_ok(added.get(server.url("/"))).await;
+    let err = added
+        .get(server.url("/"))
+        .verify(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+
+    get_ok(session.get(server.url("/")).verify(true).ca_bundle(&bundle)).await;
 }

@@ -353,7 +353,11 @@ impl RequestBuilder {
     }
 
     /// Whether this request verifies certificates (requests' `verify=` per
-    /// request); overrides the session's. A request with TLS settings of its
+    /// request); overrides the session's. `verify(true)` is requests'
+    /// `verify=True`: the built-in roots only, in place of the session's CA
+    /// bundle and added roots (this is how a request goes back to the default
+    /// trust store; [`ca_bundle`](RequestBuilder::ca_bundle) on the same
+    /// request still names its own). A request with TLS settings of its
     /// own never shares a connection with requests whose settings differ: a
     /// `verify(false)` request opens its own, and verifying requests to the
     /// same host never reuse it. Applies to `https://` URLs sent through an

@@ -94,8 +94,17 @@ impl TlsSettings {
     /// These settings with one request's own on top.
     pub(crate) fn with(&self, own: &RequestTls) -> TlsSettings {
         let mut settings = self.clone();
-        if let Some(verify) = own.verify {
-            settings.verify = verify;
+        match own.verify {
+            // requests' `verify=True` on a request: the default trust store,
+            // whatever bundle or roots the session was given
+            Some(true) => {
+                settings.verify = true;
+                settings.ca_bundle = None;
+                settings.extra_roots.clear();
+                settings.built_in_roots = true;
+            }
+            Some(false) => settings.verify = false,
+            None => {}
         }
         if let Some(bundle) = &own.ca_bundle {
             settings.ca_bundle = Some(bundle.clone());
