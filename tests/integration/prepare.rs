@@ -173,3 +173,26 @@ async fn a_request_takes_params_as_the_session_builder_does() {
     .await;
     assert_eq!(v["query"], "own=1&key=k&q=rust+http&page=2");
 }
+
+/// httpx's `base_url`: relative URLs go after the base URL's path, absolute
+/// ones as they are; a base URL that is not http(s) with a host fails `build`.
+#[tokio::test]
+async fn relative_urls_join_the_base_url() {
+    let server = Server::echo().await;
+    let s = Session::builder()
+        .base_url(&server.url("/api"))
+        .build()
+        .unwrap();
+    let v = crate::seen(s.get("items?page=2")).await;
+    assert_eq!(v["path"], "/api/items");
+    assert_eq!(v["query"], "page=2");
+    let v = crate::seen(s.get("/items")).await;
+    assert_eq!(v["path"], "/api/items");
+    let v = crate::seen(s.get(server.url("/elsewhere"))).await;
+    assert_eq!(v["path"], "/elsewhere");
+
+    for bad in ["ftp://files.example/", "not a url", "http://h.example/?q=1"] {
+        let err = Session::builder().base_url(bad).build().unwrap_err();
+        assert!(err.is_builder(), "{bad}: {err}");
+    }
+}

@@ -596,3 +596,29 @@ async fn sec_an_ipv6_zone_id_is_an_invalid_url() {
         assert_eq!(err.kind(), sessio::ErrorKind::InvalidUrl, "{url}: {err}");
     }
 }
+
+/// requests keeps `Authorization` on an `http` → `https` redirect to the same
+/// host; `strict_origin_auth(true)` strips it on every change of origin.
+#[tokio::test]
+async fn strict_origin_auth_strips_even_on_the_https_upgrade() {
+    let script = Scripted::new(&[("http://a.test/", 302, "https://a.test/")]);
+    let s = scripted_session(&script)
+        .auth(Auth::bearer("t"))
+        .build()
+        .unwrap();
+    s.get("http://a.test/").send().await.unwrap();
+    assert_eq!(
+        auth_of(&script),
+        [Some("Bearer t".to_owned()), Some("Bearer t".to_owned())],
+        "requests' rule: the upgrade keeps it"
+    );
+
+    let script = Scripted::new(&[("http://a.test/", 302, "https://a.test/")]);
+    let s = scripted_session(&script)
+        .auth(Auth::bearer("t"))
+        .strict_origin_auth(true)
+        .build()
+        .unwrap();
+    s.get("http://a.test/").send().await.unwrap();
+    assert_eq!(auth_of(&script), [Some("Bearer t".to_owned()), None]);
+}

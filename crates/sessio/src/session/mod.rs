@@ -72,6 +72,8 @@ struct SessionRef {
     config: Config,
     /// `.netrc` credentials for requests without auth (`trust_env`).
     netrc: Option<Arc<sessio_core::auth::Netrc>>,
+    /// Relative request URLs are joined to it (`SessionBuilder::base_url`).
+    base_url: Option<url::Url>,
     closed: AtomicBool,
 }
 
@@ -84,6 +86,17 @@ struct Defaults {
     params: Arc<Vec<(String, String)>>,
     auth: Option<Auth>,
     hooks: HookRegistry,
+}
+
+/// httpx's join: a URL that is not absolute goes after the base URL's path
+/// (which ends with `/`), its own leading `/` dropped.
+fn join_base_url(base: &url::Url, url: &mut String) {
+    if matches!(
+        url::Url::parse(url),
+        Err(url::ParseError::RelativeUrlWithoutBase)
+    ) {
+        *url = format!("{base}{}", url.trim_start_matches('/'));
+    }
 }
 
 /// Fixed settings of a session.
@@ -173,7 +186,10 @@ impl Session {
     /// # Ok::<(), sessio::Error>(())
     /// ```
     pub fn prepare(&self, request: impl IntoRequest) -> Result<PreparedRequest> {
-        let request = request.into_request()?;
+        let mut request = request.into_request()?;
+        if let Some(base) = &self.inner.base_url {
+            join_base_url(base, &mut request.parts_mut().url);
+        }
         let defaults = self.defaults();
         let session = SessionDefaults {
             headers: Some(&defaults.headers),

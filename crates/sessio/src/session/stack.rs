@@ -134,6 +134,26 @@ pub(crate) struct RedirectSettings {
     pub(crate) max_redirects: usize,
     pub(crate) https_only: bool,
     pub(crate) policy: Option<Arc<dyn RedirectPolicy>>,
+    /// `Authorization` goes on every change of origin.
+    pub(crate) strict_origin_auth: bool,
+}
+
+/// A redirect policy that also strips `Authorization` whenever the origin
+/// changes (`SessionBuilder::strict_origin_auth`).
+#[derive(Debug)]
+struct StrictOriginAuth(Arc<dyn RedirectPolicy>);
+
+impl RedirectPolicy for StrictOriginAuth {
+    fn redirect(
+        &self,
+        attempt: &sessio_layers::redirect::Attempt<'_>,
+    ) -> sessio_layers::redirect::Action {
+        self.0.redirect(attempt)
+    }
+
+    fn should_strip_auth(&self, old: &url::Url, new: &url::Url) -> bool {
+        self.0.should_strip_auth(old, new) || !sessio_core::__private::same_origin(old, new)
+    }
 }
 
 pub(crate) fn build(
@@ -144,7 +164,15 @@ pub(crate) fn build(
     let mut redirect = RedirectLayer::new()
         .max_redirects(redirects.max_redirects)
         .https_only(redirects.https_only);
-    if let Some(policy) = redirects.policy {
+    let policy = match (redirects.policy, redirects.strict_origin_auth) {
+        (Some(policy), false) => Some(policy),
+        (policy, true) => {
+            let inner = policy.unwrap_or_else(|| Arc::new(sessio_layers::redirect::Standard));
+            Some(Arc::new(StrictOriginAuth(inner)) as Arc<dyn RedirectPolicy>)
+        }
+        (None, false) => None,
+    };
+    if let Some(policy) = policy {
         redirect = redirect.policy(policy);
     }
     let hooks = HooksLayer::default().layer(dispatch);

@@ -59,6 +59,8 @@ pub struct SessionBuilder {
     jar: Option<Arc<Jar>>,
     store: Option<Arc<dyn CookieStore>>,
     strict_cookies: bool,
+    strict_origin_auth: bool,
+    base_url: Option<url::Url>,
     max_decompressed_size: Option<u64>,
     stream: bool,
     http: HttpAdapterBuilder,
@@ -86,6 +88,8 @@ impl SessionBuilder {
             jar: None,
             store: None,
             strict_cookies: false,
+            strict_origin_auth: false,
+            base_url: None,
             max_decompressed_size: Some(sessio_core::DEFAULT_MAX_DECOMPRESSED_SIZE),
             stream: false,
             http: HttpAdapterBuilder::default(),
@@ -269,6 +273,51 @@ impl SessionBuilder {
     /// redirect reaches. Off by default, as in requests.
     pub fn strict_cookies(mut self, strict: bool) -> Self {
         self.strict_cookies = strict;
+        self
+    }
+
+    /// Strip `Authorization` on every redirect to another origin, the
+    /// `http` → `https` upgrade on the same host included (requests keeps it
+    /// there: the same host, now encrypted). Off by default, as in requests;
+    /// it applies over a [`redirect_policy`](SessionBuilder::redirect_policy)
+    /// too.
+    pub fn strict_origin_auth(mut self, strict: bool) -> Self {
+        self.strict_origin_auth = strict;
+        self
+    }
+
+    /// A URL that relative request URLs are joined to (httpx's `base_url`):
+    /// with `https://api.example.com/v1`, `get("users")` and `get("/users")`
+    /// both go to `https://api.example.com/v1/users`; an absolute URL is sent
+    /// as it is. Only `http` and `https` URLs with a host are taken; anything
+    /// else is an error from [`build`](SessionBuilder::build).
+    ///
+    /// ```
+    /// let s = sessio::Session::builder().base_url("https://api.example.com/v1").build()?;
+    /// assert_eq!(s.prepare(s.get("users?page=2"))?.url().as_str(), "https://api.example.com/v1/users?page=2");
+    /// assert_eq!(s.prepare(s.get("/users"))?.url().as_str(), "https://api.example.com/v1/users");
+    /// assert_eq!(s.prepare(s.get("https://other.example/"))?.url().as_str(), "https://other.example/");
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn base_url(mut self, url: &str) -> Self {
+        match url::Url::parse(url) {
+            Ok(mut base)
+                if matches!(base.scheme(), "http" | "https")
+                    && base.has_host()
+                    && base.query().is_none()
+                    && base.fragment().is_none() =>
+            {
+                if !base.path().ends_with('/') {
+                    let path = format!("{}/", base.path());
+                    base.set_path(&path);
+                }
+                self.base_url = Some(base);
+            }
+            _ => self.park(sessio_core::__private::invalid_url(
+                url,
+                "a base URL is an http or https URL with a host, and no query or fragment",
+            )),
+        }
         self
     }
 
@@ -560,6 +609,7 @@ impl SessionBuilder {
             max_redirects: self.max_redirects,
             https_only: self.https_only,
             policy: self.redirect_policy,
+            strict_origin_auth: self.strict_origin_auth,
         };
         let chain = stack::build(hop, store.clone(), redirects);
         let stack = if self.exchange_layers.is_empty() {
@@ -586,6 +636,7 @@ impl SessionBuilder {
                     strict_cookies: self.strict_cookies,
                 },
                 netrc,
+                base_url: self.base_url,
                 closed: AtomicBool::new(false),
             }),
         })
