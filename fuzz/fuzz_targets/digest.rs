@@ -82,6 +82,12 @@ struct Built {
     userhash: bool,
 }
 
+// The first byte: bit 0 built (else raw), bit 1 POST with a body (else GET),
+// bits 2-3 the path, and for a built challenge bit 4 `stale=true`, bit 5
+// `userhash=true`, bits 6-7 the scheme before it (none, Basic, Bearer,
+// Negotiate). Then NUL-separated: user, password, and either the raw values
+// (one per line) or realm, nonce, opaque, qop, algorithm (its first byte
+// picks one of ALGORITHMS) and the other scheme's realm.
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
@@ -127,7 +133,10 @@ fuzz_target!(|data: &[u8]| {
         let mut value = match flags >> 6 {
             0 => String::new(),
             1 => format!("Basic realm=\"{}\", ", quote(&other)),
-            2 => format!("Bearer realm=\"{}\", error=\"invalid_token\", ", quote(&other)),
+            2 => format!(
+                "Bearer realm=\"{}\", error=\"invalid_token\", ",
+                quote(&other)
+            ),
             _ => "Negotiate, ".to_owned(),
         };
         value.push_str(&format!(
@@ -181,7 +190,10 @@ fuzz_target!(|data: &[u8]| {
     });
 
     assert!(
-        hops_per_request[0][0].headers().get("authorization").is_none(),
+        hops_per_request[0][0]
+            .headers()
+            .get("authorization")
+            .is_none(),
         "an answer before any challenge"
     );
     let mut last_nc = 0u32;
@@ -206,7 +218,8 @@ fuzz_target!(|data: &[u8]| {
     }
 
     if let Some(built) = built {
-        check_built(&built, &user, post, &hops_per_request, &answers);
+        let context = format!("challenge {values:?}");
+        check_built(&built, &user, post, &hops_per_request, &answers, &context);
     }
 });
 
@@ -218,6 +231,7 @@ fn check_built(
     post: bool,
     hops_per_request: &[Vec<MockRequest>],
     answers: &[Vec<(String, String)>],
+    context: &str,
 ) {
     let qop_answerable = built.qop.is_empty()
         || built.qop.iter().any(|q| q == "auth")
@@ -233,35 +247,47 @@ fn check_built(
         assert_eq!(
             first.len(),
             expected,
-            "the first request answered {} times (stale: {})",
+            "the first request answered {} times (stale: {}): {context}",
             first.len() - 1,
             built.stale
         );
     }
-    let only_others = !built.qop.is_empty()
-        && !built.qop.iter().any(|q| q == "auth" || q == "auth-int");
+    let only_others =
+        !built.qop.is_empty() && !built.qop.iter().any(|q| q == "auth" || q == "auth-int");
     if only_others {
-        assert!(answers.is_empty(), "an answer to qop {:?}", built.qop);
+        assert!(
+            answers.is_empty(),
+            "an answer to qop {:?}: {context}",
+            built.qop
+        );
     }
     for params in answers {
-        assert_eq!(get(params, "realm"), Some(built.realm.as_str()));
-        assert_eq!(get(params, "nonce"), Some(built.nonce.as_str()));
-        assert_eq!(get(params, "opaque"), built.opaque.as_deref());
-        assert_eq!(get(params, "algorithm"), built.algorithm);
+        assert_eq!(
+            get(params, "realm"),
+            Some(built.realm.as_str()),
+            "{context}"
+        );
+        assert_eq!(
+            get(params, "nonce"),
+            Some(built.nonce.as_str()),
+            "{context}"
+        );
+        assert_eq!(get(params, "opaque"), built.opaque.as_deref(), "{context}");
+        assert_eq!(get(params, "algorithm"), built.algorithm, "{context}");
         assert_eq!(
             get(params, "userhash"),
             built.userhash.then_some("true"),
-            "userhash"
+            "userhash: {context}"
         );
         let qop = get(params, "qop");
         match qop {
-            Some("auth") => assert!(built.qop.iter().any(|q| q == "auth")),
+            Some("auth") => assert!(built.qop.iter().any(|q| q == "auth"), "{context}"),
             Some("auth-int") => assert!(
-                built.qop.iter().any(|q| q == "auth-int")
-                    && !built.qop.iter().any(|q| q == "auth")
+                built.qop.iter().any(|q| q == "auth-int") && !built.qop.iter().any(|q| q == "auth"),
+                "{context}"
             ),
-            None => assert!(built.qop.is_empty()),
-            Some(other) => panic!("qop={other}"),
+            None => assert!(built.qop.is_empty(), "no qop: {context}"),
+            Some(other) => panic!("qop={other}: {context}"),
         }
     }
 }
@@ -280,12 +306,12 @@ fn check_answer(
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    let need = |name: &str| {
-        get(params, name).unwrap_or_else(|| panic!("no {name} in {text:?}"))
-    };
+    let need = |name: &str| get(params, name).unwrap_or_else(|| panic!("no {name} in {text:?}"));
     let (realm, nonce, response) = (need("realm"), need("nonce"), need("response"));
     assert_eq!(need("uri"), uri, "{text}");
-    let algorithm = get(params, "algorithm").unwrap_or("MD5").to_ascii_uppercase();
+    let algorithm = get(params, "algorithm")
+        .unwrap_or("MD5")
+        .to_ascii_uppercase();
     let (name, sess) = match algorithm.strip_suffix("-SESS") {
         Some(name) => (name, true),
         None => (algorithm.as_str(), false),
@@ -316,7 +342,8 @@ fn check_answer(
     let cnonce = get(params, "cnonce");
     if qop.is_some() {
         assert!(
-            get(params, "nc").is_some_and(|nc| nc.len() == 8 && nc.bytes().all(|b| b.is_ascii_hexdigit())),
+            get(params, "nc")
+                .is_some_and(|nc| nc.len() == 8 && nc.bytes().all(|b| b.is_ascii_hexdigit())),
             "nc in {text:?}"
         );
         assert!(cnonce.is_some_and(|c| !c.is_empty()), "cnonce in {text:?}");
