@@ -83,12 +83,36 @@ impl Challenge {
 }
 
 /// Parses the first `Digest` challenge of one header value.
+/// For each byte of a header value, whether it is inside a quoted string
+/// (the quotes themselves included; `\"` inside one does not end it).
+fn quoted_bytes(value: &str) -> Vec<bool> {
+    let mut inside = false;
+    let mut escaped = false;
+    value
+        .bytes()
+        .map(|b| {
+            let was_inside = inside;
+            match (inside, escaped, b) {
+                (true, true, _) => escaped = false,
+                (true, false, b'\\') => escaped = true,
+                (_, _, b'"') => inside = !inside,
+                _ => {}
+            }
+            was_inside || inside
+        })
+        .collect()
+}
+
 fn parse_challenge(value: &str) -> Option<Challenge> {
     let lower = value.to_ascii_lowercase();
+    let quoted = quoted_bytes(&lower);
     let start = lower.match_indices("digest").map(|(i, _)| i).find(|&i| {
         let before = lower[..i].trim_end();
         let after = lower.as_bytes().get(i + 6);
-        (before.is_empty() || before.ends_with(',')) && matches!(after, Some(b' ' | b'\t'))
+        // a scheme name, never text inside another challenge's quoted value
+        !quoted[i]
+            && (before.is_empty() || before.ends_with(','))
+            && matches!(after, Some(b' ' | b'\t'))
     })?;
     let params = parse_params(&value[start + 6..]);
     let get = |name: &str| {
@@ -492,5 +516,30 @@ mod tests {
             Hash::Md5.hex(format!("{ha1}:n:{ha2}").as_bytes())
         );
         assert!(!header.contains("qop="), "{header}");
+    }
+
+    /// Found by the `digest` fuzz target: "Digest" inside another scheme's
+    /// quoted realm is text, not a challenge; the real one (whose only qop
+    /// cannot be answered) gets no answer.
+    #[test]
+    fn a_digest_inside_another_schemes_quoted_value_is_not_a_challenge() {
+        let value =
+            "Basic realm=\", Digest realm=r, nonce=n\", Digest realm=\"r\", nonce=\"n\", qop=\"x\"";
+        let challenge = parse_challenge(value).unwrap();
+        assert_eq!(challenge.realm, "r");
+        assert_eq!(challenge.nonce, "n");
+        assert_eq!(challenge.qop, ["x"]);
+        let auth = DigestAuth::new("u".into(), "p".into());
+        let (method, headers) = (http::Method::GET, http::HeaderMap::new());
+        let uri: http::Uri = "http://h.test/".parse().unwrap();
+        assert!(
+            auth.answer(&challenge, &request(&method, &uri, &headers), 1, "c")
+                .is_none()
+        );
+        let escaped = "Basic realm=\"a \\\" Digest realm=r, nonce=n\"";
+        assert!(
+            parse_challenge(escaped).is_none(),
+            "an escaped quote does not end it"
+        );
     }
 }

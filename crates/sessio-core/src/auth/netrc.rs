@@ -159,11 +159,23 @@ impl<'a> Tokens<'a> {
     }
 
     /// Skips a macro body: up to the next empty line.
+    /// Skips a `macdef` body: everything up to the first empty line, whether
+    /// lines end with LF or CRLF (a Windows `_netrc`).
     fn skip_macro(&mut self) {
-        match self.rest.find("\n\n") {
-            Some(end) => self.rest = &self.rest[end + 2..],
-            None => self.rest = "",
+        let mut from = 0;
+        while let Some(at) = self.rest[from..].find('\n') {
+            let next = from + at + 1;
+            let rest = &self.rest[next..];
+            if let Some(after) = rest
+                .strip_prefix('\n')
+                .or_else(|| rest.strip_prefix("\r\n"))
+            {
+                self.rest = after;
+                return;
+            }
+            from = next;
         }
+        self.rest = "";
     }
 }
 
@@ -261,5 +273,21 @@ mod tests {
         assert!(view("http://first.test/a").is_some());
         assert!(view("https://first.test:8443/b").is_some());
         assert!(view("http://elsewhere.test/").is_none());
+    }
+
+    /// Found by the `netrc` fuzz target: in a file with CRLF line ends (a
+    /// Windows `_netrc`), an empty line still ends a `macdef`, and the
+    /// machines after it are found.
+    #[test]
+    fn a_macro_ends_at_an_empty_line_with_crlf_line_ends_too() {
+        let netrc =
+            Netrc::parse("macdef init\r\ncd /pub\r\n\r\nmachine h.example login u password p\r\n")
+                .unwrap();
+        assert_eq!(
+            header(&netrc, "h.example", false).as_deref(),
+            Some("Basic dTpw")
+        );
+        let lf = Netrc::parse("macdef e\n\nmachine h login u password p\n").unwrap();
+        assert!(header(&lf, "h", false).is_some());
     }
 }
