@@ -99,3 +99,34 @@ async fn bad_builder_settings_are_returned_by_build() {
         .unwrap_err();
     assert!(err.is_builder());
 }
+
+/// requests' `InvalidJSONError`: a NaN or infinity anywhere in a JSON body is a
+/// builder error before anything is sent (serde_json would send `null`).
+#[tokio::test]
+async fn json_with_nan_or_infinity_is_an_error_before_sending() {
+    let server = sessio_tests::Server::echo().await;
+    let s = sessio::Session::new();
+    let values = [serde_json::json!({"ok": 1}), serde_json::json!([1.0, 2.0])];
+    for value in values {
+        let r = s.post(server.url("/")).json(&value).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let sent_before = server.requests();
+    let nested = std::collections::BTreeMap::from([("reading", vec![1.0, f64::NAN])]);
+    let err = s
+        .post(server.url("/"))
+        .json(&nested)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_builder(), "{err}");
+    assert!(err.to_string().contains("NaN"), "{err}");
+    let err = s
+        .post(server.url("/"))
+        .json(&f64::INFINITY)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_builder(), "{err}");
+    assert_eq!(server.requests(), sent_before, "nothing was sent");
+}

@@ -183,13 +183,6 @@ async fn http1_header_names_are_title_case() {
 }
 
 #[tokio::test]
-async fn json_nan_is_sent_as_null() {
-    let server = Server::echo().await;
-    let v = seen(Session::new().post(server.url("/")).json(&f64::NAN)).await;
-    assert_eq!(v["body"], "null");
-}
-
-#[tokio::test]
 async fn request_cookies_stay_with_the_first_origin() {
     let script = sessio_tests::Scripted::new(&[("http://a.test/", 302, "http://b.test/")]);
     let s = Session::builder()

@@ -37,8 +37,11 @@ impl RequestBody {
         }
     }
 
-    /// A JSON body, `Content-Type: application/json` (requests' `json=`).
+    /// A JSON body, `Content-Type: application/json` (requests' `json=`). A NaN
+    /// or infinite float anywhere in `value` is a builder error, as requests'
+    /// `InvalidJSONError` (serde_json would send `null`).
     pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self> {
+        super::finite::check_finite(value).map_err(|e| Error::new(ErrorKind::Builder, e))?;
         let bytes = serde_json::to_vec(value).map_err(|e| Error::new(ErrorKind::Builder, e))?;
         Ok(RequestBody {
             body: Body::from(bytes),

@@ -1,6 +1,7 @@
 //! `Request` (what the user asked for), requests' prepare steps, and
 //! `PreparedRequest` (exactly what is sent).
 
+mod finite;
 mod framing;
 pub(crate) mod header;
 mod intent;
