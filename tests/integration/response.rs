@@ -348,3 +348,25 @@ async fn lines_split_at_a_delimiter_of_ones_own() {
         .await;
     assert_eq!(lines, ["one", "two", "three\nstill three", "last"]);
 }
+
+/// requests' `r.encoding = "..."`: the encoding set on a response is the one
+/// `text()` decodes with, over the server's charset.
+#[tokio::test]
+async fn an_encoding_set_on_the_response_decodes_its_text() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    // `/charset/latin1`: café in Latin-1, text/plain without a charset
+    let r = s.get(server.url("/charset/latin1")).send().await.unwrap();
+    assert_eq!(r.encoding().as_deref(), Some("ISO-8859-1"));
+    let mut r = s.get(server.url("/charset/latin1")).send().await.unwrap();
+    r.set_encoding("utf-8");
+    assert_eq!(r.encoding().as_deref(), Some("utf-8"));
+    assert_eq!(
+        r.text().await.unwrap(),
+        "caf\u{fffd}",
+        "Latin-1 bytes read as UTF-8"
+    );
+    let mut r = s.get(server.url("/charset/latin1")).send().await.unwrap();
+    r.set_encoding("windows-1252");
+    assert_eq!(r.text().await.unwrap(), "café");
+}

@@ -52,6 +52,8 @@ pub struct Response {
     headers: HeaderMap,
     extensions: Extensions,
     reason: Option<Box<str>>,
+    /// The encoding the user set (`set_encoding`), over the headers'.
+    encoding: Option<Box<str>>,
     request: PreparedRequest,
     elapsed: Duration,
     history: History,
@@ -75,6 +77,7 @@ impl Response {
             headers: parts.headers,
             extensions: parts.extensions,
             reason: None,
+            encoding: None,
             request,
             elapsed: Duration::ZERO,
             history: History::default(),
@@ -112,6 +115,7 @@ impl Response {
         copy.headers = self.headers.clone();
         copy.extensions = self.extensions.clone();
         copy.reason = self.reason.clone();
+        copy.encoding = self.encoding.clone();
         copy.elapsed = self.elapsed;
         copy.max_decompressed_size = self.max_decompressed_size;
         copy.history = self.history.clone();
@@ -274,9 +278,34 @@ impl Response {
         )
     }
 
-    /// The text encoding of the body per `Content-Type` (requests' `encoding`).
+    /// The text encoding of the body: the one set with
+    /// [`set_encoding`](Response::set_encoding), else the `Content-Type`'s
+    /// (requests' `encoding`).
     pub fn encoding(&self) -> Option<String> {
-        text::encoding_from_headers(&self.headers)
+        match &self.encoding {
+            Some(own) => Some(own.to_string()),
+            None => text::encoding_from_headers(&self.headers),
+        }
+    }
+
+    /// Sets the encoding [`text`](Response::text), [`lines`](Response::lines)
+    /// and [`text_stream`](Response::text_stream) decode with, over what the
+    /// headers say (requests' `r.encoding = "..."`): a WHATWG label such as
+    /// `"utf-8"`, `"latin1"` or `"shift_jis"`; an unknown one decodes as UTF-8.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut r = sessio::Response::buffered(
+    ///     sessio::http::Response::new(bytes::Bytes::from_static(b"caf\xe9")),
+    ///     sessio::Request::new(sessio::Method::GET, "http://example.test/").prepare().unwrap(),
+    /// );
+    /// r.set_encoding("latin1");
+    /// assert_eq!(r.encoding().as_deref(), Some("latin1"));
+    /// assert_eq!(r.text().await.unwrap(), "café");
+    /// # });
+    /// ```
+    pub fn set_encoding(&mut self, encoding: impl Into<String>) {
+        self.encoding = Some(encoding.into().into_boxed_str());
     }
 
     /// Returns the response, or an error that carries it when the status is 4xx or 5xx
@@ -339,7 +368,10 @@ impl Response {
     /// The decoded body parsed as JSON. UTF-8, UTF-16 and UTF-32 bodies are
     /// recognised as requests' `guess_json_utf` does.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let charset = charset_param(&self.headers);
+        let charset = match &self.encoding {
+            Some(own) => Some(own.to_string()),
+            None => charset_param(&self.headers),
+        };
         let url = self.url().clone();
         let bytes = self.bytes().await?;
         let encoding = charset.or_else(|| {
