@@ -52,14 +52,14 @@ pub struct Response {
     headers: HeaderMap,
     extensions: Extensions,
     reason: Option<Box<str>>,
-    /// The encoding the user set (`set_encoding`), over the headers'.
-    encoding: Option<Box<str>>,
     request: PreparedRequest,
     elapsed: Duration,
     history: History,
     max_decompressed_size: Option<u64>,
-    next: Option<Box<PreparedRequest>>,
-    not_followed: Option<String>,
+    /// What few responses have (a redirect not followed, an encoding set by
+    /// the user), boxed: a response is moved through several futures, and
+    /// every byte of it is copied each time.
+    rare: Option<Box<Rare>>,
     /// The connection, when the adapter put it on the body rather than in
     /// the extensions.
     connection: Option<crate::ConnectionInfo>,
@@ -77,13 +77,11 @@ impl Response {
             headers: parts.headers,
             extensions: parts.extensions,
             reason: None,
-            encoding: None,
             request,
             elapsed: Duration::ZERO,
             history: History::default(),
             max_decompressed_size: Some(DEFAULT_MAX_DECOMPRESSED_SIZE),
-            next: None,
-            not_followed: None,
+            rare: None,
             connection,
             reader: Reader::streaming(body),
         }
@@ -115,16 +113,16 @@ impl Response {
         copy.headers = self.headers.clone();
         copy.extensions = self.extensions.clone();
         copy.reason = self.reason.clone();
-        copy.encoding = self.encoding.clone();
         copy.elapsed = self.elapsed;
         copy.max_decompressed_size = self.max_decompressed_size;
         copy.history = self.history.clone();
-        copy.next = self
-            .next
-            .as_deref()
-            .and_then(PreparedRequest::try_clone)
-            .map(Box::new);
-        copy.not_followed = self.not_followed.clone();
+        copy.rare = self.rare.as_ref().map(|rare| {
+            Box::new(Rare {
+                next: rare.next.as_ref().and_then(PreparedRequest::try_clone),
+                not_followed: rare.not_followed.clone(),
+                encoding: rare.encoding.clone(),
+            })
+        });
         copy.connection = self.connection.clone();
         Some(copy)
     }
@@ -144,13 +142,13 @@ impl Response {
     /// The request the redirect of this response leads to, when redirects were not
     /// followed (requests' `Response.next`).
     pub fn next(&self) -> Option<&PreparedRequest> {
-        self.next.as_deref()
+        self.rare.as_ref()?.next.as_ref()
     }
 
     /// Why a redirect was not followed although redirects were allowed (a 307/308
     /// with a body that cannot be sent again, a policy that said stop).
     pub fn redirect_not_followed(&self) -> Option<&str> {
-        self.not_followed.as_deref()
+        self.rare.as_ref()?.not_followed.as_deref()
     }
 
     /// The cookies this response sets (its `Set-Cookie` headers that parse).
@@ -282,8 +280,8 @@ impl Response {
     /// [`set_encoding`](Response::set_encoding), else the `Content-Type`'s
     /// (requests' `encoding`).
     pub fn encoding(&self) -> Option<String> {
-        match &self.encoding {
-            Some(own) => Some(own.to_string()),
+        match self.rare.as_ref().and_then(|rare| rare.encoding.as_deref()) {
+            Some(own) => Some(own.to_owned()),
             None => text::encoding_from_headers(&self.headers),
         }
     }
@@ -305,7 +303,7 @@ impl Response {
     /// # });
     /// ```
     pub fn set_encoding(&mut self, encoding: impl Into<String>) {
-        self.encoding = Some(encoding.into().into_boxed_str());
+        self.rare_mut().encoding = Some(encoding.into());
     }
 
     /// Returns the response, or an error that carries it when the status is 4xx or 5xx
@@ -368,8 +366,8 @@ impl Response {
     /// The decoded body parsed as JSON. UTF-8, UTF-16 and UTF-32 bodies are
     /// recognised as requests' `guess_json_utf` does.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let charset = match &self.encoding {
-            Some(own) => Some(own.to_string()),
+        let charset = match self.rare.as_ref().and_then(|rare| rare.encoding.as_deref()) {
+            Some(own) => Some(own.to_owned()),
             None => charset_param(&self.headers),
         };
         let url = self.url().clone();
@@ -489,12 +487,14 @@ impl crate::__private::ResponseExt for Response {
 
     /// Sets the request a redirect would go to (see [`Response::next`]).
     fn set_next(&mut self, next: Option<PreparedRequest>) {
-        self.next = next.map(Box::new);
+        if next.is_some() || self.rare.is_some() {
+            self.rare_mut().next = next;
+        }
     }
 
     /// Records why a redirect was not followed (see [`Response::redirect_not_followed`]).
     fn set_redirect_not_followed(&mut self, reason: impl Into<String>) {
-        self.not_followed = Some(reason.into());
+        self.rare_mut().not_followed = Some(reason.into());
     }
 
     /// Sets the cap on buffered reads (`None`: no cap).
@@ -527,6 +527,20 @@ impl fmt::Debug for Response {
 impl fmt::Display for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<Response [{}]>", self.status.as_u16())
+    }
+}
+
+/// The fields of a response that few responses have.
+#[derive(Default)]
+struct Rare {
+    next: Option<PreparedRequest>,
+    not_followed: Option<String>,
+    encoding: Option<String>,
+}
+
+impl Response {
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
     }
 }
 
