@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sessio::Session;
 use sessio::layers::cookies::Jar;
-use sessio_tests::Server;
+use sessio_tests::{Server, respond};
 
 use crate::seen;
 
@@ -292,4 +292,62 @@ async fn the_jar_answers_as_requests_cookie_jar_does() {
     );
     assert_eq!(jar.get("theme").unwrap().as_deref(), Some("dark"));
     assert_eq!(jar.get("nothing").unwrap(), None);
+}
+
+/// Cookies from the jar are added on every send: an auth flow's re-send
+/// carries the cookie its challenge set (requests re-sends the old `Cookie`
+/// header, and this server then refuses it), and so does a redirect hop to
+/// the same origin.
+#[tokio::test]
+async fn every_send_carries_the_cookies_the_jar_holds_then() {
+    let server = Server::start(|req| async move {
+        let cookie = req
+            .headers()
+            .get("cookie")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        match req.uri().path() {
+            "/guarded" if !req.headers().contains_key("authorization") => respond(
+                401,
+                &[
+                    (
+                        "www-authenticate",
+                        "Digest realm=\"r\", nonce=\"n1\", qop=\"auth\"",
+                    ),
+                    ("set-cookie", "token=new; Path=/"),
+                ],
+                "",
+            ),
+            "/guarded" if cookie.contains("token=new") => respond(200, &[], "in"),
+            "/guarded" => respond(403, &[], format!("stale cookie: {cookie}")),
+            "/hop" => respond(
+                302,
+                &[("location", "/check"), ("set-cookie", "token=hop; Path=/")],
+                "",
+            ),
+            _ => respond(200, &[], cookie),
+        }
+    })
+    .await;
+    let s = Session::builder()
+        .auth(sessio::Auth::digest("u", "p"))
+        .build()
+        .unwrap();
+    s.cookies()
+        .set_for("token", "old", "127.0.0.1", "/")
+        .unwrap();
+
+    let r = s.get(server.url("/guarded")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(s.cookies().get("token").unwrap().as_deref(), Some("new"));
+
+    let r = s.get(server.url("/hop")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "token=hop", "the hop's own cookie");
+
+    // the request as sent shows the cookie it went with
+    let r = s.get(server.url("/plain")).send().await.unwrap();
+    assert_eq!(r.request().headers()["cookie"], "token=hop");
+    // and `prepare` shows the header the session would send
+    let prepared = s.prepare(s.get(server.url("/plain"))).unwrap();
+    assert_eq!(prepared.headers()["cookie"], "token=hop");
 }

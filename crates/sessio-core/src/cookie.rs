@@ -119,6 +119,21 @@ impl RequestCookies {
     }
 }
 
+/// Request extension: the `Cookie` header the request carries was made from
+/// the cookie store (and the request's own cookies) when it was prepared, not
+/// given by the user, so the cookies layer makes it again on every send: a
+/// redirect hop and an auth flow's re-send carry the cookies the store holds
+/// then (a challenge's `Set-Cookie` included), not the ones of the first send.
+#[derive(Debug, Clone)]
+pub struct PreparedCookie(pub HeaderValue);
+
+impl PreparedCookie {
+    /// Whether `header` is still the prepared one (the user did not change it).
+    pub fn is(&self, header: Option<&HeaderValue>) -> bool {
+        header == Some(&self.0)
+    }
+}
+
 /// Request extension for strict cookie scoping: on a hop whose origin is not the
 /// origin of the first request, cookies without a domain (set with `Jar::set`)
 /// are left out. Without it, they go to every host, as in requests.

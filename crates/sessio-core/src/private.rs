@@ -8,7 +8,9 @@ pub use crate::connection::builder::{connection_info, set_exchange};
 pub fn attach_connection(body: &mut crate::ResponseBody, connection: crate::ConnectionInfo) {
     body.connection = Some(connection);
 }
-pub use crate::cookie::{MAX_COOKIE_HEADER, check_cookie, cookie_header, fitting, join_pairs};
+pub use crate::cookie::{
+    MAX_COOKIE_HEADER, PreparedCookie, check_cookie, cookie_header, fitting, join_pairs,
+};
 pub use crate::progress::count_download;
 pub use crate::request::header::{
     checked_header, checked_value, header_name, header_pair, name_of,

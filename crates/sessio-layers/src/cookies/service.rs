@@ -12,7 +12,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use url::Url;
 
-use sessio_core::__private::cookie_header;
+use sessio_core::__private::{PreparedCookie, cookie_header};
 
 use super::{CookieSent, RequestCookies, StrictOrigin};
 
@@ -93,7 +93,14 @@ where
         let extra = req.extensions().get::<RequestCookies>();
         let strict = req.extensions().get::<StrictOrigin>();
         let wanted = extra.is_some() || !self.store.is_empty();
-        if wanted && !req.headers().contains_key(COOKIE) {
+        // A header sessio made when the request was prepared is made again,
+        // with what the store holds now; one the user set is left alone.
+        let made_here = req.headers().get(COOKIE).is_none_or(|header| {
+            req.extensions()
+                .get::<PreparedCookie>()
+                .is_some_and(|prepared| prepared.is(Some(header)))
+        });
+        if wanted && made_here {
             let header = if extra.is_none() && strict.is_none() {
                 // The common case: the store's cookies only, matched on the URI.
                 self.store.cookies_for_uri(req.uri())
@@ -105,9 +112,14 @@ where
             } else {
                 None
             };
-            if let Some(header) = header {
-                req.headers_mut().insert(COOKIE, header.clone());
-                sent = Some(header);
+            match header {
+                Some(header) => {
+                    req.headers_mut().insert(COOKIE, header.clone());
+                    sent = Some(header);
+                }
+                None => {
+                    req.headers_mut().remove(COOKIE);
+                }
             }
         }
         let target = match url {

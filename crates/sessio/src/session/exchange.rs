@@ -167,6 +167,16 @@ fn respond(
         }
     };
     let Some(history) = http_response.extensions_mut().remove::<RedirectHistory>() else {
+        let mut snapshot = snapshot;
+        // the `Cookie` the cookies layer sent, as `request()` shows it
+        if let Some(sessio_layers::cookies::CookieSent(cookie)) = http_response
+            .extensions()
+            .get::<sessio_layers::cookies::CookieSent>(
+        ) {
+            snapshot
+                .headers_mut()
+                .insert(http::header::COOKIE, cookie.clone());
+        }
         let mut response = Response::new(http_response, snapshot);
         response.set_elapsed(started.elapsed());
         finish(&mut response, max_decompressed_size);
