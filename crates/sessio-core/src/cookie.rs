@@ -88,6 +88,14 @@ pub trait CookieStore: Send + Sync {
     fn is_empty(&self) -> bool {
         false
     }
+
+    /// A number that changes whenever the store's cookies change, if the
+    /// store keeps one: a `Cookie` header made at one version is still right
+    /// at the same version, and is made again otherwise. `None` (the
+    /// default): the header is made again on every send.
+    fn version(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Request extension: cookies of this request only (requests' `cookies=`
@@ -125,12 +133,18 @@ impl RequestCookies {
 /// redirect hop and an auth flow's re-send carry the cookies the store holds
 /// then (a challenge's `Set-Cookie` included), not the ones of the first send.
 #[derive(Debug, Clone)]
-pub struct PreparedCookie(pub HeaderValue);
+pub struct PreparedCookie {
+    /// The header made.
+    pub header: HeaderValue,
+    /// The store's [`version`](CookieStore::version) it was made at.
+    pub version: Option<u64>,
+}
 
 impl PreparedCookie {
-    /// Whether `header` is still the prepared one (the user did not change it).
-    pub fn is(&self, header: Option<&HeaderValue>) -> bool {
-        header == Some(&self.0)
+    /// Whether `header` is the prepared one (the user did not change it) and
+    /// the store changed since, so that it must be made again.
+    pub fn is_stale(&self, header: &HeaderValue, store: &dyn CookieStore) -> bool {
+        *header == self.header && (self.version.is_none() || store.version() != self.version)
     }
 }
 

@@ -31,10 +31,6 @@ pub struct SessionDefaults<'a> {
     pub strict_cookies: bool,
     /// `.netrc` credentials for requests without auth (`trust_env`).
     pub netrc: Option<&'a std::sync::Arc<crate::auth::Netrc>>,
-    /// The request is prepared to be sent at once through a stack with the
-    /// cookies layer, which adds the `Cookie` header on every send: it is
-    /// not made here too.
-    pub cookies_at_send: bool,
 }
 
 impl SessionDefaults<'_> {
@@ -47,7 +43,6 @@ impl SessionDefaults<'_> {
         cookies: None,
         strict_cookies: false,
         netrc: None,
-        cookies_at_send: false,
     };
 }
 
@@ -193,8 +188,6 @@ fn add_cookies(
     }
     let header = match (prepared.headers().contains_key(COOKIE), prepared.wire_uri()) {
         (true, _) => None,
-        // (a request's own cookies are still checked here, for a typed error)
-        (false, _) if defaults.cookies_at_send && own.is_empty() => None,
         // The store's cookies only, for a simple URL: matched on the URI, so
         // that no `Url` is built for them.
         (false, Some(uri)) if own.is_empty() => store.and_then(|store| store.cookies_for_uri(uri)),
@@ -205,9 +198,13 @@ fn add_cookies(
         .strict_cookies
         .then(|| StrictOrigin::new(prepared.url()));
     if let Some(header) = header {
+        let version = store.and_then(|store| store.version());
         prepared
             .extensions_mut()
-            .insert(crate::cookie::PreparedCookie(header.clone()));
+            .insert(crate::cookie::PreparedCookie {
+                header: header.clone(),
+                version,
+            });
         prepared.headers_mut().insert(COOKIE, header);
     }
     if let Some(own) = own {

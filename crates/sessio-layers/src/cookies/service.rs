@@ -93,14 +93,16 @@ where
         let extra = req.extensions().get::<RequestCookies>();
         let strict = req.extensions().get::<StrictOrigin>();
         let wanted = extra.is_some() || !self.store.is_empty();
-        // A header sessio made when the request was prepared is made again,
-        // with what the store holds now; one the user set is left alone.
-        let made_here = req.headers().get(COOKIE).is_none_or(|header| {
-            req.extensions()
-                .get::<PreparedCookie>()
-                .is_some_and(|prepared| prepared.is(Some(header)))
-        });
-        if wanted && made_here {
+        // A header sessio made when the request was prepared is made again
+        // when the store changed since (a redirect's or a challenge's
+        // `Set-Cookie`); one the user set is left alone.
+        if wanted
+            && req.headers().get(COOKIE).is_none_or(|header| {
+                req.extensions()
+                    .get::<PreparedCookie>()
+                    .is_some_and(|prepared| prepared.is_stale(header, &*self.store))
+            })
+        {
             let header = if extra.is_none() && strict.is_none() {
                 // The common case: the store's cookies only, matched on the URI.
                 self.store.cookies_for_uri(req.uri())

@@ -186,13 +186,7 @@ impl Session {
     /// # Ok::<(), sessio::Error>(())
     /// ```
     pub fn prepare(&self, request: impl IntoRequest) -> Result<PreparedRequest> {
-        self.prepare_with(request.into_request()?, false)
-    }
-
-    /// `prepare`, for a request sent at once when `at_send` (the cookies
-    /// layer then makes the `Cookie` header, on every send).
-    pub(crate) fn prepare_with(&self, request: Request, at_send: bool) -> Result<PreparedRequest> {
-        let mut request = request;
+        let mut request = request.into_request()?;
         if let Some(base) = &self.inner.base_url {
             join_base_url(base, &mut request.parts_mut().url);
         }
@@ -205,7 +199,6 @@ impl Session {
             cookies: Some(&*self.inner.store),
             strict_cookies: self.inner.config.strict_cookies,
             netrc: self.inner.netrc.as_ref(),
-            cookies_at_send: at_send,
         };
         sessio_core::__private::prepare(request, &session)
     }

@@ -506,7 +506,7 @@ impl RequestBuilder {
     pub fn send(self) -> impl Future<Output = Result<Response>> + Send + 'static {
         let RequestBuilder { session, request } = self;
         let start = request
-            .and_then(|request| session.prepare_with(request, true))
+            .and_then(|request| session.prepare(request))
             .and_then(|prepared| session.start_exchange(prepared));
         super::exchange::run(start)
     }

@@ -93,6 +93,8 @@ impl std::fmt::Debug for CookieInfo {
 #[derive(Default)]
 pub struct Jar {
     state: RwLock<State>,
+    /// Bumped on every change (see `CookieStore::version`).
+    version: std::sync::atomic::AtomicU64,
 }
 
 /// The cookies without their values.
@@ -176,8 +178,12 @@ impl Jar {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The state, to change it (every change bumps the version).
     pub(super) fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+        let state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        state
     }
 
     /// The value of the unexpired cookie called `name`, any domain and path
@@ -474,6 +480,10 @@ impl CookieStore for Jar {
             Some(target) => self.header_for_target(&target, true),
             None => self.cookies(&super::service::url_of(uri)?),
         }
+    }
+
+    fn version(&self) -> Option<u64> {
+        Some(self.version.load(std::sync::atomic::Ordering::Acquire))
     }
 
     fn is_empty(&self) -> bool {
