@@ -187,6 +187,15 @@ async fn the_write_timeout_ends_a_stalled_upload() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // a zero write timeout fails a stalled write, never one that goes through
+    let response = session
+        .post(echo.url("/"))
+        .write_timeout(Duration::ZERO)
+        .body("small")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
 
 /// A body that trickles (a byte every 50 ms, forever as far as the client can

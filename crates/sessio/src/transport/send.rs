@@ -356,13 +356,20 @@ impl UploadWatch {
         loop {
             std::task::ready!(self.sleep.as_mut().poll(cx));
             let now = Instant::now();
-            let since = self.clock.write_stalled_since().unwrap_or(now);
-            let Some(due) = since.checked_add(self.timeout) else {
-                return Poll::Pending; // no limit
+            let due = match self.clock.write_stalled_since() {
+                // a write is waiting: the timeout counts from when it began
+                Some(since) => match since.checked_add(self.timeout) {
+                    Some(due) if due <= now => return Poll::Ready(()),
+                    Some(due) => due,
+                    None => return Poll::Pending, // no limit
+                },
+                // writes go through: look again a timeout from now (at least
+                // a millisecond, so that a zero timeout does not spin)
+                None => match now.checked_add(self.timeout.max(Duration::from_millis(1))) {
+                    Some(due) => due,
+                    None => return Poll::Pending,
+                },
             };
-            if due <= now {
-                return Poll::Ready(());
-            }
             self.sleep
                 .as_mut()
                 .reset(tokio::time::Instant::from_std(due));
