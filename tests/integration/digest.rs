@@ -281,6 +281,90 @@ async fn one_resend_per_challenge_and_one_more_only_when_the_nonce_is_stale() {
     );
 }
 
+/// requests' `r.history` after digest auth holds the 401 that was answered,
+/// and `r.request.headers` the `Authorization` that was sent; each entry's
+/// request shows the headers it was sent with, the jar's `Cookie` included.
+#[tokio::test]
+async fn an_answered_challenge_stays_in_the_history_and_each_request_is_shown_as_sent() {
+    let (server, _seen) = digest_server(Setup::default()).await;
+    let session = Session::builder()
+        .auth(Auth::digest(USER, PASSWORD))
+        .build()
+        .unwrap();
+    session.cookies().set("sid", "s1").unwrap();
+    let r = session.get(server.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let authorization = r.request().headers()["authorization"].to_str().unwrap();
+    assert!(
+        authorization.starts_with("Digest ") && authorization.contains("nonce=\"nonce-0\""),
+        "{authorization}"
+    );
+    assert_eq!(r.request().headers()["cookie"], "sid=s1");
+    let [challenge] = r.history() else {
+        panic!("one 401 in the history: {:?}", r.history());
+    };
+    assert_eq!(challenge.status(), 401);
+    assert!(
+        challenge.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Digest ")
+    );
+    assert_eq!(challenge.request().url().path(), "/");
+    assert!(
+        challenge.request().headers().get("authorization").is_none(),
+        "sent without"
+    );
+    assert_eq!(challenge.request().headers()["cookie"], "sid=s1");
+    assert!(challenge.history().is_empty());
+    assert_eq!(challenge.try_clone().unwrap().text().await.unwrap(), "who are you?");
+
+    // A stale nonce: two challenges answered, each request as it was sent.
+    let (server, _seen) = digest_server(Setup {
+        stale_once: true,
+        ..Setup::default()
+    })
+    .await;
+    let session = Session::builder()
+        .auth(Auth::digest(USER, PASSWORD))
+        .build()
+        .unwrap();
+    let r = session
+        .post(server.url("/form"))
+        .body("a=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let nonces: Vec<Option<String>> = r
+        .history()
+        .iter()
+        .chain([&r])
+        .map(|response| {
+            let sent = response.request().headers().get("authorization")?;
+            let sent = params(sent.to_str().unwrap());
+            sent.into_iter().find(|(k, _)| k == "nonce").map(|(_, v)| v)
+        })
+        .collect();
+    assert_eq!(
+        nonces,
+        [None, Some("nonce-0".into()), Some("nonce-1".into())],
+        "401, the stale 401, the 200"
+    );
+    assert_eq!(
+        r.history()[1].history().len(),
+        1,
+        "each entry's history is the entries before it"
+    );
+    for response in r.history().iter().chain([&r]) {
+        assert_eq!(
+            response.request().body().as_bytes(),
+            Some(&b"a=1"[..]),
+            "the body of each send"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_stream_body_is_never_sent_again_for_a_challenge() {
     let (server, _seen) = digest_server(Setup::default()).await;
@@ -311,7 +395,12 @@ async fn digest_answers_each_hop_of_its_origin_and_never_another_host() {
     // A redirect on the same origin: the hop that is challenged is answered.
     let r = session.get(server.url("/go")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.history().len(), 1);
+    let statuses: Vec<u16> = r.history().iter().map(|h| h.status().as_u16()).collect();
+    assert_eq!(
+        statuses,
+        [302, 401],
+        "the redirect, then the challenge answered"
+    );
     assert_eq!(seen.lock().unwrap().challenges, 1);
 
     // Another origin redirects to the digest server: no answer there.

@@ -7,7 +7,8 @@
 //! or [`Auth::flow`](sessio_core::Auth::flow) there, with the origin it is
 //! for), or is fixed for every request with [`AuthFlowLayer::new`]. A request
 //! is sent again only when its body can be replayed; the response that is
-//! answered is drained first (up to 64 KiB) so that its connection is reused.
+//! answered is drained first (up to 64 KiB) so that its connection is reused,
+//! and kept with the final response in an [`AuthFlowRecord`] extension.
 //!
 //! Put it below the redirect layer: each hop of a redirect chain then gets
 //! its own answer, as requests' digest handler answers each response.
@@ -38,7 +39,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http::HeaderValue;
 use http::header::AUTHORIZATION;
 use sessio_core::auth::flow::AttachedFlow;
 use sessio_core::auth::{AuthFlow, AuthRequest};
@@ -47,9 +51,6 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::ReplayBody;
-
-/// The most of a challenged response's body read to keep its connection.
-const DRAIN_LIMIT: usize = 64 * 1024;
 
 /// Runs auth flows around the service below; see the [module docs](self).
 #[derive(Clone, Default)]
@@ -174,7 +175,9 @@ where
     RB: http_body::Body + Unpin,
 {
     let (mut parts, body) = request.into_parts();
+    let mut record = AuthFlowRecord::default();
     if let Some(value) = flow.authorize(&view(&parts, &body)) {
+        record.authorization = Some(sensitive(&value));
         parts.headers.insert(AUTHORIZATION, value);
     }
     let mut spare = body.try_replay();
@@ -184,12 +187,14 @@ where
         std::future::poll_fn(|cx| service.poll_ready(cx))
             .await
             .map_err(Into::into)?;
-        let response = service
+        let sent_at = Instant::now();
+        let mut response = service
             .call(http::Request::from_parts(parts.clone(), sending))
             .await
             .map_err(Into::into)?;
+        let elapsed = sent_at.elapsed();
         let Some(next) = spare.take() else {
-            return Ok(response);
+            return Ok(record.put_on(response));
         };
         // Not answered past the limit, nor past the request's deadline.
         let past_deadline = parts
@@ -197,19 +202,104 @@ where
             .get::<Deadline>()
             .is_some_and(Deadline::has_passed);
         if resends >= flow.max_resends() || past_deadline {
-            return Ok(response);
+            return Ok(record.put_on(response));
         }
-        let (head, mut response_body) = response.into_parts();
-        let answer = flow.respond(&view(&parts, &next), &head, resends).await?;
-        let Some(value) = answer else {
-            return Ok(http::Response::from_parts(head, response_body));
+        let answer = {
+            let (head, body) = response.into_parts();
+            let answer = flow.respond(&view(&parts, &next), &head, resends).await?;
+            response = http::Response::from_parts(head, body);
+            answer
         };
-        drain(&mut response_body).await;
+        let Some(value) = answer else {
+            return Ok(record.put_on(response));
+        };
+        record.answered.push(AnsweredChallenge {
+            authorization: record.authorization.take(),
+            response: crate::recorded::keep(response).await,
+            elapsed,
+        });
+        record.authorization = Some(sensitive(&value));
         parts.headers.insert(AUTHORIZATION, value);
         spare = next.try_replay();
         sending = next;
         resends += 1;
     }
+}
+
+/// A copy of `value` marked sensitive (so that `Debug` hides it).
+fn sensitive(value: &HeaderValue) -> HeaderValue {
+    let mut copy = value.clone();
+    copy.set_sensitive(true);
+    copy
+}
+
+/// Response extension set by [`AuthFlows`] on a response to a request whose
+/// flow added an `Authorization` or answered a challenge: the `Authorization`
+/// the request was sent with, and the responses the flow answered before it
+/// (requests' `r.history` and `r.request.headers` after digest auth). A session
+/// shows these in `Response::history()` and `Response::request()`.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use http_body_util::Full;
+/// use sessio::http::{Request, Response};
+/// use sessio::layers::auth_flow::{AuthFlowLayer, AuthFlowRecord};
+/// use tower::{Layer, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = tower::service_fn(|req: Request<Full<bytes::Bytes>>| async move {
+///     let status = if req.headers().contains_key("authorization") { 200 } else { 401 };
+///     let challenge = "Digest realm=\"r\", nonce=\"n\", qop=\"auth\"";
+///     Ok::<_, Infallible>(Response::builder().status(status).header("www-authenticate", challenge)
+///         .body(Full::new(bytes::Bytes::from("denied"))).unwrap())
+/// });
+/// let digest = sessio::Auth::digest("user", "pass");
+/// let client = AuthFlowLayer::for_auth(&digest).unwrap().layer(server);
+/// let response = client.oneshot(Request::get("http://h.test/").body(Full::default()).unwrap()).await.unwrap();
+///
+/// let record = response.extensions().get::<AuthFlowRecord>().unwrap();
+/// assert!(record.authorization.as_ref().unwrap().to_str().unwrap().starts_with("Digest "));
+/// assert_eq!(record.answered.len(), 1);
+/// assert_eq!(record.answered[0].response.status(), 401);
+/// assert_eq!(record.answered[0].response.body().as_ref(), b"denied");
+/// assert!(record.answered[0].authorization.is_none(), "the first send had none");
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct AuthFlowRecord {
+    /// The `Authorization` the flow set on the request this response answers
+    /// (marked sensitive); `None` when it set none.
+    pub authorization: Option<HeaderValue>,
+    /// The responses the flow answered by sending the request again, oldest
+    /// first.
+    pub answered: Vec<AnsweredChallenge>,
+}
+
+impl AuthFlowRecord {
+    /// `response` with this record on it, when there is anything to record.
+    fn put_on<RB>(self, mut response: http::Response<RB>) -> http::Response<RB> {
+        if self.authorization.is_some() || !self.answered.is_empty() {
+            response.extensions_mut().insert(self);
+        }
+        response
+    }
+}
+
+/// A response an auth flow answered by sending the request again (a digest
+/// challenge's 401).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AnsweredChallenge {
+    /// The `Authorization` the flow set on the request that got this response
+    /// (marked sensitive); `None` when it set none (digest's first send).
+    pub authorization: Option<HeaderValue>,
+    /// The response, its body drained raw (at most 64 KiB, empty when it was
+    /// larger), with the extensions the layers below put on it.
+    pub response: http::Response<Bytes>,
+    /// Time from sending the request to the response head.
+    pub elapsed: Duration,
 }
 
 fn view<'a, B: ReplayBody>(parts: &'a http::request::Parts, body: &'a B) -> AuthRequest<'a> {
@@ -218,23 +308,6 @@ fn view<'a, B: ReplayBody>(parts: &'a http::request::Parts, body: &'a B) -> Auth
         uri: &parts.uri,
         headers: &parts.headers,
         body: body.as_bytes(),
-    }
-}
-
-/// Reads and drops up to `DRAIN_LIMIT` bytes, so that a short answer leaves
-/// its connection ready for the next request.
-async fn drain<RB: http_body::Body + Unpin>(body: &mut RB) {
-    let mut read = 0;
-    while read <= DRAIN_LIMIT {
-        let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
-        match frame {
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    read += bytes::Buf::remaining(data);
-                }
-            }
-            _ => return,
-        }
     }
 }
 

@@ -79,6 +79,8 @@ pub mod default_headers;
 #[cfg(feature = "hooks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hooks")))]
 pub mod hooks;
+#[cfg(any(feature = "redirect", feature = "auth-flow"))]
+mod recorded;
 #[cfg(feature = "redirect")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redirect")))]
 pub mod redirect;

@@ -185,7 +185,10 @@ impl Response {
         self.request.url()
     }
 
-    /// The request that produced this response, as sent (a stream body is left out).
+    /// The request that produced this response, as sent: with the `Cookie` the
+    /// jar added and the `Authorization` an auth flow (digest) added for this
+    /// send (a stream body is left out; `Proxy-Authorization`, which goes to
+    /// the proxy only, is never shown).
     pub fn request(&self) -> &PreparedRequest {
         &self.request
     }
@@ -222,7 +225,10 @@ impl Response {
             .or_else(|| self.extensions.get::<crate::ConnectionInfo>())
     }
 
-    /// Responses of the redirects followed to get here, oldest first.
+    /// The responses that came before this one, oldest first: the redirects
+    /// followed to get here, and the challenges an auth flow (digest) answered
+    /// by sending a request again (requests' `r.history`), in the order they
+    /// came. Each entry's own history is the entries before it.
     pub fn history(&self) -> &[Response] {
         self.history.as_slice()
     }

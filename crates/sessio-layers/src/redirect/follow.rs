@@ -8,7 +8,6 @@ use http::Response;
 use tower_service::Service;
 use url::Url;
 
-use super::history::drain;
 use super::layer::Config;
 use super::location::{location, resolve};
 use super::policy::{Action, Attempt};
@@ -142,31 +141,9 @@ where
     RB: http_body::Body<Data = Bytes>,
     RB::Error: Into<BoxError>,
 {
-    let (mut parts, body) = response.into_parts();
-    let drained = drain(body).await.unwrap_or_default();
-    parts.headers = own_headers(&parts.headers);
     FollowedRedirect {
         request,
-        response: Response::from_parts(parts, drained),
+        response: crate::recorded::keep(response).await,
         elapsed,
     }
-}
-
-/// The headers with values of their own: a client may parse header values as
-/// slices of its read buffer (hyper does), and a recorded redirect kept with
-/// them would keep that whole buffer, body bytes included, alive with it.
-fn own_headers(headers: &http::HeaderMap) -> http::HeaderMap {
-    let mut owned = http::HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        // (a value's bytes are always a valid value; kept as it is otherwise)
-        let copy = match http::HeaderValue::from_bytes(value.as_bytes()) {
-            Ok(mut copy) => {
-                copy.set_sensitive(value.is_sensitive());
-                copy
-            }
-            Err(_) => value.clone(),
-        };
-        owned.append(name.clone(), copy);
-    }
-    owned
 }

@@ -2,18 +2,14 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, Method, Version};
-use http_body::Body as _;
-use http_body_util::BodyExt;
 use url::Url;
-
-use crate::BoxError;
 
 /// The most bytes of a redirect response's body that are read (raw, never
 /// decoded) so that its connection can be reused; past it the body is dropped
 /// and the connection closed.
-pub const DRAIN_LIMIT: usize = 64 * 1024;
+pub const DRAIN_LIMIT: usize = crate::recorded::DRAIN_LIMIT;
 
 /// The head of a request of a redirect chain, as this layer sent it (layers
 /// inside it may have added headers, such as `Cookie`).
@@ -84,27 +80,4 @@ pub struct RedirectHistory {
     /// Why a redirect was not followed although redirects were allowed (a 307/308
     /// whose body is a stream, a policy that said stop).
     pub not_followed: Option<String>,
-}
-
-/// Reads at most [`DRAIN_LIMIT`] raw bytes of a redirect response so that its
-/// connection can go back to the pool. Returns the bytes, or `None` when the body
-/// was larger (it is then dropped and the connection closed) or failed.
-pub(crate) async fn drain<RB>(body: RB) -> Option<Bytes>
-where
-    RB: http_body::Body<Data = Bytes>,
-    RB::Error: Into<BoxError>,
-{
-    let mut body = std::pin::pin!(body);
-    if body.size_hint().lower() > DRAIN_LIMIT as u64 {
-        return None;
-    }
-    let mut drained = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let data = frame.ok()?.into_data().unwrap_or_default();
-        if drained.len() + data.len() > DRAIN_LIMIT {
-            return None;
-        }
-        drained.extend_from_slice(&data);
-    }
-    Some(drained.freeze())
 }

@@ -14,7 +14,7 @@ use sessio_core::{
 use sessio_layers::redirect::{RedirectHistory, TooManyRedirects};
 use tower_service::Service;
 
-use super::history::{ResponseContext, finish};
+use super::history::{ResponseContext, finish, hop};
 use super::stack::{Chain, ChainFuture, Stack};
 use crate::error::from_boxed;
 
@@ -167,19 +167,17 @@ fn respond(
         }
     };
     let Some(history) = http_response.extensions_mut().remove::<RedirectHistory>() else {
-        let mut snapshot = snapshot;
-        // the `Cookie` the cookies layer sent, as `request()` shows it
-        if let Some(sessio_layers::cookies::CookieSent(cookie)) = http_response
-            .extensions()
-            .get::<sessio_layers::cookies::CookieSent>(
-        ) {
-            snapshot
-                .headers_mut()
-                .insert(http::header::COOKIE, cookie.clone());
-        }
-        let mut response = Response::new(http_response, snapshot);
+        let (request, answered) = hop(
+            snapshot,
+            http_response.extensions_mut(),
+            max_decompressed_size,
+        );
+        let mut response = Response::new(http_response, request);
         response.set_elapsed(started.elapsed());
         finish(&mut response, max_decompressed_size);
+        if !answered.is_empty() {
+            response.set_history(answered);
+        }
         return Ok(response);
     };
     let RedirectHistory {
@@ -189,13 +187,18 @@ fn respond(
         not_followed,
         ..
     } = history;
-    let request = context.request(request, http_response.extensions());
-    let next = next.map(|next| context.request(next, &http::Extensions::new()));
-    let followed = context.history(followed);
+    let (request, answered) = hop(
+        context.hop_request(request),
+        http_response.extensions_mut(),
+        max_decompressed_size,
+    );
+    let next = next.map(|next| context.hop_request(next));
+    let mut history = context.history(followed);
+    history.extend(answered);
     let mut response = Response::new(http_response, request);
     response.set_elapsed(started.elapsed());
     finish(&mut response, max_decompressed_size);
-    response.set_history(followed);
+    response.set_history(history);
     response.set_next(next);
     if let Some(why) = not_followed {
         response.set_redirect_not_followed(why);
