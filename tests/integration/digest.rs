@@ -317,7 +317,7 @@ async fn an_answered_challenge_stays_in_the_history_and_each_request_is_shown_as
     );
     assert_eq!(challenge.request().headers()["cookie"], "sid=s1");
     assert!(challenge.history().is_empty());
-    assert_eq!(challenge.try_clone().unwrap().text().await.unwrap(), "who are you?");
+    assert_eq!(challenge.text().await.unwrap(), "who are you?");
 
     // A stale nonce: two challenges answered, each request as it was sent.
     let (server, _seen) = digest_server(Setup {

@@ -370,3 +370,72 @@ async fn an_encoding_set_on_the_response_decodes_its_text() {
     r.set_encoding("windows-1252");
     assert_eq!(r.text().await.unwrap(), "café");
 }
+
+/// requests' `r.content`, `r.text` and `r.json()` are properties over one
+/// buffered body: sessio's `bytes()`, `text()` and `json()` read it once and
+/// give it again, decoded once, in memory or streamed.
+#[tokio::test]
+async fn a_body_read_whole_can_be_read_again_by_every_reader() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    for stream in [false, true] {
+        let r = s
+            .get(server.url("/gzip"))
+            .stream(stream)
+            .send()
+            .await
+            .unwrap();
+        let text = r.text().await.unwrap();
+        let value: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(value["path"], "/gzip", "stream({stream})");
+        assert_eq!(r.text().await.unwrap(), text);
+        assert_eq!(r.bytes().await.unwrap(), text.as_bytes());
+        // A copy of a response read whole has the body too.
+        let copy = r.try_clone().expect("a body read whole is in memory");
+        assert_eq!(copy.text().await.unwrap(), text);
+        // Given back as http, it is the decoded body, its headers to match.
+        let http = r.into_http();
+        assert!(http.headers().get("content-encoding").is_none());
+        let body = http_body_util::BodyExt::collect(http.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(body, text.as_bytes());
+    }
+    assert_eq!(server.requests(), 2, "each body came over the wire once");
+}
+
+/// A streamed body read in part with `chunk()` cannot be read whole after
+/// (requests: "The content for this response was already consumed"); a
+/// cancelled read leaves a clear error too, never a wrong body.
+#[tokio::test]
+async fn a_streamed_body_read_in_part_is_a_clear_error_when_read_whole() {
+    let server = Server::echo().await;
+    let s = Session::new();
+    let mut r = s
+        .get(server.url("/drip?n=3&gap_ms=10"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.chunk().await.unwrap().as_deref(), Some(&b"x"[..]));
+    let err = r.text().await.unwrap_err();
+    assert!(err.is_body(), "{err}");
+    assert!(err.to_string().contains("read in part"), "{err}");
+    // Reading on in chunks still works.
+    assert_eq!(r.chunk().await.unwrap().as_deref(), Some(&b"x"[..]));
+
+    let r = s
+        .get(server.url("/drip?n=50&gap_ms=20"))
+        .stream(true)
+        .send()
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(std::time::Duration::from_millis(60), r.bytes()).await;
+    assert!(read.is_err(), "the read was cut off by the timeout");
+    let err = r.bytes().await.unwrap_err();
+    assert!(
+        err.is_body() && err.to_string().contains("cancelled"),
+        "{err}"
+    );
+}

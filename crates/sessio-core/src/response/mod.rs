@@ -3,6 +3,7 @@
 
 mod body;
 mod capped;
+mod content;
 pub(crate) mod decode;
 mod lines;
 mod links;

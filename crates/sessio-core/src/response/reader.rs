@@ -80,16 +80,19 @@ pub(crate) struct Reader {
     done: bool,
 }
 
-/// Where the raw bytes come from: the connection, or memory once buffered.
+/// Where the raw bytes come from: the connection, memory once buffered, or an
+/// error to give once.
 enum Source {
     Body(ResponseBody),
     Buffered(Option<Bytes>),
+    Failed(Option<Error>),
 }
 
 impl Source {
     fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
         match self {
             Source::Buffered(bytes) => Poll::Ready(bytes.take().map(Ok)),
+            Source::Failed(err) => Poll::Ready(err.take().map(|err| Err(err.into()))),
             Source::Body(body) => loop {
                 match std::task::ready!(Pin::new(&mut *body).poll_frame(cx)) {
                     None => return Poll::Ready(None),
@@ -108,7 +111,7 @@ impl Source {
         match self {
             Source::Body(body) => body,
             Source::Buffered(Some(bytes)) => ResponseBody::from(bytes),
-            Source::Buffered(None) => ResponseBody::empty(),
+            Source::Buffered(None) | Source::Failed(_) => ResponseBody::empty(),
         }
     }
 }
@@ -136,6 +139,29 @@ impl Reader {
     /// A reader of a body already in memory.
     pub(crate) fn buffered(bytes: Bytes) -> Self {
         Self::new(Source::Buffered(Some(bytes)))
+    }
+
+    /// A reader of a body already in memory and decoded: given as it is.
+    pub(crate) fn decoded(bytes: Bytes) -> Self {
+        Reader {
+            source: Source::Buffered(Some(bytes)),
+            decoder: DecoderState::Identity,
+            done: false,
+        }
+    }
+
+    /// A reader that gives `err`, then the end.
+    pub(crate) fn failed(err: Error) -> Self {
+        Reader {
+            source: Source::Failed(Some(err)),
+            decoder: DecoderState::Identity,
+            done: false,
+        }
+    }
+
+    /// Whether nothing of the decoded body was asked for yet.
+    pub(crate) fn untouched(&self) -> bool {
+        matches!(self.decoder, DecoderState::Unknown)
     }
 
     /// The raw body, when it is in memory and nothing was read yet.

@@ -12,6 +12,7 @@ use http::{Extensions, HeaderMap, StatusCode, Version};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::content::Content;
 use super::lines::Lines;
 use super::reader::{BytesStream, Reader};
 use super::text_stream::TextStream;
@@ -25,6 +26,8 @@ use crate::{Error, ErrorKind, PreparedRequest, Result};
 /// [`json`](Response::json), [`chunk`](Response::chunk) or
 /// [`bytes_stream`](Response::bytes_stream); each decodes the `Content-Encoding` as it
 /// reads and keeps the headers as the server sent them (requests' decode-on-read).
+/// A body read whole is kept: `bytes`, `text` and `json` take `&self` and can be
+/// called one after another, as requests' `r.content`, `r.text` and `r.json()`.
 ///
 /// ```
 /// # tokio_test_block_on(async {
@@ -63,7 +66,7 @@ pub struct Response {
     /// The connection, when the adapter put it on the body rather than in
     /// the extensions.
     connection: Option<crate::ConnectionInfo>,
-    reader: Reader,
+    content: Content,
 }
 
 impl Response {
@@ -83,7 +86,7 @@ impl Response {
             max_decompressed_size: Some(DEFAULT_MAX_DECOMPRESSED_SIZE),
             rare: None,
             connection,
-            reader: Reader::streaming(body),
+            content: Content::new(Reader::streaming(body)),
         }
     }
 
@@ -94,16 +97,16 @@ impl Response {
             http::Response::from_parts(parts, ResponseBody::empty()),
             request,
         );
-        response.reader = Reader::buffered(body);
+        response.content = Content::new(Reader::buffered(body));
         response
     }
 
-    /// A copy, when the body is in memory and not read yet (history entries,
-    /// responses read with `stream(false)`); `None` otherwise.
+    /// A copy, when the body is in memory (history entries, responses read
+    /// with `stream(false)`, a body read whole); `None` otherwise.
     pub fn try_clone(&self) -> Option<Response> {
-        let bytes = self.reader.unread_buffer()?;
-        let mut copy = Response::buffered(
-            http::Response::new(bytes.clone()),
+        let content = self.content.try_clone()?;
+        let mut copy = Response::new(
+            http::Response::new(ResponseBody::empty()),
             self.request
                 .try_clone()
                 .unwrap_or_else(|| self.request.snapshot()),
@@ -124,17 +127,29 @@ impl Response {
             })
         });
         copy.connection = self.connection.clone();
+        copy.content = content;
         Some(copy)
     }
 
-    /// Back to an `http::Response` with the raw (undecoded) body.
+    /// Back to an `http::Response` with the raw (undecoded) body; once the
+    /// body was read whole (with [`bytes`](Response::bytes), [`text`](Response::text)
+    /// or [`json`](Response::json)), with that decoded body, and without the
+    /// `Content-Encoding` and `Content-Length` that described the raw one.
     pub fn into_http(self) -> http::Response<ResponseBody> {
-        let mut body = self.reader.into_body();
+        let mut headers = self.headers;
+        let mut body = match self.content.kept() {
+            Some(decoded) => {
+                headers.remove(http::header::CONTENT_ENCODING);
+                headers.remove(CONTENT_LENGTH);
+                ResponseBody::from(decoded)
+            }
+            None => self.content.into_reader().into_body(),
+        };
         body.connection = self.connection;
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;
         *response.version_mut() = self.version;
-        *response.headers_mut() = self.headers;
+        *response.headers_mut() = headers;
         *response.extensions_mut() = self.extensions;
         response
     }
@@ -342,20 +357,34 @@ impl Response {
     /// `Content-Encoding` comes in the chunks the connection delivers.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         let Response {
-            reader, headers, ..
+            content, headers, ..
         } = self;
-        reader.next_chunk(headers).await
+        content.reader_mut().next_chunk(headers).await
     }
 
     /// The whole decoded body, up to the cap set with `max_decompressed_size`.
-    pub async fn bytes(self) -> Result<Bytes> {
+    ///
+    /// Read once, the body is kept: `bytes`, [`text`](Response::text) and
+    /// [`json`](Response::json) can be called again, and give the same body
+    /// (requests' `r.content`, `r.text`, `r.json()`). A body read in part with
+    /// [`chunk`](Response::chunk) cannot be read whole any more (a body error),
+    /// nor can one whose earlier read failed or was cancelled.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let r = sessio::Response::buffered(
+    ///     sessio::http::Response::new(bytes::Bytes::from_static(b"{\"id\": 7}")),
+    ///     sessio::Request::new(sessio::Method::GET, "http://example.test/").prepare().unwrap(),
+    /// );
+    /// assert_eq!(r.text().await.unwrap(), r#"{"id": 7}"#);
+    /// let value: serde_json::Value = r.json().await.unwrap();
+    /// assert_eq!(value["id"], 7);
+    /// assert_eq!(r.bytes().await.unwrap().len(), 9);
+    /// # });
+    /// ```
+    pub async fn bytes(&self) -> Result<Bytes> {
         let max = self.max_decompressed_size.unwrap_or(u64::MAX);
-        let Response {
-            mut reader,
-            headers,
-            ..
-        } = self;
-        reader.read_all(&headers, max).await
+        self.content.bytes(&self.headers, max).await
     }
 
     /// The decoded body as text, using the `Content-Type` charset (requests' `text`).
@@ -363,7 +392,7 @@ impl Response {
     /// `text/*` without a charset is ISO-8859-1 and `application/json` is UTF-8, as in
     /// requests. Without any hint a byte-order mark decides, else UTF-8; invalid
     /// sequences become U+FFFD.
-    pub async fn text(self) -> Result<String> {
+    pub async fn text(&self) -> Result<String> {
         let encoding = self.encoding();
         let bytes = self.bytes().await?;
         Ok(text::decode_text(&bytes, encoding.as_deref()))
@@ -371,12 +400,11 @@ impl Response {
 
     /// The decoded body parsed as JSON. UTF-8, UTF-16 and UTF-32 bodies are
     /// recognised as requests' `guess_json_utf` does.
-    pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
+    pub async fn json<T: DeserializeOwned>(&self) -> Result<T> {
         let charset = match self.rare.as_ref().and_then(|rare| rare.encoding.as_deref()) {
             Some(own) => Some(own.to_owned()),
             None => charset_param(&self.headers),
         };
-        let url = self.url().clone();
         let bytes = self.bytes().await?;
         let encoding = charset.or_else(|| {
             text::guess_json_utf(&bytes)
@@ -387,14 +415,14 @@ impl Response {
             None => serde_json::from_slice(&bytes),
             Some(encoding) => serde_json::from_str(&text::decode_text(&bytes, Some(&encoding))),
         };
-        parsed.map_err(|e| Error::decode(e).with_url(url))
+        parsed.map_err(|e| Error::decode(e).with_url(self.url().clone()))
     }
 
     /// The decoded body as a stream of chunks (at most 64 KiB each when decoded,
     /// as [`chunk`](Response::chunk)). Memory stays bounded however large the
     /// body, and however much it inflates.
     pub fn bytes_stream(self) -> BytesStream {
-        BytesStream::new(self.headers, self.reader)
+        BytesStream::new(self.headers, self.content.into_reader())
     }
 
     /// The decoded body as a stream of lines, read as they arrive (requests'
@@ -447,16 +475,17 @@ impl Response {
         TextStream::new(self.bytes_stream(), encoding.as_deref())
     }
 
-    /// The raw body, without decoding.
+    /// The raw body, without decoding (the decoded one once it was read whole,
+    /// as [`into_http`](Response::into_http) gives).
     pub fn into_body(self) -> ResponseBody {
-        self.reader.into_body()
+        self.into_http().into_body()
     }
 
     /// Reads the rest of the raw body into memory without decoding it, so that a
     /// later read does not wait on the connection (requests' `stream=False`).
     pub async fn buffer_raw_body(&mut self) -> Result<()> {
         let max = self.max_decompressed_size.unwrap_or(u64::MAX);
-        self.reader.buffer_raw(max).await
+        self.content.buffer_raw(max).await
     }
 }
 
