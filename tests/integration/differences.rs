@@ -139,19 +139,55 @@ fn causes(err: &sessio::Error) -> String {
     text
 }
 
+/// requests guesses a body's charset when nothing names one (chardet or
+/// charset_normalizer, over the whole body); sessio takes valid UTF-8 as
+/// UTF-8 without guessing, and asks Firefox's detector about the rest.
 #[tokio::test]
-async fn text_without_charset_is_utf8_not_guessed() {
-    let server = Server::start(|_req| async {
-        sessio_tests::respond(
-            200,
-            &[("content-type", "application/octet-stream")],
-            "caf\u{e9}",
-        )
-    })
-    .await;
-    let r = Session::new().get(server.url("/")).send().await.unwrap();
-    assert_eq!(r.encoding(), None);
-    assert_eq!(r.text().await.unwrap(), "café");
+async fn text_without_charset_is_utf8_when_valid_and_detected_otherwise() {
+    let (shift_jis, _, _) = encoding_rs::SHIFT_JIS
+        .encode("日本語のテキストです。文字コードは書かれていませんが、読めるはずです。");
+    let latin1: Vec<u8> = "Voilà un texte écrit en français, sans charset déclaré."
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    let bodies = [
+        ("/utf8", "caf\u{e9} na\u{ef}ve".as_bytes().to_vec()),
+        ("/sjis", shift_jis.into_owned()),
+        ("/latin1", latin1),
+    ];
+    let served = bodies.clone();
+    let server =
+        Server::start(move |req: http::Request<hyper::body::Incoming>| {
+            let body = served
+                .iter()
+                .find(|(path, _)| *path == req.uri().path())
+                .map(|(_, body)| body.clone())
+                .unwrap_or_default();
+            async move {
+                sessio_tests::respond(200, &[("content-type", "application/octet-stream")], body)
+            }
+        })
+        .await;
+    let session = Session::new();
+    let expected = [
+        ("/utf8", "UTF-8", "café naïve"),
+        (
+            "/sjis",
+            "Shift_JIS",
+            "日本語のテキストです。文字コードは書かれていませんが、読めるはずです。",
+        ),
+        (
+            "/latin1",
+            "windows-1252",
+            "Voilà un texte écrit en français, sans charset déclaré.",
+        ),
+    ];
+    for (path, apparent, text) in expected {
+        let r = session.get(server.url(path)).send().await.unwrap();
+        assert_eq!(r.encoding(), None, "{path}: nothing names a charset");
+        assert_eq!(r.apparent_encoding().await.unwrap(), apparent, "{path}");
+        assert_eq!(r.text().await.unwrap(), text, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -307,6 +307,30 @@ impl Response {
         }
     }
 
+    /// requests' `apparent_encoding`: the encoding the body's bytes suggest,
+    /// whatever the headers say, as a WHATWG name (`"UTF-8"`, `"windows-1252"`,
+    /// `"Shift_JIS"`...). A byte-order mark decides; else a body that is valid
+    /// UTF-8 is `"UTF-8"`; else Firefox's charset detector guesses from its
+    /// first 64 KiB. [`text`](Response::text) uses it when neither the
+    /// response nor [`set_encoding`](Response::set_encoding) names a charset.
+    /// Reads the body whole (see [`bytes`](Response::bytes)).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let body = "Ceci est un texte écrit en français, à lire.".chars().map(|c| c as u8).collect::<Vec<u8>>();
+    /// let r = sessio::Response::buffered(
+    ///     sessio::http::Response::new(bytes::Bytes::from(body)),
+    ///     sessio::Request::new(sessio::Method::GET, "http://example.test/").prepare().unwrap(),
+    /// );
+    /// assert_eq!(r.apparent_encoding().await.unwrap(), "windows-1252");
+    /// assert!(r.text().await.unwrap().contains("français"));
+    /// # });
+    /// ```
+    pub async fn apparent_encoding(&self) -> Result<&'static str> {
+        let bytes = self.bytes().await?;
+        Ok(text::apparent_encoding(&bytes).name())
+    }
+
     /// Sets the encoding [`text`](Response::text), [`lines`](Response::lines)
     /// and [`text_stream`](Response::text_stream) decode with, over what the
     /// headers say (requests' `r.encoding = "..."`): a WHATWG label such as
@@ -390,8 +414,8 @@ impl Response {
     /// The decoded body as text, using the `Content-Type` charset (requests' `text`).
     ///
     /// `text/*` without a charset is ISO-8859-1 and `application/json` is UTF-8, as in
-    /// requests. Without any hint a byte-order mark decides, else UTF-8; invalid
-    /// sequences become U+FFFD.
+    /// requests. Without any hint the [`apparent_encoding`](Response::apparent_encoding)
+    /// decides, as in requests; invalid sequences become U+FFFD.
     pub async fn text(&self) -> Result<String> {
         let encoding = self.encoding();
         let bytes = self.bytes().await?;
@@ -429,7 +453,7 @@ impl Response {
     /// `iter_lines`): split at `\n`, `\r\n` or `\r` (a `\r\n` split
     /// between two chunks is one line break), without the line breaks, each
     /// line decoded with the response's charset as [`text`](Response::text)
-    /// does. A last line without a line break is given too. A line longer
+    /// does (UTF-8 when nothing names one: a stream is not guessed at). A last line without a line break is given too. A line longer
     /// than `max_decompressed_size` is an error for which `is_body()` is true.
     /// Line breaks are found byte by byte, so this is for charsets where
     /// `\n` is one byte (UTF-8, Latin-1 and the like), not UTF-16.
@@ -454,7 +478,8 @@ impl Response {
     }
 
     /// The decoded body as a stream of text, chunk by chunk, decoded with
-    /// the response's charset as [`text`](Response::text) does; a character
+    /// the response's charset as [`text`](Response::text) does (UTF-8 when
+    /// nothing names one: a stream is not guessed at); a character
     /// split between two chunks comes out whole. Memory stays bounded.
     ///
     /// ```no_run

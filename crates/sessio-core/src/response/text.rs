@@ -29,22 +29,45 @@ pub(crate) fn encoding_from_headers(headers: &HeaderMap) -> Option<String> {
     None
 }
 
+/// The most of a body the charset detector looks at.
+const DETECTOR_SAMPLE: usize = 64 * 1024;
+
+/// requests' `apparent_encoding`: the encoding of a body named by nothing but
+/// its bytes. A byte-order mark decides; else bytes that are valid UTF-8 are
+/// UTF-8; else Firefox's detector (chardetng) guesses from the first 64 KiB.
+pub(crate) fn apparent_encoding(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        return encoding;
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return encoding_rs::UTF_8;
+    }
+    let sample = &bytes[..bytes.len().min(DETECTOR_SAMPLE)];
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(sample, sample.len() == bytes.len());
+    detector.guess(None, true)
+}
+
 /// Decodes `bytes` with the named encoding, replacing invalid sequences.
 ///
-/// Without an encoding, a byte-order mark decides, else UTF-8. An unknown
-/// encoding name falls back to UTF-8 (requests does the same).
+/// Without an encoding, the [`apparent_encoding`] decides (requests does the
+/// same). An unknown encoding name falls back to UTF-8 (as requests does).
 pub(crate) fn decode_text(bytes: &[u8], encoding: Option<&str>) -> String {
     if bytes.is_empty() {
         return String::new();
     }
     let Some(label) = encoding else {
         if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-            return encoding
-                .decode_without_bom_handling(&bytes[bom_len..])
-                .0
-                .into_owned();
+            let text = encoding.decode_without_bom_handling(&bytes[bom_len..]).0;
+            return text.into_owned();
         }
-        return String::from_utf8_lossy(bytes).into_owned();
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return text.to_owned();
+        }
+        let text = apparent_encoding(bytes)
+            .decode_without_bom_handling(bytes)
+            .0;
+        return text.into_owned();
     };
     let lower = label.trim().to_ascii_lowercase();
     // Python's ISO-8859-1 maps every byte to the code point of the same value;
@@ -172,7 +195,10 @@ mod tests {
         );
         assert_eq!(decode_text(b"caf\xc3\xa9", Some("utf-8")), "café");
         assert_eq!(decode_text(b"caf\xc3\xa9", Some("no-such-codec")), "café");
-        assert_eq!(decode_text(b"\xff", None), "\u{fffd}");
+        // nothing names a charset: not UTF-8, so detected
+        assert_eq!(decode_text(b"caf\xe9", None), "café");
+        assert_eq!(decode_text(b"caf\xc3\xa9", None), "café");
+        assert_eq!(decode_text(b"\xef\xbb\xbfcaf\xc3\xa9", None), "café", "a BOM decides");
     }
 
     #[test]
