@@ -39,6 +39,23 @@ async fn child(mode: &str) -> String {
     let session = match mode {
         "default" | "merged" | "netrc" | "netrc-userinfo" => Session::new(),
         "netrc-no-trust-env" => builder.trust_env(false).build().expect("session"),
+        // A live session: the environment switched off, or on after a build
+        // without it (read then), on a clone (every clone sees it).
+        "live-trust-env-off" | "netrc-live-off" => {
+            let session = Session::new();
+            let clone = session.clone();
+            clone.set_trust_env(false);
+            drop(clone);
+            session
+        }
+        "live-trust-env-on" | "netrc-live-on" => {
+            let session = builder.trust_env(false).build().expect("session");
+            let clone = session.clone();
+            clone.set_trust_env(true);
+            drop(clone);
+            assert!(session.trust_env());
+            session
+        }
         "netrc-own-auth" => builder
             .auth(sessio::Auth::basic("own", "auth"))
             .build()
@@ -291,6 +308,28 @@ async fn parent() {
             false,
         ),
     ];
+    let live_env = || {
+        vec![
+            ("REQUESTS_CA_BUNDLE", bundle_for_merged.clone()),
+            ("http_proxy", proxy.url("http")),
+        ]
+    };
+    let live_cases = [
+        Case {
+            name: "set_trust_env(false) on a live session stops using the environment's bundle and proxy",
+            mode: "live-trust-env-off",
+            env: live_env(),
+            https: "tls",
+            proxied: false,
+        },
+        Case {
+            name: "set_trust_env(true) after a build without it reads the environment then",
+            mode: "live-trust-env-on",
+            env: live_env(),
+            https: "200",
+            proxied: true,
+        },
+    ];
     let merged = Case {
         name: "merge_environment_settings shows the environment's proxy and bundle",
         mode: "merged",
@@ -383,6 +422,20 @@ async fn parent() {
             "none",
         ),
         netrc_case(
+            "set_trust_env(false) on a live session stops using netrc",
+            "netrc-live-off",
+            machine.clone(),
+            "none",
+            "none",
+        ),
+        netrc_case(
+            "set_trust_env(true) after a build without it reads netrc then",
+            "netrc-live-on",
+            machine.clone(),
+            alice,
+            "none",
+        ),
+        netrc_case(
             "a session's own auth wins over netrc",
             "netrc-own-auth",
             machine,
@@ -400,6 +453,7 @@ async fn parent() {
     let cases: Vec<Case> = cases
         .into_iter()
         .chain(proxy_cases)
+        .chain(live_cases)
         .chain([merged])
         .chain(netrc_cases)
         .collect();

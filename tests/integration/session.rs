@@ -358,3 +358,130 @@ fn every_header_setter_takes_the_same_shapes() {
         .unwrap_err();
     assert!(err.is_builder());
 }
+
+/// requests' `s.verify = False`, `s.verify = "ca.pem"`, `s.proxies[..] = ..`,
+/// `s.max_redirects = n`, `s.stream = True` on a live session: set on one
+/// clone, every clone sends with it from then on, under a request's own.
+#[tokio::test]
+async fn transport_settings_change_live_for_every_clone() {
+    use std::time::Duration;
+
+    let ca = sessio_tests::TestCa::new();
+    let tls = Server::start_tls(&ca, |_req| async {
+        sessio_tests::respond(200, &[], "secure")
+    })
+    .await;
+    let files = sessio_tests::TempDir::new("live-session");
+    let bundle = files.write("ca.pem", ca.ca_pem());
+    let session = Session::builder().trust_env(false).build().unwrap();
+    let clone = session.clone();
+
+    // verify: off, then the default trust store again, then a CA bundle
+    let err = session.get(tls.url("/")).send().await.unwrap_err();
+    assert!(err.is_tls(), "{err}");
+    clone.set_verify(false);
+    assert_eq!(
+        session.get(tls.url("/")).send().await.unwrap().status(),
+        200
+    );
+    let err = session
+        .get(tls.url("/"))
+        .verify(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_tls(), "a request's own verify(true) wins: {err}");
+    clone.set_verify(true);
+    assert!(session.get(tls.url("/")).send().await.unwrap_err().is_tls());
+    clone.set_ca_bundle(&bundle);
+    assert_eq!(
+        session.get(tls.url("/")).send().await.unwrap().status(),
+        200
+    );
+    let merged = session.merge_environment_settings(&tls.url("/")).unwrap();
+    assert_eq!(merged.ca_bundle(), Some(bundle.as_path()));
+
+    // proxies: set, then removed
+    let echo = Server::echo().await;
+    let proxy = sessio_tests::TestProxy::http(sessio_tests::ProxyOptions::default()).await;
+    clone.set_proxy("http", &proxy.url("http")).unwrap();
+    assert_eq!(
+        session.get(echo.url("/via")).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(proxy.seen().len(), 1, "through the proxy");
+    assert_eq!(
+        session
+            .merge_environment_settings(&echo.url("/"))
+            .unwrap()
+            .proxy(),
+        Some(proxy.url("http").trim_end_matches('/').to_owned())
+    );
+    assert!(
+        clone
+            .set_proxy("http", "ftp://nope")
+            .unwrap_err()
+            .is_proxy()
+    );
+    assert!(clone.remove_proxy("http"));
+    session.get(echo.url("/direct")).send().await.unwrap();
+    assert_eq!(proxy.seen().len(), 1, "direct again");
+
+    // max_redirects
+    clone.set_max_redirects(1);
+    assert_eq!(session.max_redirects(), 1);
+    let err = session
+        .get(echo.url("/redirect/3"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_redirect(), "{err}");
+    assert_eq!(err.response().unwrap().history().len(), 1);
+    clone.set_max_redirects(3);
+    let r = session.get(echo.url("/redirect/3")).send().await.unwrap();
+    assert_eq!(r.history().len(), 3);
+
+    // stream: the body is left on the connection (a copy needs it in memory)
+    assert!(
+        session
+            .get(echo.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .try_clone()
+            .is_some()
+    );
+    clone.set_stream(true);
+    assert!(session.stream());
+    assert!(
+        session
+            .get(echo.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .try_clone()
+            .is_none()
+    );
+    let own = session
+        .get(echo.url("/"))
+        .stream(false)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        own.try_clone().is_some(),
+        "a request's own stream(false) wins"
+    );
+
+    // timeouts: a 3 s answer against a 300 ms total timeout
+    clone.set_timeouts(sessio::Timeouts {
+        total: Some(Duration::from_millis(300)),
+        ..session.timeouts()
+    });
+    let err = session
+        .get(echo.url("/delay/3000"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+}

@@ -45,7 +45,9 @@ pub use connection::ConnectionInfo;
 pub use cookie::{CookieStore, RequestCookies, StrictOrigin};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use hooks::{Hook, HookRegistry};
-pub use options::{AllowRedirects, Attempts, Deadline, Fragment, Streaming, Timeouts};
+pub use options::{
+    AllowRedirects, Attempts, Deadline, Fragment, MaxRedirects, Streaming, Timeouts,
+};
 pub use progress::{DownloadProgress, Progress, ProgressFn, UploadProgress};
 pub use request::{PreparedRequest, Request, RequestParts};
 pub use response::{

@@ -116,6 +116,18 @@ pub struct Streaming(pub bool);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AllowRedirects(pub bool);
 
+/// The most redirects followed for this request, over the redirect layer's own
+/// limit (a session's live [`max_redirects`](https://docs.rs/sessio) setting
+/// rides on each request this way).
+///
+/// ```
+/// let mut request = http::Request::get("http://example.test/").body(()).unwrap();
+/// request.extensions_mut().insert(sessio_core::MaxRedirects(2));
+/// # assert_eq!(request.extensions().get::<sessio_core::MaxRedirects>(), Some(&sessio_core::MaxRedirects(2)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxRedirects(pub usize);
+
 /// The fragment of the URL the user asked for, carried over redirects that do not
 /// name their own (RFC 7231 §7.1.2); set only when the URL has one.
 #[derive(Debug, Clone, PartialEq, Eq)]

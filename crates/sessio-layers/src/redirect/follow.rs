@@ -23,6 +23,8 @@ pub(crate) struct ChainStart<S, B> {
     pub(crate) service: S,
     pub(crate) first: FirstRequest<B>,
     pub(crate) allow: bool,
+    /// The request's limit ([`MaxRedirects`](sessio_core::MaxRedirects)) or the layer's.
+    pub(crate) max_redirects: usize,
     pub(crate) started: Instant,
     pub(crate) config: Arc<Config>,
 }
@@ -43,6 +45,7 @@ where
         mut service,
         first,
         allow,
+        max_redirects,
         started,
         config,
     } = start;
@@ -62,10 +65,10 @@ where
             return Ok(finish(response, followed, &current, Some(&next), None));
         }
         urls.push(current.url.clone());
-        if followed.len() >= config.max_redirects {
+        if followed.len() >= max_redirects {
             let last = record(response, current.head(), elapsed).await;
             return Err(Box::new(TooManyRedirects {
-                max_redirects: config.max_redirects,
+                max_redirects,
                 last: Box::new(last),
                 history: followed,
             }));

@@ -13,7 +13,8 @@
 //!   change, except the http→https upgrade), `Proxy-Authorization` and `Cookie` on
 //!   every hop, a user `Host` on cross-origin hops. Each hop starts from the
 //!   previous one's headers, so what was removed never comes back later in the chain.
-//! * `max_redirects` (default 30) redirects are followed; one more is a
+//! * `max_redirects` (default 30) redirects are followed (a [`MaxRedirects`]
+//!   request extension sets another limit per request); one more is a
 //!   [`TooManyRedirects`] error that carries that last response and the history.
 //! * Each redirect response's body is drained raw (at most [`DRAIN_LIMIT`] bytes,
 //!   never decompressed), so that its connection can be reused; the chain is
@@ -96,4 +97,4 @@ pub use policy::{
     Action, Attempt, RedirectFn, RedirectPolicy, Standard, redirect_fn, should_strip_auth,
 };
 pub use service::Redirect;
-pub use sessio_core::AllowRedirects;
+pub use sessio_core::{AllowRedirects, MaxRedirects};

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use sessio_core::AllowRedirects;
+use sessio_core::{AllowRedirects, MaxRedirects};
 use tower_service::Service;
 
 use super::follow::ChainStart;
@@ -63,12 +63,17 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let allow = req.extensions().get::<AllowRedirects>().is_none_or(|a| a.0);
+        let max_redirects = req
+            .extensions()
+            .get::<MaxRedirects>()
+            .map_or(self.config.max_redirects, |max| max.0);
         let first = FirstRequest::copy_of(&req);
         let future = inner.call(req);
         let start = ChainStart {
             service: inner,
             first,
             allow,
+            max_redirects,
             started: Instant::now(),
             config: self.config.clone(),
         };

@@ -251,6 +251,24 @@ async fn the_limit_counts_like_requests() {
         .layer(server(Log::default()));
     let err = svc.oneshot(get(uri)).await.unwrap_err();
     assert!(err.is::<TooManyRedirects>());
+
+    // A request's own limit wins over the layer's, either way.
+    let svc = RedirectLayer::new()
+        .max_redirects(3)
+        .layer(server(Log::default()));
+    let mut request = get(uri);
+    request.extensions_mut().insert(MaxRedirects(1));
+    let err = svc.clone().oneshot(request).await.unwrap_err();
+    let too_many = err.downcast::<TooManyRedirects>().unwrap();
+    assert_eq!(too_many.max_redirects(), 1);
+    assert_eq!(too_many.history().len(), 1);
+    let svc = RedirectLayer::new()
+        .max_redirects(0)
+        .layer(server(Log::default()));
+    let mut request = get(uri);
+    request.extensions_mut().insert(MaxRedirects(3));
+    let response = svc.oneshot(request).await.unwrap();
+    assert_eq!(outcome(&response).followed.len(), 3);
 }
 
 #[tokio::test]

@@ -176,6 +176,17 @@ impl ProxyTable {
         Ok(())
     }
 
+    /// Removes `key` (a requests key, or `no_proxy`); whether it was there.
+    pub(crate) fn remove(&mut self, key: &str) -> bool {
+        let key = key.trim().to_ascii_lowercase();
+        if key == "no_proxy" || key == "no" {
+            return self.no_proxy.take().is_some();
+        }
+        let before = self.entries.len();
+        self.entries.retain(|(k, _)| *k != key);
+        self.entries.len() != before
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty() && self.no_proxy.is_none()
     }
@@ -227,9 +238,25 @@ pub(crate) enum Selection {
     NoMatch,
 }
 
-/// The proxies of one request, carried as a request extension.
+/// The proxies of one request, carried as a request extension: its own, and
+/// the session's live ones.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct RequestProxies(pub(crate) ProxyTable);
+pub(crate) struct RequestProxies {
+    /// The request's own (`RequestBuilder::proxy`), first of all.
+    pub(crate) own: ProxyTable,
+    /// What the live session set (`Session::set_proxy`, `set_trust_env`).
+    pub(crate) session: Option<Arc<SessionProxies>>,
+}
+
+/// The proxy settings of a live session, changed after it was built.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SessionProxies {
+    /// `Session::set_proxy`: after a request's own, before the adapter's.
+    pub(crate) live: ProxyTable,
+    /// The environment's, in place of the adapter's (`None`: the adapter's;
+    /// an empty table: none, as with `set_trust_env(false)`).
+    pub(crate) env: Option<ProxyTable>,
+}
 
 #[cfg(test)]
 mod tests {

@@ -92,7 +92,8 @@ impl fmt::Debug for MergedSettings {
 
 impl Session {
     /// The proxy and TLS settings a request to `url` would use: the
-    /// session's, then the environment's when `trust_env` is on (requests'
+    /// session's (as changed on the live session), then the environment's
+    /// when `trust_env` is on (requests'
     /// `merge_environment_settings`), so that you can see why a request went
     /// where it went. Fails like a request would for a URL no adapter is
     /// mounted for.
@@ -122,9 +123,12 @@ impl Session {
             tls_error: None,
         };
         if let Some(http) = adapter.as_http() {
-            let uri = prepared.into_http()?.uri().clone();
-            let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
-            let (proxy, tls, tls_error) = http.settings_for(&uri);
+            let mut request = prepared.into_http()?;
+            if let Some(live) = self.inner.live.get() {
+                live.apply(&mut request);
+            }
+            let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
+            let (proxy, tls, tls_error) = http.settings_for(&request);
             merged.http = true;
             merged.proxy = proxy.map(|p| (*p).clone());
             merged.verify = tls.verify;

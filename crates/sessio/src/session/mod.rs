@@ -4,6 +4,7 @@ mod builder;
 mod exchange;
 mod history;
 mod hop;
+mod live;
 mod merged;
 mod request_builder;
 mod service;
@@ -42,8 +43,11 @@ pub use hop::{ExchangeService, HopService};
 ///
 /// `Session` is cheap to clone; clones share everything (state, pools, mounts).
 /// Changing a default with [`set_header`](Session::set_header),
-/// [`remove_header`](Session::remove_header) or [`set_auth`](Session::set_auth)
-/// affects every clone.
+/// [`remove_header`](Session::remove_header) or [`set_auth`](Session::set_auth),
+/// or a transport setting with [`set_verify`](Session::set_verify),
+/// [`set_proxy`](Session::set_proxy), [`set_max_redirects`](Session::set_max_redirects),
+/// [`set_stream`](Session::set_stream), [`set_timeouts`](Session::set_timeouts) or
+/// [`set_trust_env`](Session::set_trust_env), affects every clone.
 ///
 /// ```no_run
 /// # async fn run() -> sessio::Result<()> {
@@ -74,6 +78,8 @@ struct SessionRef {
     netrc: Option<Arc<sessio_core::auth::Netrc>>,
     /// Relative request URLs are joined to it (`SessionBuilder::base_url`).
     base_url: Option<url::Url>,
+    /// Settings changed since the build (`set_verify`, `set_proxy`...).
+    live: live::Live,
     closed: AtomicBool,
 }
 
@@ -107,6 +113,7 @@ struct Config {
     max_decompressed_size: Option<u64>,
     stream: bool,
     strict_cookies: bool,
+    trust_env: bool,
 }
 
 impl Session {
@@ -190,6 +197,11 @@ impl Session {
         if let Some(base) = &self.inner.base_url {
             join_base_url(base, &mut request.parts_mut().url);
         }
+        let live = self.inner.live.get();
+        let netrc = match live.as_deref().and_then(live::LiveSettings::netrc) {
+            Some(chosen) => chosen,
+            None => self.inner.netrc.as_ref(),
+        };
         let defaults = self.defaults();
         let session = SessionDefaults {
             headers: Some(&defaults.headers),
@@ -198,7 +210,7 @@ impl Session {
             hooks: Some(&defaults.hooks).filter(|hooks| !hooks.is_empty()),
             cookies: Some(&*self.inner.store),
             strict_cookies: self.inner.config.strict_cookies,
-            netrc: self.inner.netrc.as_ref(),
+            netrc,
         };
         sessio_core::__private::prepare(request, &session)
     }
@@ -223,14 +235,22 @@ impl Session {
             return Err(closed().with_url(request.url().clone()));
         }
         let config = &self.inner.config;
+        let live = self.inner.live.get();
+        let (session_timeouts, session_stream) = match &live {
+            None => (config.timeouts, config.stream),
+            Some(live) => (
+                live.timeouts.unwrap_or(config.timeouts),
+                live.stream.unwrap_or(config.stream),
+            ),
+        };
         let timeouts = match request.extensions().get::<Timeouts>() {
-            Some(own) => own.or(config.timeouts),
-            None => config.timeouts,
+            Some(own) => own.or(session_timeouts),
+            None => session_timeouts,
         };
         let stream = request
             .extensions()
             .get::<Streaming>()
-            .map_or(config.stream, |s| s.0);
+            .map_or(session_stream, |s| s.0);
         let stack = self.inner.stack.clone();
         let mut request = request;
         let mut snapshot = if stack.returns_request() {
@@ -270,6 +290,9 @@ impl Session {
         }
         if let Some(fragment) = snapshot.fragment() {
             http.extensions_mut().insert(Fragment(fragment.to_owned()));
+        }
+        if let Some(live) = &live {
+            live.apply(&mut http);
         }
         Ok(Exchange {
             stack,
@@ -431,7 +454,10 @@ impl Session {
 
     /// The redirect limit (requests' `max_redirects`, default 30).
     pub fn max_redirects(&self) -> usize {
-        self.inner.config.max_redirects
+        match self.inner.live.get().and_then(|live| live.max_redirects) {
+            Some(max) => max,
+            None => self.inner.config.max_redirects,
+        }
     }
 
     /// Mounts `adapter` for URLs starting with `prefix` on the live session

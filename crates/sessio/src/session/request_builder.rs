@@ -430,7 +430,7 @@ impl RequestBuilder {
                 .extensions
                 .remove::<RequestProxies>()
                 .unwrap_or_default();
-            own.0.set(key, url)?;
+            own.own.set(key, url)?;
             parts.extensions.insert(own);
             Ok(())
         })

@@ -123,4 +123,24 @@ pub(crate) struct RequestTls {
     pub(crate) verify: Option<bool>,
     pub(crate) ca_bundle: Option<PathBuf>,
     pub(crate) identity: Option<Identity>,
+    /// The live session's choice of the environment's CA bundle, in place of
+    /// the adapter's (`Some(None)`: none, as with `set_trust_env(false)`).
+    pub(crate) env_ca_bundle: Option<Option<PathBuf>>,
+}
+
+impl RequestTls {
+    /// These settings with a live session's under them: the session's trust
+    /// choice applies when the request made none of its own.
+    pub(crate) fn under(&mut self, session: &RequestTls) {
+        if self.verify.is_none() && self.ca_bundle.is_none() {
+            self.verify = session.verify;
+            self.ca_bundle.clone_from(&session.ca_bundle);
+        }
+        if self.identity.is_none() {
+            self.identity.clone_from(&session.identity);
+        }
+        if self.env_ca_bundle.is_none() {
+            self.env_ca_bundle.clone_from(&session.env_ca_bundle);
+        }
+    }
 }

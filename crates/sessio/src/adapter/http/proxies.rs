@@ -62,20 +62,30 @@ impl Proxies {
         proxies: Option<&Proxies>,
         request: &http::Request<Body>,
     ) -> Option<Arc<Proxy>> {
-        let own = request.extensions().get::<RequestProxies>().map(|r| &r.0);
+        let own = request.extensions().get::<RequestProxies>();
         Self::route_uri(proxies, own, request.uri())
     }
 
-    /// The proxy a request to `uri` goes through, with the request's own
-    /// proxies `own` first.
+    /// The proxy a request to `uri` goes through: the request's own proxies
+    /// first, then the live session's, the adapter's (the session's as
+    /// built) and the environment's (the live session's choice of it, if it
+    /// made one).
     pub(super) fn route_uri(
         proxies: Option<&Proxies>,
-        own: Option<&ProxyTable>,
+        own: Option<&RequestProxies>,
         uri: &http::Uri,
     ) -> Option<Arc<Proxy>> {
+        let session = own.and_then(|own| own.session.as_deref());
+        let env = match session.and_then(|session| session.env.as_ref()) {
+            Some(env) => Some(env),
+            None => proxies.map(|p| &p.env),
+        };
         let tables = own
+            .map(|own| &own.own)
             .into_iter()
-            .chain(proxies.into_iter().flat_map(|p| [&p.own, &p.env]));
+            .chain(session.map(|session| &session.live))
+            .chain(proxies.map(|p| &p.own))
+            .chain(env);
         for table in tables {
             match table.select(uri) {
                 Selection::Proxy(proxy) => return Some(proxy),

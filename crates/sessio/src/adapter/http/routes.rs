@@ -78,20 +78,52 @@ impl Routes {
 }
 
 impl HttpAdapter {
-    /// The proxy and TLS settings a request to `uri` without settings of its
-    /// own would use, and why `https://` requests cannot be sent if they cannot.
+    /// The proxy and TLS settings `request` would use (with the settings it
+    /// carries, a live session's included), and why it could not be sent, if
+    /// it could not (an `https://` request when the environment's bundle is
+    /// unusable).
     pub(crate) fn settings_for(
         &self,
-        uri: &http::Uri,
+        request: &http::Request<Body>,
     ) -> (Option<Arc<Proxy>>, TlsSettings, Option<String>) {
         let shared = &*self.inner;
-        let proxy = super::Proxies::route_uri(shared.proxies.as_ref(), None, uri);
-        let unusable = shared
-            .routes
-            .unusable_env_bundle
-            .as_ref()
-            .map(|err| UnusableEnvBundle(err.clone()).to_string());
-        (proxy, shared.routes.default_tls.clone(), unusable)
+        let proxy = super::Proxies::route(shared.proxies.as_ref(), request);
+        let (tls, unusable) = match self.tls_for(request) {
+            Ok(Some(tls)) => (tls, None),
+            Ok(None) => (shared.routes.default_tls.clone(), None),
+            Err(err) => (shared.routes.default_tls.clone(), Some(err.to_string())),
+        };
+        (proxy, tls, unusable)
+    }
+
+    /// The TLS settings of `request` when they are not the default route's
+    /// (`None`: the default's), or why an `https://` request cannot be sent
+    /// (the environment's bundle is unusable).
+    fn tls_for(&self, request: &http::Request<Body>) -> Result<Option<TlsSettings>> {
+        let shared = &*self.inner;
+        let routes = &shared.routes;
+        let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
+        let own = request.extensions().get::<RequestTls>().filter(|_| https);
+        let tls = own.and_then(|own| {
+            let env = match &own.env_ca_bundle {
+                Some(chosen) => chosen.as_ref(),
+                None => shared.settings.env_ca_bundle.as_ref(),
+            };
+            let tls = shared.settings.tls.with(own);
+            Some(HttpAdapterBuilder::effective_with(tls, env))
+                .filter(|tls| *tls != routes.default_tls)
+        });
+        // (a live session that chose the environment's bundle itself is not
+        // held to the adapter's)
+        let own_env = own.is_some_and(|own| own.env_ca_bundle.is_some());
+        if https
+            && tls.is_none()
+            && !own_env
+            && let Some(why) = &routes.unusable_env_bundle
+        {
+            return Err(error(ErrorKind::Builder, UnusableEnvBundle(why.clone())));
+        }
+        Ok(tls)
     }
 
     /// The route of a request with TLS settings or a proxy of its own
@@ -104,18 +136,7 @@ impl HttpAdapter {
     ) -> Result<Option<RouteRef>> {
         let shared = &*self.inner;
         let routes = &shared.routes;
-        let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
-        let tls = match request.extensions().get::<RequestTls>() {
-            Some(own) if https => Some(shared.settings.effective(shared.settings.tls.with(own)))
-                .filter(|tls| *tls != routes.default_tls),
-            _ => None,
-        };
-        if https
-            && tls.is_none()
-            && let Some(why) = &routes.unusable_env_bundle
-        {
-            return Err(error(ErrorKind::Builder, UnusableEnvBundle(why.clone())));
-        }
+        let tls = self.tls_for(request)?;
         if tls.is_none() && proxy.is_none() {
             return Ok(None);
         }

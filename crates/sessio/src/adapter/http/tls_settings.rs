@@ -161,9 +161,14 @@ impl HttpAdapterBuilder {
 
     /// The TLS settings in effect: the environment's bundle applies when
     /// verifying without a bundle of one's own.
-    pub(super) fn effective(&self, mut settings: TlsSettings) -> TlsSettings {
+    pub(super) fn effective(&self, settings: TlsSettings) -> TlsSettings {
+        Self::effective_with(settings, self.env_ca_bundle.as_ref())
+    }
+
+    /// [`effective`](Self::effective) with `env` as the environment's bundle.
+    pub(super) fn effective_with(mut settings: TlsSettings, env: Option<&PathBuf>) -> TlsSettings {
         if settings.verify && settings.ca_bundle.is_none() {
-            settings.ca_bundle.clone_from(&self.env_ca_bundle);
+            settings.ca_bundle = env.cloned();
         }
         settings
     }

@@ -58,13 +58,13 @@ impl SessionBuilder {
 }
 
 /// The proxies of the environment.
-pub(super) fn proxies_from_env() -> crate::proxy::ProxyTable {
+pub(crate) fn proxies_from_env() -> crate::proxy::ProxyTable {
     crate::proxy::from_environment(|name| std::env::var_os(name))
 }
 
 /// The CA bundle the environment names: `REQUESTS_CA_BUNDLE`, then
 /// `CURL_CA_BUNDLE`; empty values count as unset, as in requests.
-pub(super) fn ca_bundle_from_env() -> Option<PathBuf> {
+pub(crate) fn ca_bundle_from_env() -> Option<PathBuf> {
     ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
         .into_iter()
         .filter_map(std::env::var_os)

@@ -13,11 +13,12 @@ use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
 
-mod environment;
+pub(super) mod environment;
 mod tls;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::live::Live;
 use super::stack::{self, Dispatch, RedirectSettings, Stack};
 use super::{
     Config, Defaults, ExchangeService, HopService, Session, SessionRef, default_header_map,
@@ -634,7 +635,9 @@ impl SessionBuilder {
                     max_decompressed_size: self.max_decompressed_size,
                     stream: self.stream,
                     strict_cookies: self.strict_cookies,
+                    trust_env: self.trust_env,
                 },
+                live: Live::default(),
                 netrc,
                 base_url: self.base_url,
                 closed: AtomicBool::new(false),
