@@ -198,7 +198,11 @@ mod tests {
         // nothing names a charset: not UTF-8, so detected
         assert_eq!(decode_text(b"caf\xe9", None), "café");
         assert_eq!(decode_text(b"caf\xc3\xa9", None), "café");
-        assert_eq!(decode_text(b"\xef\xbb\xbfcaf\xc3\xa9", None), "café", "a BOM decides");
+        assert_eq!(
+            decode_text(b"\xef\xbb\xbfcaf\xc3\xa9", None),
+            "café",
+            "a BOM decides"
+        );
     }
 
     #[test]
