@@ -1,5 +1,6 @@
 //! Loopback proxies for the tests: an HTTP forward proxy that also tunnels
-//! `CONNECT`, and a SOCKS5 server. Each records what it was asked.
+//! `CONNECT` (over TCP, or over TLS as an `https://` proxy), and a SOCKS5
+//! server. Each records what it was asked.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,11 +12,11 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::{ServerBody, respond};
+use crate::{ServerBody, TestCa, TlsOptions, respond};
 
 /// One request a proxy was asked to carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +27,16 @@ pub struct ProxySeen {
     pub target: String,
     /// The `Proxy-Authorization` the proxy received, or the SOCKS user:password.
     pub credentials: Option<String>,
+}
+
+/// One TLS handshake an [`https`](TestProxy::https) proxy accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyTls {
+    /// The server name (SNI) the client sent; `None` for none (as for an IP
+    /// address).
+    pub server_name: Option<String>,
+    /// The protocol chosen by ALPN (the proxy takes `h2` when it is offered).
+    pub alpn: Option<String>,
 }
 
 /// How a test proxy behaves.
@@ -43,6 +54,7 @@ pub struct ProxyOptions {
 pub struct TestProxy {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<ProxySeen>>>,
+    tls: Arc<Mutex<Vec<ProxyTls>>>,
     _shutdown: watch::Sender<()>,
 }
 
@@ -50,7 +62,17 @@ impl TestProxy {
     /// An HTTP proxy: absolute-form requests are forwarded, `CONNECT` opens a
     /// tunnel.
     pub async fn http(options: ProxyOptions) -> TestProxy {
-        Self::spawn(options, Kind::Http).await
+        Self::spawn(options, Kind::Http(None)).await
+    }
+
+    /// An HTTP proxy like [`http`](Self::http) that speaks TLS (an `https://`
+    /// proxy), with a certificate for `localhost` and `127.0.0.1` issued by
+    /// `ca`. It takes `h2` by ALPN when a client offers it, and then fails
+    /// (it speaks HTTP/1.1 only): a client must offer it `http/1.1` alone. A
+    /// connection that is not TLS gets no answer but the TLS alert.
+    pub async fn https(ca: &TestCa, options: ProxyOptions) -> TestProxy {
+        let acceptor = ca.acceptor(TlsOptions::default());
+        Self::spawn(options, Kind::Http(Some(acceptor))).await
     }
 
     /// A SOCKS5 server (no authentication, or user/password when `require`
@@ -74,14 +96,27 @@ impl TestProxy {
         self.seen.lock().unwrap().clone()
     }
 
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// An [`https`](Self::https) proxy: the TLS handshakes that succeeded, in
+    /// order.
+    pub fn tls_handshakes(&self) -> Vec<ProxyTls> {
+        self.tls.lock().unwrap().clone()
+    }
+
     async fn spawn(options: ProxyOptions, kind: Kind) -> TestProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let tls = Arc::new(Mutex::new(Vec::new()));
         let (shutdown, mut stopped) = watch::channel(());
         let state = Arc::new(State {
             options,
             seen: seen.clone(),
+            tls: tls.clone(),
             client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
         });
         tokio::spawn(async move {
@@ -89,9 +124,23 @@ impl TestProxy {
                 crate::accept_or_stop(|| listener.accept(), &mut stopped).await
             {
                 let state = state.clone();
+                let kind = kind.clone();
                 tokio::spawn(async move {
                     match kind {
-                        Kind::Http => serve_http(state, stream).await,
+                        Kind::Http(None) => serve_http(state, stream).await,
+                        Kind::Http(Some(acceptor)) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let connection = stream.get_ref().1;
+                                let handshake = ProxyTls {
+                                    server_name: connection.server_name().map(str::to_owned),
+                                    alpn: connection
+                                        .alpn_protocol()
+                                        .map(|p| String::from_utf8_lossy(p).into_owned()),
+                                };
+                                state.tls.lock().unwrap().push(handshake);
+                                serve_http(state, stream).await;
+                            }
+                        }
                         Kind::Socks5 => {
                             let _ = serve_socks5(&state, stream).await;
                         }
@@ -102,20 +151,23 @@ impl TestProxy {
         TestProxy {
             addr,
             seen,
+            tls,
             _shutdown: shutdown,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 enum Kind {
-    Http,
+    /// With an acceptor: over TLS.
+    Http(Option<tokio_rustls::TlsAcceptor>),
     Socks5,
 }
 
 struct State {
     options: ProxyOptions,
     seen: Arc<Mutex<Vec<ProxySeen>>>,
+    tls: Arc<Mutex<Vec<ProxyTls>>>,
     client: Client<HttpConnector, Incoming>,
 }
 
@@ -136,7 +188,10 @@ impl State {
     }
 }
 
-async fn serve_http(state: Arc<State>, stream: TcpStream) {
+async fn serve_http<S>(state: Arc<State>, stream: S)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
         let state = state.clone();
         async move { Ok::<_, Infallible>(proxy_http(&state, req).await) }

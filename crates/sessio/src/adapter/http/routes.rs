@@ -95,8 +95,9 @@ impl HttpAdapter {
     }
 
     /// The route of a request with TLS settings or a proxy of its own
-    /// (`None`: the default route), or why an `https://` request cannot be
-    /// sent (the environment's bundle is unusable).
+    /// (`None`: the default route), or why a request over TLS (to an
+    /// `https://` server or proxy) cannot be sent (the environment's bundle
+    /// is unusable).
     pub(super) fn route_for(
         &self,
         request: &http::Request<Body>,
@@ -104,13 +105,18 @@ impl HttpAdapter {
     ) -> Result<Option<RouteRef>> {
         let shared = &*self.inner;
         let routes = &shared.routes;
-        let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
+        // TLS is spoken to an `https://` server, and to an `https://` proxy
+        // whatever the target (with the same settings).
+        let speaks_tls = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+            || proxy.as_deref().is_some_and(Proxy::speaks_tls);
         let tls = match request.extensions().get::<RequestTls>() {
-            Some(own) if https => Some(shared.settings.effective(shared.settings.tls.with(own)))
-                .filter(|tls| *tls != routes.default_tls),
+            Some(own) if speaks_tls => {
+                Some(shared.settings.effective(shared.settings.tls.with(own)))
+                    .filter(|tls| *tls != routes.default_tls)
+            }
             _ => None,
         };
-        if https
+        if speaks_tls
             && tls.is_none()
             && let Some(why) = &routes.unusable_env_bundle
         {
