@@ -1,5 +1,5 @@
 //! Proxies against loopback proxies: plain-http forwarding, CONNECT tunnels,
-//! `https://` proxies (TLS to the proxy, TLS in TLS), SOCKS5,
+//! `https://` proxies (TLS to the proxy, TLS in TLS), SOCKS5 and SOCKS4/4a,
 //! requests' keys and `no_proxy`, credentials that stay with the proxy, typed
 //! errors, and pools that never mix proxied and direct requests.
 
@@ -582,4 +582,61 @@ async fn an_https_url_for_a_plain_http_proxy_is_a_proxy_error() {
         "{err}"
     );
     assert_eq!(server.requests(), 0);
+}
+
+#[tokio::test]
+async fn socks4a_sends_the_host_name_and_socks4_resolves_it_here() {
+    let ca = TestCa::new();
+    let plain = Server::echo().await;
+    let secure = Server::start_tls(&ca, sessio_tests::echo).await;
+    let socks = TestProxy::socks4(ProxyOptions::default()).await;
+
+    let local_dns = Session::builder()
+        .proxy("all", &socks.url("socks4"))
+        .build()
+        .unwrap();
+    seen(local_dns.get(plain.localhost_url("/local"))).await;
+    let remote_dns = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("all", &socks.url("socks4a"))
+        .build()
+        .unwrap();
+    seen(remote_dns.get(plain.localhost_url("/remote"))).await;
+    seen(remote_dns.get(secure.localhost_url("/tls"))).await;
+    // An address is sent as one, with either.
+    seen(remote_dns.get(plain.url("/address"))).await;
+    let (plain_port, secure_port) = (plain.addr().port(), secure.addr().port());
+    assert_eq!(
+        methods_and_targets(&socks.seen()),
+        [
+            ("SOCKS4".to_owned(), format!("127.0.0.1:{plain_port}")),
+            ("SOCKS4A".to_owned(), format!("localhost:{plain_port}")),
+            ("SOCKS4A".to_owned(), format!("localhost:{secure_port}")),
+            ("SOCKS4".to_owned(), format!("127.0.0.1:{plain_port}")),
+        ]
+    );
+
+    // SOCKS4 carries no IPv6 address: an error before anything is asked.
+    let err = remote_dns.get("http://[::1]:9/").send().await.unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+    assert_eq!(socks.seen().len(), 4);
+
+    // A refusal is a proxy error.
+    let refusing = TestProxy::socks4(ProxyOptions {
+        refuse_connect: true,
+        ..ProxyOptions::default()
+    })
+    .await;
+    let session = Session::builder()
+        .proxy("all", &refusing.url("socks4a"))
+        .build()
+        .unwrap();
+    let err = session
+        .get(plain.localhost_url("/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+    assert_eq!(refusing.seen().len(), 1);
+    assert_eq!(plain.requests(), 3);
 }

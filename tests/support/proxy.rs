@@ -1,6 +1,6 @@
 //! Loopback proxies for the tests: an HTTP forward proxy that also tunnels
-//! `CONNECT` (over TCP, or over TLS as an `https://` proxy), and a SOCKS5
-//! server. Each records what it was asked.
+//! `CONNECT` (over TCP, or over TLS as an `https://` proxy), a SOCKS5 server
+//! and a SOCKS4/4a server. Each records what it was asked.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -21,11 +21,15 @@ use crate::{ServerBody, TestCa, TlsOptions, respond};
 /// One request a proxy was asked to carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxySeen {
-    /// `GET`, `CONNECT`, … for the HTTP proxy; `SOCKS5` for the SOCKS server.
+    /// `GET`, `CONNECT`, … for the HTTP proxy; `SOCKS5` for the SOCKS5
+    /// server; `SOCKS4` (an IPv4 address was sent) or `SOCKS4A` (a host name
+    /// was sent) for the SOCKS4 server.
     pub method: String,
-    /// The request target: an absolute URL, `host:port` for CONNECT and SOCKS.
+    /// The request target: an absolute URL, `host:port` for CONNECT and SOCKS
+    /// (the host as the client sent it: an address, or a name).
     pub target: String,
-    /// The `Proxy-Authorization` the proxy received, or the SOCKS user:password.
+    /// The `Proxy-Authorization` the proxy received, the SOCKS5
+    /// user:password, or a non-empty SOCKS4 user id.
     pub credentials: Option<String>,
 }
 
@@ -45,7 +49,7 @@ pub struct ProxyOptions {
     /// Require this exact `Proxy-Authorization` (HTTP) or `user:password`
     /// (SOCKS); otherwise answer 407, or refuse the SOCKS handshake.
     pub require: Option<String>,
-    /// Answer every CONNECT with `403 Forbidden`.
+    /// Answer every CONNECT with `403 Forbidden` (SOCKS4: refuse it).
     pub refuse_connect: bool,
 }
 
@@ -79,6 +83,14 @@ impl TestProxy {
     /// is set), for IPv4, IPv6 and domain-name targets.
     pub async fn socks5(options: ProxyOptions) -> TestProxy {
         Self::spawn(options, Kind::Socks5).await
+    }
+
+    /// A SOCKS4 server with the 4a extension: it connects to the IPv4 address
+    /// the client sent, or resolves the host name the client sent (4a) itself.
+    /// A 4a "name" that is an IP address is refused: a client that resolved
+    /// the name must send SOCKS4.
+    pub async fn socks4(options: ProxyOptions) -> TestProxy {
+        Self::spawn(options, Kind::Socks4).await
     }
 
     /// `scheme://127.0.0.1:port`, for `.proxy(key, url)`.
@@ -144,6 +156,9 @@ impl TestProxy {
                         Kind::Socks5 => {
                             let _ = serve_socks5(&state, stream).await;
                         }
+                        Kind::Socks4 => {
+                            let _ = serve_socks4(&state, stream).await;
+                        }
                     }
                 });
             }
@@ -162,6 +177,7 @@ enum Kind {
     /// With an acceptor: over TLS.
     Http(Option<tokio_rustls::TlsAcceptor>),
     Socks5,
+    Socks4,
 }
 
 struct State {
@@ -313,4 +329,74 @@ async fn serve_socks5(state: &State, mut client: TcpStream) -> std::io::Result<(
         Err(_) => client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await?,
     }
     Ok(())
+}
+
+/// The longest SOCKS4 user id or 4a host name read.
+const MAX_SOCKS4_FIELD: usize = 255;
+
+/// SOCKS4, with the 4a extension (an address of `0.0.0.x` with `x` not 0:
+/// a host name follows the user id), CONNECT only.
+async fn serve_socks4(state: &State, mut client: TcpStream) -> std::io::Result<()> {
+    // Answers: version 0, then 90 (granted) or 91 (refused); the port and
+    // address fields are ignored by clients of CONNECT.
+    const GRANTED: [u8; 8] = [0, 90, 0, 0, 0, 0, 0, 0];
+    const REFUSED: [u8; 8] = [0, 91, 0, 0, 0, 0, 0, 0];
+    let mut head = [0u8; 8];
+    client.read_exact(&mut head).await?;
+    if head[..2] != [4, 1] {
+        return client.write_all(&REFUSED).await;
+    }
+    let port = u16::from_be_bytes([head[2], head[3]]);
+    let ip = std::net::Ipv4Addr::new(head[4], head[5], head[6], head[7]);
+    let user = read_nul_terminated(&mut client).await?;
+    let is_4a = ip.octets()[..3] == [0, 0, 0] && ip.octets()[3] != 0;
+    let (method, host) = if is_4a {
+        ("SOCKS4A", read_nul_terminated(&mut client).await?)
+    } else {
+        ("SOCKS4", ip.to_string())
+    };
+    let credentials = (!user.is_empty()).then_some(user);
+    state.record(method, format!("{host}:{port}"), credentials.clone());
+    if state.options.refuse_connect || !state.allowed(credentials.as_deref()) {
+        return client.write_all(&REFUSED).await;
+    }
+    let to = if is_4a {
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            // A client that resolved the name itself must say so with SOCKS4.
+            return client.write_all(&REFUSED).await;
+        }
+        // The proxy resolves the name (IPv4: SOCKS4 answers with one).
+        tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .ok()
+            .and_then(|mut addrs| addrs.find(SocketAddr::is_ipv4))
+    } else {
+        Some(SocketAddr::from((ip, port)))
+    };
+    let server = match to {
+        Some(to) => TcpStream::connect(to).await.ok(),
+        None => None,
+    };
+    match server {
+        Some(mut server) => {
+            client.write_all(&GRANTED).await?;
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            Ok(())
+        }
+        None => client.write_all(&REFUSED).await,
+    }
+}
+
+/// A SOCKS4 field up to its NUL, at most [`MAX_SOCKS4_FIELD`] bytes.
+async fn read_nul_terminated(client: &mut TcpStream) -> std::io::Result<String> {
+    let mut field = Vec::new();
+    loop {
+        match client.read_u8().await? {
+            0 => return Ok(String::from_utf8_lossy(&field).into_owned()),
+            _ if field.len() >= MAX_SOCKS4_FIELD => {
+                return Err(std::io::Error::other("a SOCKS4 field over 255 bytes"));
+            }
+            byte => field.push(byte),
+        }
+    }
 }
