@@ -1,9 +1,10 @@
 //! Proxies against loopback proxies: plain-http forwarding, CONNECT tunnels,
-//! SOCKS5, requests' keys and `no_proxy`, credentials that stay with the
-//! proxy, typed errors, and pools that never mix proxied and direct requests.
+//! `https://` proxies (TLS to the proxy, TLS in TLS), SOCKS5 and SOCKS4/4a,
+//! requests' keys and `no_proxy`, credentials that stay with the proxy, typed
+//! errors, and pools that never mix proxied and direct requests.
 
 use sessio::Session;
-use sessio_tests::{ProxyOptions, ProxySeen, Server, TestCa, TestProxy};
+use sessio_tests::{ProxyOptions, ProxySeen, ProxyTls, Server, TestCa, TestProxy};
 
 use crate::seen;
 
@@ -374,4 +375,268 @@ async fn merge_environment_settings_says_where_a_request_would_go() {
         .merge_environment_settings("ftp://files.example/")
         .unwrap_err();
     assert_eq!(err.kind(), sessio::ErrorKind::NoAdapter, "{err:?}");
+}
+
+/// A TLS handshake with `server_name` (SNI) in which `http/1.1` was chosen.
+fn http1_handshake(server_name: Option<&str>) -> ProxyTls {
+    ProxyTls {
+        server_name: server_name.map(str::to_owned),
+        alpn: Some("http/1.1".to_owned()),
+    }
+}
+
+/// The causes of `err`, outermost first, as one string.
+fn causes(err: &sessio::Error) -> String {
+    let mut text = String::new();
+    let mut next = std::error::Error::source(err);
+    while let Some(cause) = next {
+        text.push_str(&format!(" / {cause}"));
+        next = cause.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn an_http_target_through_an_https_proxy_is_forwarded_inside_tls() {
+    let ca = TestCa::new();
+    let server = Server::echo().await;
+    let proxy = TestProxy::https(&ca, requiring(USER_PASS)).await;
+    let port = proxy.addr().port();
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("http", &format!("https://user:pass@localhost:{port}"))
+        .build()
+        .unwrap();
+    let echo = seen(session.get(server.url("/plain?q=1"))).await;
+    assert_eq!(echo["path"], "/plain");
+    let asked = proxy.seen();
+    assert_eq!(
+        methods_and_targets(&asked),
+        [("GET".to_owned(), server.url("/plain?q=1"))],
+        "absolute form, to the proxy"
+    );
+    assert_eq!(asked[0].credentials.as_deref(), Some(USER_PASS));
+    assert_eq!(
+        proxy.tls_handshakes(),
+        [http1_handshake(Some("localhost"))],
+        "TLS to the proxy, its host name as SNI, HTTP/1.1 by ALPN"
+    );
+    // The TLS connection to the proxy is pooled.
+    seen(session.get(server.url("/again"))).await;
+    assert_eq!(proxy.seen().len(), 2);
+    assert_eq!(proxy.tls_handshakes().len(), 1);
+    assert_eq!(session.pool_stats().created, 1);
+    let keys = session.pool_stats_by_key();
+    assert_eq!(
+        keys[0].0.route(),
+        Some(format!("through https://localhost:{port}").as_str())
+    );
+
+    // A proxy named by its IP address: its certificate is checked for the
+    // address (and no SNI is sent, as TLS has none for addresses).
+    let by_address = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("http", &proxy.url_with("https", "user:pass"))
+        .build()
+        .unwrap();
+    seen(by_address.get(server.url("/by-address"))).await;
+    assert_eq!(proxy.tls_handshakes()[1], http1_handshake(None));
+    assert_eq!(server.requests(), 3);
+}
+
+#[tokio::test]
+async fn an_https_target_through_an_https_proxy_is_tls_inside_the_tunnel_inside_tls() {
+    let ca = TestCa::new();
+    let server = Server::start_tls(&ca, sessio_tests::echo).await;
+    let proxy = TestProxy::https(&ca, requiring(USER_PASS)).await;
+    let port = proxy.addr().port();
+    // HTTP/2 is offered to the server, never to the proxy (which would take it).
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .http2(true)
+        .proxy("https", &format!("https://user:pass@localhost:{port}"))
+        .build()
+        .unwrap();
+    let r = session
+        .get(server.localhost_url("/inside"))
+        .header("proxy-authorization", "Basic c2VjcmV0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.version(), sessio::Version::HTTP_2, "h2 with the server");
+    let echo: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(echo["path"], "/inside");
+    assert!(
+        echo["headers"].get("proxy-authorization").is_none(),
+        "no Proxy-Authorization inside the tunnel: {echo}"
+    );
+    let asked = proxy.seen();
+    assert_eq!(
+        methods_and_targets(&asked),
+        [(
+            "CONNECT".to_owned(),
+            format!("localhost:{}", server.addr().port())
+        )]
+    );
+    assert_eq!(asked[0].credentials.as_deref(), Some(USER_PASS));
+    assert_eq!(proxy.tls_handshakes(), [http1_handshake(Some("localhost"))]);
+    // One tunnel, reused.
+    seen(session.get(server.localhost_url("/again"))).await;
+    assert_eq!(proxy.seen().len(), 1);
+    assert_eq!(server.connections(), 1);
+
+    // HTTP/1.1 to the server inside the tunnel too.
+    let http1 = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("https", &proxy.url_with("https", "user:pass"))
+        .build()
+        .unwrap();
+    let r = http1.get(server.url("/http1")).send().await.unwrap();
+    assert_eq!(r.version(), sessio::Version::HTTP_11);
+    assert_eq!(server.connections(), 2);
+    assert_eq!(proxy.tls_handshakes().len(), 2);
+}
+
+/// requests raises `ProxyError` (a `ConnectionError`), not `SSLError`, when
+/// the TLS handshake with an `https://` proxy fails; the TLS error is its cause.
+#[tokio::test]
+async fn an_untrusted_proxy_certificate_is_a_proxy_error_and_verify_false_applies_to_the_proxy() {
+    let ca = TestCa::new();
+    let proxy_ca = TestCa::new();
+    let plain = Server::echo().await;
+    let secure = Server::start_tls(&ca, sessio_tests::echo).await;
+    let proxy = TestProxy::https(&proxy_ca, ProxyOptions::default()).await;
+    let session = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("all", &proxy.url("https"))
+        .build()
+        .unwrap();
+    for url in [plain.url("/"), secure.url("/")] {
+        let err = session.get(&url).send().await.unwrap_err();
+        assert!(err.is_proxy(), "{url}: {err:?}");
+        assert!(err.is_connect(), "{url}: {err:?}");
+        assert!(!err.is_tls(), "a ProxyError, not an SSLError: {err:?}");
+        assert!(
+            err.to_string().contains("TLS handshake with the proxy"),
+            "{err}"
+        );
+        assert!(
+            causes(&err).contains("invalid peer certificate"),
+            "{}",
+            causes(&err)
+        );
+    }
+    assert!(proxy.seen().is_empty() && proxy.tls_handshakes().is_empty());
+
+    // The session's CA bundle is trusted for the proxy as for servers.
+    let files = sessio_tests::TempDir::new("proxy-ca");
+    let bundle = files.write("proxy-ca.pem", proxy_ca.ca_pem());
+    let trusting = Session::builder()
+        .ca_bundle(&bundle)
+        .proxy("http", &proxy.url("https"))
+        .build()
+        .unwrap();
+    seen(trusting.get(plain.url("/trusted"))).await;
+    assert_eq!(proxy.tls_handshakes().len(), 1);
+
+    // verify(false) on the session: neither the proxy's certificate nor the
+    // server's is checked.
+    let unverified = Session::builder()
+        .verify(false)
+        .proxy("all", &proxy.url("https"))
+        .build()
+        .unwrap();
+    seen(unverified.get(plain.url("/plain"))).await;
+    seen(unverified.get(secure.url("/secure"))).await;
+    assert_eq!(proxy.tls_handshakes().len(), 3);
+
+    // verify(false) on one request, an http:// target included; its
+    // connection never serves a verifying request.
+    seen(session.get(plain.url("/once")).verify(false)).await;
+    assert_eq!(proxy.tls_handshakes().len(), 4);
+    let err = session
+        .get(plain.url("/verifying"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+    assert_eq!(plain.requests(), 3);
+    assert_eq!(secure.requests(), 1);
+}
+
+#[tokio::test]
+async fn an_https_url_for_a_plain_http_proxy_is_a_proxy_error() {
+    let server = Server::echo().await;
+    let proxy = TestProxy::http(ProxyOptions::default()).await;
+    let session = Session::builder()
+        .proxy("http", &proxy.url("https"))
+        .build()
+        .unwrap();
+    let err = session.get(server.url("/")).send().await.unwrap_err();
+    assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+    assert!(
+        err.to_string().contains(
+            "it answered without TLS (a proxy that speaks plain HTTP needs an http:// proxy URL)"
+        ),
+        "{err}"
+    );
+    assert_eq!(server.requests(), 0);
+}
+
+#[tokio::test]
+async fn socks4a_sends_the_host_name_and_socks4_resolves_it_here() {
+    let ca = TestCa::new();
+    let plain = Server::echo().await;
+    let secure = Server::start_tls(&ca, sessio_tests::echo).await;
+    let socks = TestProxy::socks4(ProxyOptions::default()).await;
+
+    let local_dns = Session::builder()
+        .proxy("all", &socks.url("socks4"))
+        .build()
+        .unwrap();
+    seen(local_dns.get(plain.localhost_url("/local"))).await;
+    let remote_dns = Session::builder()
+        .add_root_certificate_pem(ca.ca_pem())
+        .proxy("all", &socks.url("socks4a"))
+        .build()
+        .unwrap();
+    seen(remote_dns.get(plain.localhost_url("/remote"))).await;
+    seen(remote_dns.get(secure.localhost_url("/tls"))).await;
+    // An address is sent as one, with either.
+    seen(remote_dns.get(plain.url("/address"))).await;
+    let (plain_port, secure_port) = (plain.addr().port(), secure.addr().port());
+    assert_eq!(
+        methods_and_targets(&socks.seen()),
+        [
+            ("SOCKS4".to_owned(), format!("127.0.0.1:{plain_port}")),
+            ("SOCKS4A".to_owned(), format!("localhost:{plain_port}")),
+            ("SOCKS4A".to_owned(), format!("localhost:{secure_port}")),
+            ("SOCKS4".to_owned(), format!("127.0.0.1:{plain_port}")),
+        ]
+    );
+
+    // SOCKS4 carries no IPv6 address: an error before anything is asked.
+    let err = remote_dns.get("http://[::1]:9/").send().await.unwrap_err();
+    assert!(err.is_proxy(), "{err:?}");
+    assert_eq!(socks.seen().len(), 4);
+
+    // A refusal is a proxy error.
+    let refusing = TestProxy::socks4(ProxyOptions {
+        refuse_connect: true,
+        ..ProxyOptions::default()
+    })
+    .await;
+    let session = Session::builder()
+        .proxy("all", &refusing.url("socks4a"))
+        .build()
+        .unwrap();
+    let err = session
+        .get(plain.localhost_url("/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+    assert_eq!(refusing.seen().len(), 1);
+    assert_eq!(plain.requests(), 3);
 }

@@ -359,7 +359,9 @@ async fn tinyproxy_with_basic_auth_refuses_without_credentials() {
 
 #[tokio::test]
 /// (dante 1.4 speaks SOCKS4 but not its 4a extension: a `socks4a://` target
-/// name comes to it as the address 0.0.0.x, which it tries to reach.)
+/// name comes to it as the address 0.0.0.x, which it tries to reach. SOCKS4a
+/// is tested against the loopback SOCKS4 server of `tests/support` instead:
+/// `proxies::socks4a_sends_the_host_name_and_socks4_resolves_it_here`.)
 async fn dante_carries_http_and_https_over_socks4_socks5_and_socks5h() {
     let Some(env) = interop() else { return };
     for scheme in ["socks4", "socks5", "socks5h"] {

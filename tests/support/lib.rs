@@ -38,7 +38,7 @@ use tokio::sync::watch;
 pub use echo::{echo, gzip, seen_json};
 pub use fault::{FaultServer, Step};
 pub use files::TempDir;
-pub use proxy::{ProxyOptions, ProxySeen, TestProxy};
+pub use proxy::{ProxyOptions, ProxySeen, ProxyTls, TestProxy};
 pub use tls::{PeerCertificate, TestCa, TlsOptions};
 #[cfg(unix)]
 pub use unix::UnixServer;

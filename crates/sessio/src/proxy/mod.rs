@@ -13,14 +13,31 @@
 //! | `"all"` | every request |
 //! | `"no_proxy"` | not a proxy: a `NO_PROXY` list of hosts reached directly |
 //!
-//! and the first key that matches, in this order, wins. Proxy URLs are
-//! `http://` (plain `http://` targets are sent to it in absolute form, `https://`
-//! targets through a `CONNECT` tunnel), `socks5://` (names resolved here),
-//! `socks5h://` (names resolved by the proxy), `socks4://` and `socks4a://`; a
-//! URL without a scheme is `http://`. Credentials in the URL
-//! (`http://user:pass@proxy:3128`) go to the proxy only: as `Proxy-Authorization`
-//! on the `CONNECT` or on a forwarded plain-http request, never inside a tunnel
-//! and never to the server.
+//! and the first key that matches, in this order, wins. A proxy URL's scheme
+//! says how the proxy is spoken to (a URL without one is `http://`):
+//!
+//! | proxy URL | default port | to the proxy | plain `http://` targets | `https://` targets |
+//! |---|---|---|---|---|
+//! | `http://` | 80 | TCP | sent to the proxy in absolute form | a `CONNECT` tunnel, then TLS to the server inside it |
+//! | `https://` | 443 | TLS, then as `http://` | the same, inside the TLS to the proxy | a `CONNECT` tunnel inside the TLS to the proxy, then TLS to the server inside that (TLS in TLS) |
+//! | `socks5://` | 1080 | SOCKS5; names resolved here | a SOCKS5 tunnel | a SOCKS5 tunnel, then TLS to the server |
+//! | `socks5h://` | 1080 | SOCKS5; names resolved by the proxy | as `socks5://` | as `socks5://` |
+//! | `socks4://` | 1080 | SOCKS4; names resolved here (IPv4 only) | a SOCKS4 tunnel | a SOCKS4 tunnel, then TLS to the server |
+//! | `socks4a://` | 1080 | SOCKS4a; names resolved by the proxy | as `socks4://` | as `socks4://` |
+//!
+//! The TLS to an `https://` proxy uses the request's TLS settings (the
+//! trusted roots or CA bundle, `verify`, the protocol versions, and the client
+//! certificate should the proxy ask for one), and checks the proxy's
+//! certificate against the host name of the proxy URL (sent as SNI). The proxy
+//! is offered HTTP/1.1 only. A proxy whose certificate is not trusted fails
+//! the request with an error for which `is_proxy()` and `is_connect()` are
+//! true, as requests raises `ProxyError` (not `SSLError`) for it; the TLS
+//! error is its cause. With `verify(false)`, the proxy's certificate is not
+//! checked either.
+//!
+//! Credentials in the URL (`http://user:pass@proxy:3128`) go to the proxy
+//! only: as `Proxy-Authorization` on the `CONNECT` or on a forwarded
+//! plain-http request, never inside a tunnel and never to the server.
 //!
 //! With `trust_env` (the default), a session also uses the proxies of the
 //! environment: `http_proxy`, `https_proxy` and `all_proxy`, where a
@@ -32,6 +49,7 @@
 //! # fn run() -> sessio::Result<()> {
 //! let session = sessio::Session::builder()
 //!     .proxy("https", "http://user:secret@proxy.internal:3128")
+//!     .proxy("http", "https://user:secret@tls-proxy.internal")
 //!     .proxy("all://files.internal", "socks5h://127.0.0.1:1080")
 //!     .proxy("no_proxy", "localhost, .svc.cluster.local, 10.0.0.0/8")
 //!     .build()?;
@@ -54,16 +72,24 @@ pub(crate) use no_proxy::NoProxy;
 /// What kind of proxy a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ProxyKind {
-    Http,
-    Socks4 { remote_dns: bool },
-    Socks5 { remote_dns: bool },
+    /// An HTTP proxy; `tls`: reached over TLS (an `https://` proxy URL).
+    Http {
+        tls: bool,
+    },
+    Socks4 {
+        remote_dns: bool,
+    },
+    Socks5 {
+        remote_dns: bool,
+    },
 }
 
 /// A proxy: where it is, what it speaks, and its credentials.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Proxy {
     pub(crate) kind: ProxyKind,
-    /// `http://host:port` of the proxy itself (for the TCP connection).
+    /// `http://host:port` of the proxy itself (for the TCP connection, and
+    /// the name its certificate is checked against when it speaks TLS).
     pub(crate) address: Uri,
     /// Percent-decoded user and password from the URL.
     pub(crate) credentials: Option<(String, String)>,
@@ -83,17 +109,12 @@ impl Proxy {
         };
         let parsed = url::Url::parse(&with_scheme).map_err(|e| invalid(url, &e.to_string()))?;
         let (kind, default_port) = match parsed.scheme() {
-            "http" => (ProxyKind::Http, 80),
+            "http" => (ProxyKind::Http { tls: false }, 80),
+            "https" => (ProxyKind::Http { tls: true }, 443),
             "socks5" => (ProxyKind::Socks5 { remote_dns: false }, 1080),
             "socks5h" => (ProxyKind::Socks5 { remote_dns: true }, 1080),
             "socks4" => (ProxyKind::Socks4 { remote_dns: false }, 1080),
             "socks4a" => (ProxyKind::Socks4 { remote_dns: true }, 1080),
-            "https" => {
-                return Err(invalid(
-                    url,
-                    "https:// proxies (TLS to the proxy) are not supported; use http://",
-                ));
-            }
             other => return Err(invalid(url, &format!("unknown proxy scheme {other}"))),
         };
         let host = match parsed.host_str() {
@@ -120,6 +141,11 @@ impl Proxy {
             address,
             credentials,
         })
+    }
+
+    /// Whether the connection to the proxy itself is TLS (`https://`).
+    pub(crate) fn speaks_tls(&self) -> bool {
+        self.kind == ProxyKind::Http { tls: true }
     }
 
     /// `Proxy-Authorization` for the credentials of the URL, if any.
@@ -323,8 +349,20 @@ mod tests {
         let p = Proxy::parse("proxy.test:3128").unwrap();
         assert_eq!(
             (p.kind, p.address.to_string()),
-            (ProxyKind::Http, "http://proxy.test:3128/".to_owned())
+            (
+                ProxyKind::Http { tls: false },
+                "http://proxy.test:3128/".to_owned()
+            )
         );
+        let p = Proxy::parse("https://u:p@proxy.test").unwrap();
+        assert_eq!(p.kind, ProxyKind::Http { tls: true });
+        assert!(p.speaks_tls());
+        assert_eq!(
+            p.address.port_u16(),
+            Some(443),
+            "https:// proxies default to 443"
+        );
+        assert_eq!(p.authorization().unwrap(), "Basic dTpw");
         assert_eq!(
             Proxy::parse("http://proxy.test")
                 .unwrap()
@@ -359,7 +397,7 @@ mod tests {
             "http://:8080",
             "https://",
             "ftp://p.test",
-            "https://p.test:443",
+            "https://u:secret@",
             "http://u:secret@",
         ] {
             let err = Proxy::parse(url).unwrap_err();

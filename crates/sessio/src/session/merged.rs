@@ -36,12 +36,13 @@ impl MergedSettings {
         self.http
     }
 
-    /// The proxy URL (`http://`, `socks5h://`, …; a password shown as `***`),
+    /// The proxy URL (`http://`, `https://`, `socks5h://`, …; a password shown as `***`),
     /// or `None` for a direct connection.
     pub fn proxy(&self) -> Option<String> {
         let proxy = self.proxy.as_ref()?;
         let scheme = match proxy.kind {
-            ProxyKind::Http => "http",
+            ProxyKind::Http { tls: false } => "http",
+            ProxyKind::Http { tls: true } => "https",
             ProxyKind::Socks4 { remote_dns: false } => "socks4",
             ProxyKind::Socks4 { remote_dns: true } => "socks4a",
             ProxyKind::Socks5 { remote_dns: false } => "socks5",

@@ -1,6 +1,6 @@
 //! The connect step as one piece: resolve and TCP (directly or through the
-//! key's proxy), then TLS for `https://`, giving a boxed transport and what
-//! was learnt while making it.
+//! key's proxy, over TLS to an `https://` proxy), then TLS for `https://`,
+//! giving a boxed transport and what was learnt while making it.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use hyper_util::rt::TokioIo;
 use sessio_core::BoxError;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::io::BoxIo;
 use super::key::ConnKey;
@@ -74,58 +75,83 @@ impl Connect for HttpConnect {
         let scheme = key.scheme.clone();
         let tcp = self.tcp.clone();
         Box::pin(async move {
-            let (connected, forward_proxy) = match proxy {
-                None => {
-                    let to = Destination {
-                        authority: authority.clone(),
-                        default_port: if https { 443 } else { 80 },
-                        timeout,
-                    };
-                    (tcp.connect(to).await?, false)
-                }
-                Some(proxy) => {
-                    let target = http::Uri::builder()
-                        .scheme(scheme)
-                        .authority(authority.clone())
-                        .path_and_query("/")
-                        .build()?;
-                    let through = proxy::through(&tcp, &proxy, &target, timeout).await?;
-                    (through.tcp, through.forward)
-                }
+            let Some(proxy) = proxy else {
+                let to = Destination {
+                    authority: authority.clone(),
+                    default_port: if https { 443 } else { 80 },
+                    timeout,
+                };
+                let TcpConnected {
+                    stream,
+                    dns,
+                    connect,
+                } = tcp.connect(to).await?;
+                let facts = Facts {
+                    remote_addr: stream.peer_addr().ok(),
+                    local_addr: stream.local_addr().ok(),
+                    dns,
+                    connect: Some(connect),
+                    ..Facts::default()
+                };
+                return finish(stream, facts, https, tls.as_ref(), authority.as_str()).await;
             };
-            let TcpConnected {
-                stream,
-                dns,
-                connect,
-            } = connected;
-            let mut facts = Facts {
-                remote_addr: stream.peer_addr().ok(),
-                local_addr: stream.local_addr().ok(),
-                dns,
-                connect: Some(connect),
-                forward_proxy,
+            let target = http::Uri::builder()
+                .scheme(scheme)
+                .authority(authority.clone())
+                .path_and_query("/")
+                .build()?;
+            let through = proxy::through(&tcp, tls.as_ref(), &proxy, &target, timeout).await?;
+            let facts = Facts {
+                remote_addr: through.stream.peer_addr().ok(),
+                local_addr: through.stream.local_addr().ok(),
+                dns: through.dns,
+                connect: Some(through.connect),
+                forward_proxy: through.forward,
                 ..Facts::default()
             };
-            if !https {
-                return Ok(Connected {
-                    io: Box::new(TokioIo::new(stream)),
-                    facts,
-                });
-            }
-            let Some(tls) = tls else {
-                return Err("no TLS settings for this adapter".into());
-            };
-            let started = Instant::now();
-            let host = super::tcp::host_and_port(authority.as_str()).0;
-            let (stream, h2) = tls.handshake(host, stream).await?;
-            facts.tls = Some(started.elapsed());
-            facts.negotiated_h2 = h2;
-            Ok(Connected {
-                io: Box::new(TokioIo::new(stream)),
+            finish(
+                through.stream,
                 facts,
-            })
+                https,
+                tls.as_ref(),
+                authority.as_str(),
+            )
+            .await
         })
     }
+}
+
+/// The transport over `stream` (to the server, or the way through a proxy):
+/// `stream` itself for plain http, TLS to `authority`'s host over it with
+/// `tls` for `https://`.
+async fn finish<S>(
+    stream: S,
+    mut facts: Facts,
+    https: bool,
+    tls: Option<&TlsConnect>,
+    authority: &str,
+) -> Result<Connected, BoxError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    if !https {
+        return Ok(Connected {
+            io: Box::new(TokioIo::new(stream)),
+            facts,
+        });
+    }
+    let Some(tls) = tls else {
+        return Err("no TLS settings for this adapter".into());
+    };
+    let started = Instant::now();
+    let host = super::tcp::host_and_port(authority).0;
+    let (stream, h2) = tls.handshake(host, stream).await?;
+    facts.tls = Some(started.elapsed());
+    facts.negotiated_h2 = h2;
+    Ok(Connected {
+        io: Box::new(TokioIo::new(stream)),
+        facts,
+    })
 }
 
 impl tower_service::Service<ConnKey> for HttpConnect {

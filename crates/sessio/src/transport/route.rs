@@ -31,7 +31,8 @@ impl fmt::Debug for Route {
         }
         if let Some(proxy) = &self.proxy {
             parts.push(format!(
-                "through {}",
+                "through {}{}",
+                if proxy.speaks_tls() { "https://" } else { "" },
                 proxy.address.authority().map_or("?", |a| a.as_str())
             ));
         }

@@ -102,7 +102,8 @@ impl Proxies {
 /// server of a direct request.
 pub(super) fn set_proxy_authorization(request: &mut http::Request<Body>, proxy: Option<&Proxy>) {
     let forwarded = proxy.filter(|proxy| {
-        proxy.kind == ProxyKind::Http && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
+        matches!(proxy.kind, ProxyKind::Http { .. })
+            && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
     });
     match forwarded.and_then(Proxy::authorization) {
         Some(auth) => {

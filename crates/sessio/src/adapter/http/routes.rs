@@ -88,7 +88,7 @@ impl HttpAdapter {
     ) -> (Option<Arc<Proxy>>, TlsSettings, Option<String>) {
         let shared = &*self.inner;
         let proxy = super::Proxies::route(shared.proxies.as_ref(), request);
-        let (tls, unusable) = match self.tls_for(request) {
+        let (tls, unusable) = match self.tls_for(request, proxy.as_deref()) {
             Ok(Some(tls)) => (tls, None),
             Ok(None) => (shared.routes.default_tls.clone(), None),
             Err(err) => (shared.routes.default_tls.clone(), Some(err.to_string())),
@@ -96,14 +96,24 @@ impl HttpAdapter {
         (proxy, tls, unusable)
     }
 
-    /// The TLS settings of `request` when they are not the default route's
-    /// (`None`: the default's), or why an `https://` request cannot be sent
-    /// (the environment's bundle is unusable).
-    fn tls_for(&self, request: &http::Request<Body>) -> Result<Option<TlsSettings>> {
+    /// The TLS settings of `request` (through `proxy`) when they are not the
+    /// default route's (`None`: the default's), or why it cannot be sent (it
+    /// speaks TLS and the environment's bundle is unusable).
+    fn tls_for(
+        &self,
+        request: &http::Request<Body>,
+        proxy: Option<&Proxy>,
+    ) -> Result<Option<TlsSettings>> {
         let shared = &*self.inner;
         let routes = &shared.routes;
-        let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
-        let own = request.extensions().get::<RequestTls>().filter(|_| https);
+        // TLS is spoken to an `https://` server, and to an `https://` proxy
+        // whatever the target (with the same settings).
+        let speaks_tls = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+            || proxy.is_some_and(Proxy::speaks_tls);
+        let own = request
+            .extensions()
+            .get::<RequestTls>()
+            .filter(|_| speaks_tls);
         let tls = own.and_then(|own| {
             let env = match &own.env_ca_bundle {
                 Some(chosen) => chosen.as_ref(),
@@ -116,7 +126,7 @@ impl HttpAdapter {
         // (a live session that chose the environment's bundle itself is not
         // held to the adapter's)
         let own_env = own.is_some_and(|own| own.env_ca_bundle.is_some());
-        if https
+        if speaks_tls
             && tls.is_none()
             && !own_env
             && let Some(why) = &routes.unusable_env_bundle
@@ -127,8 +137,9 @@ impl HttpAdapter {
     }
 
     /// The route of a request with TLS settings or a proxy of its own
-    /// (`None`: the default route), or why an `https://` request cannot be
-    /// sent (the environment's bundle is unusable).
+    /// (`None`: the default route), or why a request over TLS (to an
+    /// `https://` server or proxy) cannot be sent (the environment's bundle
+    /// is unusable).
     pub(super) fn route_for(
         &self,
         request: &http::Request<Body>,
@@ -136,7 +147,7 @@ impl HttpAdapter {
     ) -> Result<Option<RouteRef>> {
         let shared = &*self.inner;
         let routes = &shared.routes;
-        let tls = self.tls_for(request)?;
+        let tls = self.tls_for(request, proxy.as_deref())?;
         if tls.is_none() && proxy.is_none() {
             return Ok(None);
         }

@@ -100,7 +100,8 @@ impl PoolKey {
     }
 
     /// What sets these connections apart besides the origin, in words
-    /// (`"verify off"`, `"through proxy.internal:3128"`); `None` for the
+    /// (`"verify off"`, `"through proxy.internal:3128"`, `"through
+    /// https://proxy.internal:443"` for an `https://` proxy); `None` for the
     /// adapter's own TLS settings without a proxy.
     pub fn route(&self) -> Option<&str> {
         self.route.as_deref()
