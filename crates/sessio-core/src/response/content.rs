@@ -2,11 +2,13 @@
 //! (or read in chunks), or read whole and kept, so that every buffered reader
 //! gives it again (requests' `r.content`, `r.text`, `r.json()`).
 
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use http::HeaderMap;
 
+use super::ResponseBody;
 use super::reader::Reader;
 use crate::{Error, ErrorKind, Result};
 
@@ -61,7 +63,7 @@ impl Content {
     pub(crate) async fn bytes(&self, headers: &HeaderMap, max: u64) -> Result<Bytes> {
         let mut reader = {
             let mut state = self.lock();
-            match &*state {
+            match &mut *state {
                 State::Kept(bytes) => return Ok(bytes.clone()),
                 State::Gone(gone) => return Err(gone.error()),
                 State::Unread(reader) if !reader.untouched() => {
@@ -69,6 +71,15 @@ impl Content {
                         ErrorKind::Body,
                         "the body was read in part already (by chunk()); it can only be read on",
                     ));
+                }
+                State::Unread(reader) if reader.is_buffered() => {
+                    // In memory (`stream(false)`): decoded here and now, in place.
+                    let result = decode_now(reader, headers, max);
+                    *state = match &result {
+                        Ok(bytes) => State::Kept(bytes.clone()),
+                        Err(_) => State::Gone(Gone::Failed),
+                    };
+                    return result;
                 }
                 State::Unread(_) => {}
             }
@@ -123,11 +134,13 @@ impl Content {
         }
     }
 
-    /// The body as kept, when it was read whole.
-    pub(crate) fn kept(&self) -> Option<Bytes> {
-        match &*self.lock() {
-            State::Kept(bytes) => Some(bytes.clone()),
-            _ => None,
+    /// The body as it is now: the raw body, or the decoded one once it was
+    /// read whole (`true`).
+    pub(crate) fn into_body(self) -> (ResponseBody, bool) {
+        match self.0.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            State::Unread(reader) => (reader.into_body(), false),
+            State::Kept(bytes) => (ResponseBody::from(bytes), true),
+            State::Gone(gone) => (ResponseBody::new(Failed(Some(gone.error()))), false),
         }
     }
 
@@ -144,6 +157,20 @@ impl Content {
     }
 }
 
+/// Reads a body that is in memory whole: its read never waits, so it is
+/// polled to the end at once.
+fn decode_now(reader: &mut Reader, headers: &HeaderMap, max: u64) -> Result<Bytes> {
+    let mut read = std::pin::pin!(reader.read_all(headers, max));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match read.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => Err(Error::msg(
+            ErrorKind::Body,
+            "a body in memory waited while read (a bug in sessio)",
+        )),
+    }
+}
+
 /// Marks the body gone when a read of it ends before it is done (its future
 /// was dropped).
 struct Reading<'a> {
@@ -156,5 +183,20 @@ impl Drop for Reading<'_> {
         if !self.done {
             *self.content.lock() = State::Gone(Gone::Cancelled);
         }
+    }
+}
+
+/// A body that gives an error (why the body is gone) instead of data.
+struct Failed(Option<Error>);
+
+impl http_body::Body for Failed {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>>>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
     }
 }

@@ -159,6 +159,11 @@ impl Reader {
         }
     }
 
+    /// Whether the raw body is in memory: reading it never waits.
+    pub(crate) fn is_buffered(&self) -> bool {
+        matches!(self.source, Source::Buffered(_))
+    }
+
     /// Whether nothing of the decoded body was asked for yet.
     pub(crate) fn untouched(&self) -> bool {
         matches!(self.decoder, DecoderState::Unknown)

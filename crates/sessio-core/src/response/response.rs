@@ -137,14 +137,11 @@ impl Response {
     /// `Content-Encoding` and `Content-Length` that described the raw one.
     pub fn into_http(self) -> http::Response<ResponseBody> {
         let mut headers = self.headers;
-        let mut body = match self.content.kept() {
-            Some(decoded) => {
-                headers.remove(http::header::CONTENT_ENCODING);
-                headers.remove(CONTENT_LENGTH);
-                ResponseBody::from(decoded)
-            }
-            None => self.content.into_reader().into_body(),
-        };
+        let (mut body, decoded) = self.content.into_body();
+        if decoded {
+            headers.remove(http::header::CONTENT_ENCODING);
+            headers.remove(CONTENT_LENGTH);
+        }
         body.connection = self.connection;
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;

@@ -97,3 +97,42 @@ fn response_is_send_and_sync() {
     assert_send_sync::<Response>();
     assert_send_sync::<BytesStream>();
 }
+
+/// A body whose read was cancelled is gone: reading it again, in chunks or
+/// as http, gives an error that says so, never a short body.
+#[tokio::test]
+async fn a_cancelled_read_leaves_an_error_never_a_short_body() {
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(http_body::Frame::data(
+        bytes::Bytes::from_static(b"part"),
+    ))])
+    .chain(futures_util::stream::pending());
+    let r = response(
+        200,
+        &[],
+        ResponseBody::new(http_body_util::StreamBody::new(chunks)),
+    );
+    {
+        let read = std::pin::pin!(r.bytes());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(std::future::Future::poll(read, &mut cx).is_pending());
+    }
+    let err = r.text().await.unwrap_err();
+    assert!(
+        err.is_body() && err.to_string().contains("cancelled"),
+        "{err}"
+    );
+    let body = r.into_http().into_body();
+    let err = http_body_util::BodyExt::collect(body).await.unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+
+    // Read whole, the body stays: a copy and the http view have it, decoded.
+    let r = response(200, &[("content-encoding", "gzip")], gzip(b"hello"));
+    assert_eq!(r.text().await.unwrap(), "hello");
+    assert_eq!(r.try_clone().unwrap().bytes().await.unwrap(), "hello");
+    let http = r.into_http();
+    assert!(http.headers().get("content-encoding").is_none());
+    let body = http_body_util::BodyExt::collect(http.into_body())
+        .await
+        .unwrap();
+    assert_eq!(body.to_bytes(), "hello");
+}

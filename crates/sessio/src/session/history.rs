@@ -78,6 +78,10 @@ pub(crate) fn hop(
     extensions: &mut Extensions,
     max_decompressed_size: Option<u64>,
 ) -> (PreparedRequest, Vec<Response>) {
+    if extensions.is_empty() {
+        // most responses: nothing was added on the way down
+        return (request, Vec::new());
+    }
     let record = extensions.remove::<AuthFlowRecord>();
     let mut answered = Vec::new();
     if let Some(record) = &record {
