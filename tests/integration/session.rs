@@ -426,6 +426,19 @@ async fn transport_settings_change_live_for_every_clone() {
     assert!(clone.remove_proxy("http"));
     session.get(echo.url("/direct")).send().await.unwrap();
     assert_eq!(proxy.seen().len(), 1, "direct again");
+    // A session built with a proxy: the built one stays; a live no_proxy of
+    // "*" sends every request directly.
+    let built = Session::builder()
+        .trust_env(false)
+        .proxy("http", &proxy.url("http"))
+        .build()
+        .unwrap();
+    built.get(echo.url("/built")).send().await.unwrap();
+    assert_eq!(proxy.seen().len(), 2, "through the built proxy");
+    assert!(!built.remove_proxy("http"), "only live proxies are removed");
+    built.set_proxy("no_proxy", "*").unwrap();
+    built.get(echo.url("/direct")).send().await.unwrap();
+    assert_eq!(proxy.seen().len(), 2, "no_proxy * goes direct");
 
     // max_redirects
     clone.set_max_redirects(1);

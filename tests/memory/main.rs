@@ -16,6 +16,13 @@ use sessio_tests::{FaultServer, Server, Step, respond};
 #[global_allocator]
 static ALLOCATOR: PeakAlloc = PeakAlloc;
 
+/// The heap is the process's: the tests take turns, so that one's peak is
+/// not another's allocations (the harness runs tests on parallel threads).
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 /// Peak growth of the live heap while `f` runs.
 async fn peak_growth<F: std::future::Future<Output = T>, T>(f: F) -> (T, usize) {
     let base = ALLOCATOR.current_usage();
@@ -54,6 +61,7 @@ fn zstd(data: &[u8]) -> Vec<u8> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn decompression_bombs_stay_small_in_memory() {
+    let _turn = one_at_a_time().await;
     let zeros = vec![0u8; INFLATED];
     let bombs: Vec<(&'static str, Vec<u8>)> = vec![
         ("gzip", gzip(&zeros)),
@@ -177,6 +185,7 @@ async fn streamed_and_buffered_peaks(url: &str) -> (usize, usize) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_body_over_its_cap_never_holds_more_than_the_cap_and_one_block() {
+    let _turn = one_at_a_time().await;
     let chunk = |size: usize| {
         let mut wire = format!("{size:x}\r\n").into_bytes();
         wire.extend(std::iter::repeat_n(b'x', size));
@@ -263,6 +272,7 @@ const CHILD_URL: &str = "SESSIO_MEMORY_CHILD_URL";
 
 #[tokio::test(flavor = "current_thread")]
 async fn under_an_address_space_limit_an_endless_body_is_an_error_not_an_abort() {
+    let _turn = one_at_a_time().await;
     if let Ok(url) = std::env::var(CHILD_URL) {
         // The child: read the endless body into memory under the cap.
         let session = Session::builder()
@@ -311,6 +321,7 @@ async fn under_an_address_space_limit_an_endless_body_is_an_error_not_an_abort()
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_long_redirect_chain_costs_memory_linear_in_its_hops() {
+    let _turn = one_at_a_time().await;
     const HOPS: usize = 1000;
     let body = bytes::Bytes::from(vec![b'r'; 16 << 10]);
     let server = Server::start(move |req| {
