@@ -27,6 +27,7 @@ mod security;
 mod session;
 mod timeouts;
 mod tls;
+mod tower_view;
 mod transport;
 #[cfg(unix)]
 mod unix;

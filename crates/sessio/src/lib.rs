@@ -23,8 +23,8 @@ pub use adapter::{
     MockAdapter, MockRequest, MockResponse, PoolKey, PoolStats, Resolve, Resolving, ServiceAdapter,
 };
 pub use session::{
-    ExchangeService, HopService, HttpSessionFuture, IntoRequest, MergedSettings, RequestBuilder,
-    Session, SessionBuilder, SessionFuture,
+    ExchangeService, HopService, HttpService, HttpSessionFuture, IntoRequest, MergedSettings,
+    RequestBuilder, Session, SessionBuilder, SessionFuture,
 };
 
 pub use sessio_core::http::{self, header};

@@ -134,6 +134,11 @@ impl Content {
         }
     }
 
+    /// Whether the body was read whole and is kept (decoded).
+    pub(crate) fn is_kept(&mut self) -> bool {
+        matches!(self.state_mut(), State::Kept(_))
+    }
+
     /// The body as it is now: the raw body, or the decoded one once it was
     /// read whole (`true`).
     pub(crate) fn into_body(self) -> (ResponseBody, bool) {

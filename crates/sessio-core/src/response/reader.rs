@@ -344,3 +344,22 @@ impl fmt::Debug for BytesStream {
         f.write_str("BytesStream")
     }
 }
+
+/// A [`BytesStream`] as an HTTP body (see
+/// [`Response::into_decoded_http`](crate::Response::into_decoded_http)).
+pub(crate) struct DecodedBody(pub(crate) BytesStream);
+
+impl http_body::Body for DecodedBody {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>>>> {
+        let stream = &mut self.get_mut().0;
+        Pin::new(stream)
+            .poll_next(cx)
+            .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, LINK, LOCATION};
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, LINK, LOCATION};
 use http::{Extensions, HeaderMap, StatusCode, Version};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -495,6 +495,60 @@ impl Response {
     pub fn text_stream(self) -> TextStream {
         let encoding = self.encoding();
         TextStream::new(self.bytes_stream(), encoding.as_deref())
+    }
+
+    /// Back to an `http::Response` whose body is decoded as it is read, the
+    /// way a client in a tower stack hands it on: when the `Content-Encoding`
+    /// is one sessio decodes, the body comes decoded (in chunks of at most
+    /// 64 KiB, as [`bytes_stream`](Response::bytes_stream)) and the
+    /// `Content-Encoding` and `Content-Length` that described the raw body
+    /// are gone; any other body is given as it is, with its headers.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use http_body_util::BodyExt;
+    ///
+    /// let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    /// std::io::Write::write_all(&mut gzip, b"hello").unwrap();
+    /// let raw = sessio::http::Response::builder()
+    ///     .header("content-encoding", "gzip")
+    ///     .body(bytes::Bytes::from(gzip.finish().unwrap()))
+    ///     .unwrap();
+    /// let request = sessio::Request::new(sessio::Method::GET, "http://example.test/").prepare().unwrap();
+    /// let http = sessio::Response::buffered(raw, request).into_decoded_http();
+    /// assert!(http.headers().get("content-encoding").is_none());
+    /// assert_eq!(http.into_body().collect().await.unwrap().to_bytes(), "hello");
+    /// # });
+    /// ```
+    pub fn into_decoded_http(mut self) -> http::Response<ResponseBody> {
+        if !super::decode::is_decoded_on_read(&self.headers) || self.content.is_kept() {
+            return self.into_http();
+        }
+        let Response {
+            status,
+            version,
+            mut headers,
+            extensions,
+            connection,
+            content,
+            ..
+        } = self;
+        // the decoder needs the codings only; the rest of the head moves on
+        let mut codings = HeaderMap::new();
+        for value in headers.get_all(CONTENT_ENCODING) {
+            codings.append(CONTENT_ENCODING, value.clone());
+        }
+        headers.remove(CONTENT_ENCODING);
+        headers.remove(CONTENT_LENGTH);
+        let stream = BytesStream::new(codings, content.into_reader());
+        let mut body = ResponseBody::new(super::reader::DecodedBody(stream));
+        body.connection = connection;
+        let mut response = http::Response::new(body);
+        *response.status_mut() = status;
+        *response.version_mut() = version;
+        *response.headers_mut() = headers;
+        *response.extensions_mut() = extensions;
+        response
     }
 
     /// The raw body, without decoding (the decoded one once it was read whole,

@@ -29,7 +29,7 @@ use sessio_layers::cookies::Jar;
 pub use builder::SessionBuilder;
 pub use merged::MergedSettings;
 pub use request_builder::RequestBuilder;
-pub use service::{HttpSessionFuture, SessionFuture};
+pub use service::{HttpService, HttpSessionFuture, SessionFuture};
 
 use crate::adapter::{Adapter, IntoAdapter, PoolStats};
 use crate::mount::{MountTable, Origin, no_adapter};

@@ -213,6 +213,16 @@ fn split(links: &mut [Link], i: usize) -> (&mut Link, &mut Link) {
 }
 
 /// The coding of a `Content-Encoding` token, when this build decodes it.
+/// Whether `headers` name a `Content-Encoding` this build decodes.
+pub(crate) fn is_decoded_on_read(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| kind(coding.trim()).is_some())
+}
+
 fn kind(coding: &str) -> Option<&'static str> {
     let lower = coding.to_ascii_lowercase();
     let kind = match lower.as_str() {
