@@ -136,8 +136,8 @@ fn outcome(result: sessio::Result<sessio::Response>) -> String {
     match result {
         Ok(r) => format!("{}", r.status().as_u16()),
         Err(err) if err.is_tls() => "tls".to_owned(),
-        Err(err) if err.is_builder() => format!("builder({err})"),
-        Err(err) => format!("other({err})"),
+        Err(err) if err.is_builder() => format!("builder({})", err.report()),
+        Err(err) => format!("other({})", err.report()),
     }
 }
 

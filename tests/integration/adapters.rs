@@ -222,7 +222,7 @@ async fn mock_errors_and_bad_mocks_are_typed() {
         .unwrap();
     let err = s.get("http://app.test/down").send().await.unwrap_err();
     assert!(
-        err.is_connect() && err.to_string().contains("refused"),
+        err.is_connect() && err.report().to_string().contains("refused"),
         "{err}"
     );
     for path in ["bad-status", "bad-header"] {
@@ -235,7 +235,7 @@ async fn mock_errors_and_bad_mocks_are_typed() {
     }
     let err = s.get("http://app.test/other").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidUrl, "{err}");
-    assert!(err.to_string().contains("not a url"), "{err}");
+    assert!(err.report().to_string().contains("not a url"), "{err}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -120,7 +120,7 @@ async fn json_with_nan_or_infinity_is_an_error_before_sending() {
         .await
         .unwrap_err();
     assert!(err.is_builder(), "{err}");
-    assert!(err.to_string().contains("NaN"), "{err}");
+    assert!(err.report().to_string().contains("NaN"), "{err}");
     let err = s
         .post(server.url("/"))
         .json(&f64::INFINITY)

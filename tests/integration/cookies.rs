@@ -283,7 +283,9 @@ async fn the_jar_answers_as_requests_cookie_jar_does() {
 
     let err = jar.get("sid").unwrap_err();
     assert!(
-        err.to_string().contains("2 cookies called \"sid\""),
+        err.report()
+            .to_string()
+            .contains("2 cookies called \"sid\""),
         "{err}"
     );
     assert_eq!(

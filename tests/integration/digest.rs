@@ -520,7 +520,9 @@ async fn a_custom_auth_edits_the_prepared_request_and_its_error_stops_the_reques
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("no credentials for this host"),
+        err.report()
+            .to_string()
+            .contains("no credentials for this host"),
         "{err}"
     );
     assert_eq!(server.requests(), 1, "the refused request was never sent");

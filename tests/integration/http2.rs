@@ -179,7 +179,10 @@ async fn requests_waiting_for_a_connection_that_fails_fail_with_it() {
     for result in join_all(requests).await {
         let err = result.expect_err("the name does not resolve");
         assert!(err.is_connect(), "{err}");
-        assert!(err.to_string().contains("api.test is not known"), "{err}");
+        assert!(
+            err.report().to_string().contains("api.test is not known"),
+            "{err}"
+        );
     }
     assert_eq!(lookups.load(std::sync::atomic::Ordering::SeqCst), 1);
     let stats = session.pool_stats();

@@ -201,7 +201,10 @@ async fn a_missing_file_is_an_error_before_anything_is_sent() {
     let missing = std::env::temp_dir().join("sessio-no-such-file.bin");
     let err = Form::new().file("f", &missing).await.unwrap_err();
     assert!(err.is_body(), "{err:?}");
-    assert!(err.to_string().contains("sessio-no-such-file.bin"), "{err}");
+    assert!(
+        err.report().to_string().contains("sessio-no-such-file.bin"),
+        "{err}"
+    );
     let err = file_body(&missing).await.unwrap_err();
     assert!(err.is_body(), "{err:?}");
 }

@@ -116,7 +116,9 @@ async fn a_full_pool_times_out_with_a_typed_error_and_sends_nothing() {
     assert!(err.is_pool_timeout(), "{err}");
     assert!(err.is_timeout() && !err.is_connect(), "{err}");
     assert!(
-        err.to_string().contains("max_connections_per_host"),
+        err.report()
+            .to_string()
+            .contains("max_connections_per_host"),
         "{err}"
     );
     assert_eq!(server.requests(), 1, "the timed-out request was not sent");
@@ -190,7 +192,9 @@ async fn a_cap_of_zero_is_a_builder_error() {
         .unwrap_err();
     assert!(err.is_builder(), "{err}");
     assert!(
-        err.to_string().contains("max_connections_per_host"),
+        err.report()
+            .to_string()
+            .contains("max_connections_per_host"),
         "{err}"
     );
 }
@@ -432,7 +436,7 @@ async fn a_cap_of_zero_connections_in_all_is_a_builder_error() {
         .build()
         .unwrap_err();
     assert!(
-        err.is_builder() && err.to_string().contains("max_connections"),
+        err.is_builder() && err.report().to_string().contains("max_connections"),
         "{err}"
     );
 }

@@ -227,7 +227,10 @@ async fn proxy_failures_are_proxy_errors() {
     assert!(err.is_proxy(), "{err:?}");
     // requests' ProxyError is a ConnectionError: nothing reached the server
     assert!(err.is_connect(), "{err:?}");
-    assert!(err.to_string().contains("could not be reached"), "{err}");
+    assert!(
+        err.report().to_string().contains("could not be reached"),
+        "{err}"
+    );
     let err = session.get(secure.url("/")).send().await.unwrap_err();
     assert!(err.is_proxy(), "{err:?}");
 
@@ -243,7 +246,10 @@ async fn proxy_failures_are_proxy_errors() {
         .build()
         .unwrap();
     let err = session.get(secure.url("/")).send().await.unwrap_err();
-    assert!(err.is_proxy() && err.to_string().contains("403"), "{err}");
+    assert!(
+        err.is_proxy() && err.report().to_string().contains("403"),
+        "{err}"
+    );
     let guarded = TestProxy::http(requiring(USER_PASS)).await;
     let session = Session::builder()
         .add_root_certificate_pem(ca.ca_pem())
@@ -251,7 +257,10 @@ async fn proxy_failures_are_proxy_errors() {
         .build()
         .unwrap();
     let err = session.get(secure.url("/")).send().await.unwrap_err();
-    assert!(err.is_proxy() && err.to_string().contains("407"), "{err}");
+    assert!(
+        err.is_proxy() && err.report().to_string().contains("407"),
+        "{err}"
+    );
     assert_eq!(secure.connections(), 0, "nothing reached the server");
 
     // Invalid proxy URLs, on every builder.
@@ -518,7 +527,9 @@ async fn an_untrusted_proxy_certificate_is_a_proxy_error_and_verify_false_applie
         assert!(err.is_connect(), "{url}: {err:?}");
         assert!(!err.is_tls(), "a ProxyError, not an SSLError: {err:?}");
         assert!(
-            err.to_string().contains("TLS handshake with the proxy"),
+            err.report()
+                .to_string()
+                .contains("TLS handshake with the proxy"),
             "{err}"
         );
         assert!(
@@ -576,7 +587,7 @@ async fn an_https_url_for_a_plain_http_proxy_is_a_proxy_error() {
     let err = session.get(server.url("/")).send().await.unwrap_err();
     assert!(err.is_proxy() && err.is_connect(), "{err:?}");
     assert!(
-        err.to_string().contains(
+        err.report().to_string().contains(
             "it answered without TLS (a proxy that speaks plain HTTP needs an http:// proxy URL)"
         ),
         "{err}"

@@ -82,7 +82,9 @@ async fn a_failing_resolver_is_a_connect_error_and_nothing_is_sent() {
         .unwrap_err();
     assert!(err.is_connect(), "{err}");
     assert!(
-        err.to_string().contains("missing.test is not registered"),
+        err.report()
+            .to_string()
+            .contains("missing.test is not registered"),
         "{err}"
     );
     // Nothing was sent, so even a POST is looked up again by the retries.
@@ -103,7 +105,7 @@ async fn an_empty_answer_is_a_connect_error() {
         .unwrap();
     let err = s.get("http://nothing.test/").send().await.unwrap_err();
     assert!(err.is_connect(), "{err}");
-    assert!(err.to_string().contains("no address"), "{err}");
+    assert!(err.report().to_string().contains("no address"), "{err}");
 }
 
 #[tokio::test]

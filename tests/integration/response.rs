@@ -421,7 +421,7 @@ async fn a_streamed_body_read_in_part_is_a_clear_error_when_read_whole() {
     assert_eq!(r.chunk().await.unwrap().as_deref(), Some(&b"x"[..]));
     let err = r.text().await.unwrap_err();
     assert!(err.is_body(), "{err}");
-    assert!(err.to_string().contains("read in part"), "{err}");
+    assert!(err.report().to_string().contains("read in part"), "{err}");
     // Reading on in chunks still works.
     assert_eq!(r.chunk().await.unwrap().as_deref(), Some(&b"x"[..]));
 
@@ -435,7 +435,7 @@ async fn a_streamed_body_read_in_part_is_a_clear_error_when_read_whole() {
     assert!(read.is_err(), "the read was cut off by the timeout");
     let err = r.bytes().await.unwrap_err();
     assert!(
-        err.is_body() && err.to_string().contains("cancelled"),
+        err.is_body() && err.report().to_string().contains("cancelled"),
         "{err}"
     );
 }

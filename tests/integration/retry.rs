@@ -105,7 +105,10 @@ async fn exhausted_status_retries_are_an_error_with_the_last_head() {
     );
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(err.response().unwrap().status(), 503);
-    assert!(err.to_string().contains("max retries exceeded"), "{err}");
+    assert!(
+        err.report().to_string().contains("max retries exceeded"),
+        "{err}"
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 3);
 
     let quiet = RetryPolicy::new()

@@ -97,9 +97,9 @@ async fn missing_or_unusable_tls_files_are_builder_errors_before_connecting() {
         assert!(err.is_builder(), "{err:?}");
     }
     let err = Session::builder().ca_bundle(&missing).build().unwrap_err();
-    assert!(err.to_string().contains("missing.pem"), "{err}");
+    assert!(err.report().to_string().contains("missing.pem"), "{err}");
     assert!(
-        err.to_string().contains("No such file"),
+        err.report().to_string().contains("No such file"),
         "the cause is shown: {err}"
     );
 
@@ -132,7 +132,7 @@ async fn missing_or_unusable_tls_files_are_builder_errors_before_connecting() {
         .await
         .unwrap_err();
     assert!(
-        err.is_builder() && err.to_string().contains("missing.pem"),
+        err.is_builder() && err.report().to_string().contains("missing.pem"),
         "{err:?}"
     );
     assert_eq!(server.connections(), 0);

@@ -137,7 +137,7 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     assert!(err.is_tls(), "{err:?}");
     assert!(err.is_connect());
     assert_eq!(err.url().unwrap().as_str(), server.url("/"));
-    let text = err.to_string();
+    let text = err.report().to_string();
     assert!(
         text.contains("UnknownIssuer") && text.contains(&server.url("/")),
         "Display names the root cause and the URL: {text}"
@@ -168,7 +168,7 @@ async fn connection_refused_is_a_connect_error() {
         std::error::Error::source(&err).is_some(),
         "the cause is kept"
     );
-    let text = err.to_string();
+    let text = err.report().to_string();
     assert!(
         text.to_lowercase().contains("refused"),
         "Display says why: {text}"

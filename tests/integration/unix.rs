@@ -92,10 +92,10 @@ async fn a_missing_socket_or_a_url_without_one_is_a_connect_error() {
         .unwrap();
     let err = s.get("http://gone/").send().await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
-    assert!(err.to_string().contains("missing.sock"), "{err}");
+    assert!(err.report().to_string().contains("missing.sock"), "{err}");
     let err = s.get("http://wrong/").send().await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
-    assert!(err.to_string().contains("http+unix"), "{err}");
+    assert!(err.report().to_string().contains("http+unix"), "{err}");
 }
 
 #[tokio::test]

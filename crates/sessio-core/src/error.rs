@@ -79,9 +79,12 @@ pub enum ErrorKind {
 
 /// The error type of every fallible sessio operation.
 ///
-/// `Display` says what went wrong, for which URL, and why (the causes):
-/// `TLS error for url (https://…/): invalid peer certificate: UnknownIssuer`.
-/// The causes are also reachable with [`source`](std::error::Error::source).
+/// `Display` says what went wrong and for which URL (`TLS error for url
+/// (https://…/)`); the causes are reachable with
+/// [`source`](std::error::Error::source), as error reporters (anyhow, eyre)
+/// expect, and [`report`](Error::report) prints the error with its causes on
+/// one line: `TLS error for url (https://…/): invalid peer certificate:
+/// UnknownIssuer`.
 ///
 /// requests' exceptions and the predicates that answer the same question:
 ///
@@ -309,6 +312,25 @@ impl Error {
         self.inner.kind == ErrorKind::Closed
     }
 
+    /// The error and its causes on one line, `outer: cause: root cause`, for
+    /// a log line or a message to a user. `Display` (`to_string()`) prints
+    /// this error's own level only, so that error reporters that walk
+    /// [`source`](StdError::source) (anyhow, eyre, tracing's) print each cause
+    /// once.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = sessio::get("http://127.0.0.1:9/").await.unwrap_err(); // nothing listens on port 9
+    /// assert!(err.is_connect());
+    /// let own = err.to_string();
+    /// let report = err.report().to_string();
+    /// assert!(report.starts_with(&own) && report.len() > own.len(), "{report}");
+    /// # });
+    /// ```
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+
     fn source_chain(&self) -> impl Iterator<Item = &(dyn StdError + 'static)> {
         let mut next = self.inner.source.as_deref().map(|e| e as &dyn StdError);
         std::iter::from_fn(move || {
@@ -426,14 +448,31 @@ impl fmt::Display for Error {
         if let Some(url) = &self.inner.url {
             text.push_str(&format!(" for url ({url})"));
         }
-        for cause in self.source_chain() {
+        f.write_str(&text)
+    }
+}
+
+/// An error and its causes on one line (see [`Error::report`]).
+pub struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.0.to_string();
+        for cause in self.0.source_chain() {
             let cause = cause.to_string();
+            // (a cause that only repeats what was said adds nothing)
             if !cause.is_empty() && !text.contains(&cause) {
                 text.push_str(": ");
                 text.push_str(&cause);
             }
         }
         f.write_str(&text)
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

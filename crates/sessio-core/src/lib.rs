@@ -43,7 +43,7 @@ pub use auth::Auth;
 pub use body::Body;
 pub use connection::ConnectionInfo;
 pub use cookie::{CookieStore, RequestCookies, StrictOrigin};
-pub use error::{BoxError, Error, ErrorKind, Result};
+pub use error::{BoxError, Error, ErrorKind, Report, Result};
 pub use hooks::{Hook, HookRegistry};
 pub use options::{
     AllowRedirects, Attempts, Deadline, Fragment, MaxRedirects, Streaming, Timeouts,

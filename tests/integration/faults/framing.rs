@@ -82,7 +82,7 @@ async fn huge_header_lines_and_too_many_headers_are_errors() {
     let s = Session::new();
     let err = s.get(server.url("/long")).send().await.unwrap_err();
     assert!(err.is_request(), "{err:?}");
-    assert!(err.to_string().contains("x-long"), "{err}");
+    assert!(err.report().to_string().contains("x-long"), "{err}");
     let err = s.get(server.url("/many")).send().await.unwrap_err();
     assert!(err.is_request(), "{err:?}");
 
@@ -118,7 +118,7 @@ async fn a_huge_header_line_is_a_request_error_on_a_connection_that_stays_well_f
     within(10, async {
         let err = s.get(server.url("/huge")).send().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Request, "{err:?}");
-        assert!(err.to_string().contains("x-huge"), "{err}");
+        assert!(err.report().to_string().contains("x-huge"), "{err}");
         let r = s.get(server.url("/after")).send().await.unwrap();
         assert_eq!(r.text().await.unwrap(), "reused", "not the stale body");
     })

@@ -85,7 +85,7 @@ async fn an_early_413_then_an_abrupt_close_is_the_413_or_a_request_error_never_r
                 }
                 Err(err) => {
                     assert_eq!(err.kind(), ErrorKind::Request, "round {round}: {err:?}");
-                    assert!(err.to_string().contains("writing a body"), "{err}");
+                    assert!(err.report().to_string().contains("writing a body"), "{err}");
                 }
             }
             let r = s.get(server.url("/after")).send().await.unwrap();

@@ -152,19 +152,19 @@ mod tests {
         let missing = dir.join("missing.pem");
         let err = read_ca_bundle(&missing).unwrap_err();
         assert!(err.is_builder());
-        assert!(err.to_string().contains("missing.pem"), "{err}");
+        assert!(err.report().to_string().contains("missing.pem"), "{err}");
         let source = std::error::Error::source(&err).unwrap();
         assert!(source.to_string().contains("missing.pem"), "{source}");
 
         std::fs::write(dir.join("notes.txt"), "nothing here").unwrap();
         let err = read_ca_bundle(&dir).unwrap_err();
         assert!(
-            err.is_builder() && err.to_string().contains("no PEM certificate"),
+            err.is_builder() && err.report().to_string().contains("no PEM certificate"),
             "{err}"
         );
         let err = read_ca_bundle(&dir.join("notes.txt")).unwrap_err();
         assert!(
-            err.is_builder() && err.to_string().contains("no PEM certificate"),
+            err.is_builder() && err.report().to_string().contains("no PEM certificate"),
             "{err}"
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -416,7 +416,7 @@ impl HttpAdapterBuilder {
     /// Builds the adapter.
     pub fn build(self) -> Result<HttpAdapter> {
         if let Some(err) = &self.error {
-            return Err(error_msg(err.kind(), err.to_string()));
+            return Err(error_msg(err.kind(), err.report().to_string()));
         }
         for (name, limit) in [
             ("max_connections_per_host", self.max_connections_per_host),

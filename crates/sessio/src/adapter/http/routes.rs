@@ -91,7 +91,10 @@ impl HttpAdapter {
         let (tls, unusable) = match self.tls_for(request, proxy.as_deref()) {
             Ok(Some(tls)) => (tls, None),
             Ok(None) => (shared.routes.default_tls.clone(), None),
-            Err(err) => (shared.routes.default_tls.clone(), Some(err.to_string())),
+            Err(err) => (
+                shared.routes.default_tls.clone(),
+                Some(err.report().to_string()),
+            ),
         };
         (proxy, tls, unusable)
     }

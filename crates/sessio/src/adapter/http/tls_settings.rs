@@ -65,7 +65,7 @@ impl HttpAdapterBuilder {
     /// ```
     /// let err = sessio::HttpAdapter::builder().ca_bundle("/nonexistent/ca.pem").build().unwrap_err();
     /// assert!(err.is_builder());
-    /// assert!(err.to_string().contains("/nonexistent/ca.pem"));
+    /// assert!(err.report().to_string().contains("/nonexistent/ca.pem"));
     /// ```
     pub fn ca_bundle(mut self, path: impl AsRef<Path>) -> Self {
         self.tls.ca_bundle = Some(path.as_ref().to_owned());

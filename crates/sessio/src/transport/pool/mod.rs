@@ -563,7 +563,8 @@ impl State {
         let mut kept = VecDeque::with_capacity(self.waiters.len());
         for waiter in self.waiters.drain(..) {
             if waiter.key == key {
-                let failed = sessio_core::__private::error_msg(err.kind(), err.to_string());
+                let failed =
+                    sessio_core::__private::error_msg(err.kind(), err.report().to_string());
                 let _ = waiter.tx.send(Grant::Failed(failed));
             } else {
                 kept.push_back(waiter);
