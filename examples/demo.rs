@@ -7,7 +7,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! sessio = "0.1"
+//! sessio = { path = "../sessio/crates/sessio" }   # a checkout: not on crates.io yet
 //! tokio = { version = "1", features = ["full"] }
 //! serde_json = "1"
 //! # for the loopback server only:

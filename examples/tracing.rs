@@ -3,8 +3,8 @@
 //! its method, URL, hop number, status and elapsed milliseconds.
 //!
 //! Run it with `cargo run --example tracing` (the examples turn on sessio's
-//! `tracing` feature; in your project: `sessio = { version = "0.1", features =
-//! ["tracing"] }` and `tracing-subscriber = "0.3"`).
+//! `tracing` feature; in your project: `sessio = { path = "…", features =
+//! ["tracing"] }` (a checkout: not on crates.io yet) and `tracing-subscriber = "0.3"`).
 
 use tracing_subscriber::fmt::format::FmtSpan;
 

@@ -123,6 +123,7 @@ fn roots(ca_pem: &str) -> RootCertStore {
 }
 
 pub(crate) fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
+    #[allow(deprecated)] // ring on purpose (see sessio's tls/config.rs)
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

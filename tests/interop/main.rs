@@ -4,13 +4,15 @@
 //!
 //! ```sh
 //! bash scripts/interop-servers.sh start /tmp/interop
-//! SESSIO_INTEROP_ENV=/tmp/interop/interop.env cargo test --test interop -- --nocapture
+//! SESSIO_INTEROP_ENV=/tmp/interop/interop.env cargo test --test interop -- --ignored --nocapture
 //! bash scripts/interop-servers.sh stop /tmp/interop
 //! ```
 //!
-//! Without `SESSIO_INTEROP_ENV` (or when the script could not install the
-//! servers and wrote `<dir>/skipped`) every test prints why it is skipped and
-//! passes.
+//! The tests are `#[ignore]`d, so that a plain `cargo test` lists them as
+//! ignored rather than passed: they run with `--ignored` once the servers are
+//! up (`.ci/run` does). Run that way without `SESSIO_INTEROP_ENV` (or when the
+//! script could not install the servers and wrote `<dir>/skipped`), every test
+//! prints why it is skipped and passes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -147,6 +149,7 @@ async fn get_through(session: &Session, url: &str, proxy_port: u16) -> (StatusCo
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn versions_of_the_servers() {
     let Some(env) = interop() else { return };
     for (key, version) in &env.versions {
@@ -155,6 +158,7 @@ async fn versions_of_the_servers() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn nginx_tls_is_verified_with_the_ca_bundle() {
     let Some(env) = interop() else { return };
     let s = builder().ca_bundle(&env.ca_pem).build().unwrap();
@@ -168,6 +172,7 @@ async fn nginx_tls_is_verified_with_the_ca_bundle() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn nginx_tls_without_the_ca_bundle_is_a_tls_error() {
     let Some(env) = interop() else { return };
     let s = builder().build().unwrap();
@@ -176,6 +181,7 @@ async fn nginx_tls_without_the_ca_bundle_is_a_tls_error() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn nginx_tls_with_verify_false_is_accepted() {
     let Some(env) = interop() else { return };
     let s = builder().verify(false).build().unwrap();
@@ -190,6 +196,7 @@ async fn nginx_tls_with_verify_false_is_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn http2_is_negotiated_by_alpn_only_when_asked_for() {
     let Some(env) = interop() else { return };
     let h2 = builder()
@@ -208,6 +215,7 @@ async fn http2_is_negotiated_by_alpn_only_when_asked_for() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn nginx_accepts_the_client_certificate_and_refuses_without_one() {
     let Some(env) = interop() else { return };
     let with = builder()
@@ -247,6 +255,7 @@ async fn nginx_accepts_the_client_certificate_and_refuses_without_one() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn redirects_cross_from_https_to_http_and_back() {
     let Some(env) = interop() else { return };
     let s = builder().ca_bundle(&env.ca_pem).build().unwrap();
@@ -267,6 +276,7 @@ async fn redirects_cross_from_https_to_http_and_back() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn tinyproxy_forwards_plain_http_and_tunnels_https() {
     let Some(env) = interop() else { return };
     let proxy = format!("http://127.0.0.1:{}", env.proxy_port);
@@ -296,6 +306,7 @@ async fn tinyproxy_forwards_plain_http_and_tunnels_https() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn tinyproxy_with_basic_auth_takes_the_credentials_of_the_proxy_url() {
     let Some(env) = interop() else { return };
     let proxy = format!("http://user:pass@127.0.0.1:{}", env.auth_proxy_port);
@@ -316,6 +327,7 @@ async fn tinyproxy_with_basic_auth_takes_the_credentials_of_the_proxy_url() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn tinyproxy_with_basic_auth_refuses_without_credentials() {
     let Some(env) = interop() else { return };
     let proxy = format!("http://127.0.0.1:{}", env.auth_proxy_port);
@@ -358,6 +370,7 @@ async fn tinyproxy_with_basic_auth_refuses_without_credentials() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 /// (dante 1.4 speaks SOCKS4 but not its 4a extension: a `socks4a://` target
 /// name comes to it as the address 0.0.0.x, which it tries to reach. SOCKS4a
 /// is tested against the loopback SOCKS4 server of `tests/support` instead:
@@ -387,6 +400,7 @@ async fn dante_carries_http_and_https_over_socks4_socks5_and_socks5h() {
 }
 
 #[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
 async fn nginx_on_a_unix_socket_answers_through_the_unix_adapter() {
     let Some(env) = interop() else { return };
     let s = builder()

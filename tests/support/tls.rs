@@ -87,6 +87,7 @@ impl TestCa {
     }
 
     pub(crate) fn acceptor(&self, options: TlsOptions) -> tokio_rustls::TlsAcceptor {
+        #[allow(deprecated)] // ring on purpose (see sessio's tls/config.rs)
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone());

@@ -20,6 +20,28 @@ use http_body_util::{Empty, Full};
 /// let body = Full::new(Bytes::from_static(b"form=1"));
 /// assert!(body.try_replay().is_some());
 /// ```
+///
+/// A body that cannot be copied does not fit under the redirect layer: the
+/// compiler says `ReplayBody` is missing and lists the bodies that have it.
+///
+/// ```compile_fail
+/// use bytes::Bytes;
+/// use http_body_util::{Full, Limited};
+/// use sessio::layers::redirect::RedirectLayer;
+/// use tower::{Layer, Service};
+///
+/// let server = tower::service_fn(|_req: http::Request<Limited<Full<Bytes>>>| async {
+///     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// });
+/// let mut client = RedirectLayer::new().layer(server);
+/// let body = Limited::new(Full::new(Bytes::new()), 1024);
+/// let _ = client.call(http::Request::new(body));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a request body sessio's layers can copy (`ReplayBody`)",
+    label = "the request body type of this service",
+    note = "the redirect, retry and auth-flow layers need `ReplayBody` of the request body: it is implemented for sessio's `Body`, http-body-util's `Full`, `Empty` and `BoxBody`, `()`, `String` and `Bytes`; implement it for your body, or map the request body into one of these (e.g. `req.map(sessio::Body::wrap)`)"
+)]
 pub trait ReplayBody: Sized {
     /// A copy to send again; `None` when the body cannot be replayed.
     fn try_replay(&self) -> Option<Self>;

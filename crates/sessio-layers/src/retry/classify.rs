@@ -32,6 +32,11 @@ pub enum ErrorClass {
 /// The errors the retry policy can read and make: tower's `BoxError`, sessio's
 /// `Error` and `std::io::Error`. (Over another client, map its errors into a
 /// `BoxError` first.)
+#[diagnostic::on_unimplemented(
+    message = "`RetryPolicy` cannot read the errors of this service: `{Self}` is not a `RetryError`",
+    label = "the error type of the service under tower's `Retry`",
+    note = "`RetryError` is implemented for tower's `BoxError`, sessio's `Error` and `std::io::Error`; over another client (hyper-util's `Client`, whose error is `hyper_util::client::legacy::Error`), box its errors first: `ServiceBuilder::new().layer(RetryLayer::new(policy)).map_err(BoxError::from).service(client)`"
+)]
 pub trait RetryError: Sized {
     /// Which kind of failure this is.
     fn class(&self) -> ErrorClass;

@@ -48,6 +48,10 @@ pub(crate) fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
 }
 
 fn build(settings: &TlsSettings) -> Result<ClientConfig> {
+    // ring, not aws-lc-rs, on purpose (a cold build of aws-lc-rs costs minutes
+    // on small machines); rustls 0.23.48 deprecates ring's provider for its
+    // want of post-quantum key exchange, which sessio accepts.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let versions = protocol_versions(settings.min_version, settings.max_version)?;
     let builder = ClientConfig::builder_with_provider(provider.clone())
