@@ -1,6 +1,8 @@
 //! sessio's `tracing` spans printed by `tracing-subscriber`: one `sessio.request`
-//! per send and one `sessio.hop` per request of a redirect chain, each closed with
-//! its method, URL, hop number, status and elapsed milliseconds.
+//! per send and one `sessio.hop` per request put on the wire, with
+//! OpenTelemetry's HTTP client fields (`http.request.method`, `url.full` with
+//! query values redacted, `server.address`, `http.response.status_code`,
+//! `http.request.resend_count`...).
 //!
 //! Run it with `cargo run --example tracing` (the examples turn on sessio's
 //! `tracing` feature; in your project: `sessio = { path = "…", features =

@@ -177,7 +177,7 @@ async fn streamed_and_buffered_peaks(url: &str) -> (usize, usize) {
     .await;
     assert!(err.is_body(), "{url}: {err:?}");
     assert!(
-        err.to_string().contains("max_decompressed_size"),
+        err.report().to_string().contains("max_decompressed_size"),
         "{url}: {err}"
     );
     (streamed, buffered)
@@ -281,7 +281,7 @@ async fn under_an_address_space_limit_an_endless_body_is_an_error_not_an_abort()
             .unwrap();
         let err = session.get(url).send().await.unwrap_err();
         assert!(err.is_body(), "{err:?}");
-        println!("child: body error: {err}");
+        println!("child: body error: {}", err.report());
         return;
     }
     // The parent: an endless chunked body (bounded at three times the cap), and

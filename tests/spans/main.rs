@@ -76,18 +76,119 @@ async fn a_send_and_each_hop_have_a_span() {
         .map(|s| s.0.clone())
         .collect();
     assert_eq!(names, ["sessio.request", "sessio.hop", "sessio.hop"]);
-    assert_eq!(spans.field(0, "method").as_deref(), Some("GET"));
-    assert_eq!(spans.field(0, "status").as_deref(), Some("200"));
-    assert_eq!(spans.field(0, "redirects").as_deref(), Some("1"));
-    assert!(spans.field(0, "elapsed_ms").is_some());
-    assert_eq!(spans.field(1, "hop").as_deref(), Some("0"));
-    assert_eq!(spans.field(1, "status").as_deref(), Some("302"));
-    assert_eq!(spans.field(2, "hop").as_deref(), Some("1"));
-    assert_eq!(spans.field(2, "status").as_deref(), Some("200"));
-    assert!(spans.field(2, "url").unwrap().ends_with("/cookies"));
+    assert_eq!(
+        spans.field(0, "http.request.method").as_deref(),
+        Some("GET")
+    );
+    assert_eq!(spans.field(0, "otel.name").as_deref(), Some("GET"));
+    assert_eq!(
+        spans.field(0, "server.address").as_deref(),
+        Some("127.0.0.1")
+    );
+    assert_eq!(
+        spans.field(0, "server.port"),
+        Some(
+            server
+                .url("")
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        spans.field(0, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(spans.field(0, "sessio.redirects").as_deref(), Some("1"));
+    assert!(spans.field(0, "sessio.elapsed_ms").is_some());
+    assert_eq!(
+        spans.field(1, "http.request.resend_count"),
+        None,
+        "the first send"
+    );
+    assert_eq!(
+        spans.field(1, "http.response.status_code").as_deref(),
+        Some("302")
+    );
+    assert_eq!(
+        spans.field(2, "http.request.resend_count").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        spans.field(2, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert!(spans.field(2, "url.full").unwrap().ends_with("/cookies"));
+    assert!(
+        spans
+            .field(1, "url.full")
+            .unwrap()
+            .ends_with("/cookies/set?sid=REDACTED"),
+        "query values are redacted: {:?}",
+        spans.field(1, "url.full")
+    );
     for (_, fields) in spans.0.lock().unwrap().iter() {
         for (name, value) in fields {
             assert!(!value.contains("secret"), "{name}={value} shows a password");
         }
     }
+
+    // Query values shown when the session opts in.
+    spans.0.lock().unwrap().clear();
+    let shown = Session::builder().trace_query_values(true).build().unwrap();
+    shown.get(server.url("/get?page=2&q")).send().await.unwrap();
+    assert!(
+        spans
+            .field(0, "url.full")
+            .unwrap()
+            .ends_with("/get?page=2&q")
+    );
+
+    // An auth flow's re-send is an attempt of its own.
+    spans.0.lock().unwrap().clear();
+    let guarded = Server::start(|req: http::Request<hyper::body::Incoming>| async move {
+        if req.headers().contains_key("authorization") {
+            sessio_tests::respond(200, &[], "in")
+        } else {
+            let challenge = "Digest realm=\"r\", nonce=\"n\", qop=\"auth\"";
+            sessio_tests::respond(401, &[("www-authenticate", challenge)], "who?")
+        }
+    })
+    .await;
+    let digest = Session::builder()
+        .auth(sessio::Auth::digest("u", "p"))
+        .build()
+        .unwrap();
+    assert_eq!(
+        digest.get(guarded.url("/")).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        spans.field(1, "http.response.status_code").as_deref(),
+        Some("401")
+    );
+    assert_eq!(
+        spans.field(2, "http.request.resend_count").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        spans.field(2, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+
+    // An error has its type.
+    spans.0.lock().unwrap().clear();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let err = Session::new()
+        .get(format!("http://127.0.0.1:{port}/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_connect());
+    assert_eq!(spans.field(0, "error.type").as_deref(), Some("connect"));
+    assert!(spans.field(0, "error.message").unwrap().contains("refused"));
 }

@@ -29,6 +29,9 @@ pub(super) struct Exchange {
     pub(super) deadline: Option<Instant>,
     pub(super) stream: bool,
     pub(super) max_decompressed_size: Option<u64>,
+    /// Whether the spans' `url.full` shows query values (`tracing` feature).
+    #[cfg(feature = "tracing")]
+    pub(super) trace_query_values: bool,
 }
 
 /// Sends the request through the stack (a plain `Service::call`) and builds the
@@ -38,7 +41,9 @@ pub(super) fn run(start: Result<Exchange>) -> impl Future<Output = Result<Respon
     {
         let mut start = start;
         let span = match &mut start {
-            Ok(exchange) => crate::trace::request_span(&mut exchange.http),
+            Ok(exchange) => {
+                crate::trace::request_span(&mut exchange.http, exchange.trace_query_values)
+            }
             Err(_) => tracing::Span::none(),
         };
         // One named future around `send`, so the span adds only itself.
@@ -57,6 +62,7 @@ async fn send(start: Result<Exchange>) -> Result<Response> {
         deadline,
         stream,
         max_decompressed_size,
+        ..
     } = start?;
     let started = Instant::now();
     let result = match stack {

@@ -114,6 +114,9 @@ struct Config {
     stream: bool,
     strict_cookies: bool,
     trust_env: bool,
+    /// Whether spans show query values (`SessionBuilder::trace_query_values`).
+    #[cfg(feature = "tracing")]
+    trace_query_values: bool,
 }
 
 impl Session {
@@ -301,6 +304,8 @@ impl Session {
             deadline,
             stream,
             max_decompressed_size: config.max_decompressed_size,
+            #[cfg(feature = "tracing")]
+            trace_query_values: config.trace_query_values,
         })
     }
 

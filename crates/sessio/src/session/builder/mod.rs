@@ -70,6 +70,8 @@ pub struct SessionBuilder {
     layers: Vec<LayerFn>,
     exchange_layers: Vec<ExchangeLayerFn>,
     trust_env: bool,
+    #[cfg(feature = "tracing")]
+    trace_query_values: bool,
     error: Option<Error>,
 }
 
@@ -99,6 +101,8 @@ impl SessionBuilder {
             layers: Vec::new(),
             exchange_layers: Vec::new(),
             trust_env: true,
+            #[cfg(feature = "tracing")]
+            trace_query_values: false,
             error: None,
         }
     }
@@ -555,6 +559,23 @@ impl SessionBuilder {
         self
     }
 
+    /// Whether the `tracing` spans' `url.full` shows the values of query
+    /// parameters (default: no, each is `REDACTED`, as OpenTelemetry's HTTP
+    /// conventions advise: tokens and signatures travel there). Cargo feature
+    /// `tracing`.
+    ///
+    /// ```
+    /// let session = sessio::Session::builder().trace_query_values(true).build()?;
+    /// # drop(session);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    #[cfg(feature = "tracing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+    pub fn trace_query_values(mut self, show: bool) -> Self {
+        self.trace_query_values = show;
+        self
+    }
+
     /// Builds the session, or returns the first invalid setting.
     pub fn build(self) -> Result<Session> {
         if let Some(err) = self.error {
@@ -636,6 +657,8 @@ impl SessionBuilder {
                     stream: self.stream,
                     strict_cookies: self.strict_cookies,
                     trust_env: self.trust_env,
+                    #[cfg(feature = "tracing")]
+                    trace_query_values: self.trace_query_values,
                 },
                 live: Live::default(),
                 netrc,
