@@ -1,7 +1,8 @@
 //! sessio's layers without a `Session`: redirects (with their history), a cookie
 //! jar, default headers, auth and a timeout stacked with `tower::ServiceBuilder`
-//! over hyper-util's own pooled `Client`. No type of the `sessio` crate is
-//! involved: the requests are `http::Request<Full<Bytes>>`, the responses
+//! over hyper-util's own pooled `Client`. Only `sessio-layers` is used (its
+//! modules re-export the few sessio-core types their layers take: `Auth`,
+//! `Timeouts`): the requests are `http::Request<Full<Bytes>>`, the responses
 //! hyper's, and the errors tower's `BoxError`.
 //!
 //! Run it with `cargo run --example layers_over_hyper`.
@@ -14,13 +15,12 @@ use http::{HeaderMap, HeaderValue, Request};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use sessio_core::{Auth, Timeouts};
 use sessio_layers::BoxError;
-use sessio_layers::auth::AddAuthLayer;
+use sessio_layers::auth::{AddAuthLayer, Auth};
 use sessio_layers::cookies::{CookiesLayer, Jar};
 use sessio_layers::default_headers::DefaultHeadersLayer;
 use sessio_layers::redirect::{RedirectHistory, RedirectLayer, TooManyRedirects};
-use sessio_layers::timeout::TimeoutLayer;
+use sessio_layers::timeout::{TimeoutLayer, Timeouts};
 use tower::{ServiceBuilder, ServiceExt};
 
 #[tokio::main]

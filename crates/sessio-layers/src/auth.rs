@@ -40,8 +40,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::Request;
+use sessio_core::Error;
 use sessio_core::request::AuthSetting;
-use sessio_core::{Auth, Error};
+
+/// The credentials the layer adds (re-exported from sessio-core, so that a
+/// layers-only user needs nothing else).
+pub use sessio_core::Auth;
 use tower_layer::Layer;
 use tower_service::Service;
 

@@ -45,8 +45,13 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http::header::AUTHORIZATION;
 use sessio_core::auth::flow::AttachedFlow;
-use sessio_core::auth::{AuthFlow, AuthRequest};
 use sessio_core::{BoxError, Deadline};
+
+/// A flow of one's own, what it sees of a request, and the credentials a
+/// flow is made from (re-exported from sessio-core, so that a layers-only
+/// user needs nothing else).
+pub use sessio_core::Auth;
+pub use sessio_core::auth::{AuthFlow, AuthFuture, AuthRequest};
 use tower_layer::Layer;
 use tower_service::Service;
 

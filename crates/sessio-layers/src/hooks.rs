@@ -49,7 +49,11 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use sessio_core::__private::error_msg;
-use sessio_core::{Body, BoxError, Error, ErrorKind, HookRegistry, PreparedRequest, ResponseBody};
+use sessio_core::{Body, BoxError, Error, ErrorKind, PreparedRequest, ResponseBody};
+
+/// The hooks the layer runs (re-exported from sessio-core, so that a
+/// layers-only user needs nothing else).
+pub use sessio_core::{Hook, HookRegistry};
 use tower_layer::Layer;
 use tower_service::Service;
 

@@ -45,3 +45,6 @@ pub use body::TimeoutBody;
 pub use error::{ReadTimeout, TotalTimeout};
 pub use future::ResponseFuture;
 pub use service::{Timeout, TimeoutLayer};
+/// The timeouts the layer enforces, and a request's deadline (re-exported
+/// from sessio-core, so that a layers-only user needs nothing else).
+pub use sessio_core::{Deadline, Timeouts};
