@@ -34,11 +34,9 @@ async fn main() -> Result<(), BoxError> {
         "user-agent",
         HeaderValue::from_static("layers-over-hyper/1"),
     );
-    let timeouts = Timeouts {
-        read: Some(Duration::from_secs(5)),
-        total: Some(Duration::from_secs(10)),
-        ..Timeouts::default()
-    };
+    let timeouts = Timeouts::new()
+        .read(Duration::from_secs(5))
+        .total(Duration::from_secs(10));
     // Outermost first: headers and auth once per request, then every redirect hop
     // goes through the cookie jar and the timeout down to hyper-util.
     let client = ServiceBuilder::new()

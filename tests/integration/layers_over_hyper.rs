@@ -27,10 +27,7 @@ type Stack =
 fn stack(jar: Arc<Jar>, read_timeout: Duration) -> Stack {
     let mut defaults = HeaderMap::new();
     defaults.insert("user-agent", HeaderValue::from_static("raw-stack/1"));
-    let timeouts = Timeouts {
-        read: Some(read_timeout),
-        ..Timeouts::default()
-    };
+    let timeouts = Timeouts::new().read(read_timeout);
     ServiceBuilder::new()
         .layer(DefaultHeadersLayer::new(defaults))
         .layer(AddAuthLayer::new(Auth::bearer("t0k")))

@@ -487,10 +487,7 @@ async fn transport_settings_change_live_for_every_clone() {
     );
 
     // timeouts: a 3 s answer against a 300 ms total timeout
-    clone.set_timeouts(sessio::Timeouts {
-        total: Some(Duration::from_millis(300)),
-        ..session.timeouts()
-    });
+    clone.set_timeouts(session.timeouts().total(Duration::from_millis(300)));
     let err = session
         .get(echo.url("/delay/3000"))
         .send()

@@ -16,13 +16,17 @@ use std::time::{Duration, Instant};
 /// use std::time::Duration;
 /// use sessio::Timeouts;
 ///
-/// let request = Timeouts { read: Some(Duration::from_secs(1)), ..Timeouts::default() };
-/// let session = Timeouts { connect: Some(Duration::from_secs(3)), read: Some(Duration::from_secs(9)), ..Timeouts::default() };
+/// let request = Timeouts::new().read(Duration::from_secs(1));
+/// let session = Timeouts::new().connect(Duration::from_secs(3)).read(Duration::from_secs(9));
 /// let effective = request.or(session);
 /// assert_eq!(effective.read, Some(Duration::from_secs(1)));
 /// assert_eq!(effective.connect, Some(Duration::from_secs(3)));
 /// ```
+///
+/// The struct may gain fields: build one with [`Timeouts::new`] and its
+/// setters (its fields stay public to read and to assign).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Connection establishment limit.
     pub connect: Option<Duration>,
@@ -37,6 +41,44 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
+    /// No timeout set (the same as `Timeouts::default()`).
+    pub const fn new() -> Self {
+        Timeouts {
+            connect: None,
+            read: None,
+            total: None,
+            write: None,
+        }
+    }
+
+    /// With this connect timeout.
+    #[must_use]
+    pub const fn connect(mut self, timeout: Duration) -> Self {
+        self.connect = Some(timeout);
+        self
+    }
+
+    /// With this read timeout.
+    #[must_use]
+    pub const fn read(mut self, timeout: Duration) -> Self {
+        self.read = Some(timeout);
+        self
+    }
+
+    /// With this total timeout.
+    #[must_use]
+    pub const fn total(mut self, timeout: Duration) -> Self {
+        self.total = Some(timeout);
+        self
+    }
+
+    /// With this write timeout.
+    #[must_use]
+    pub const fn write(mut self, timeout: Duration) -> Self {
+        self.write = Some(timeout);
+        self
+    }
+
     /// Each field of `self`, or `fallback`'s where `self` has none.
     #[must_use]
     pub fn or(self, fallback: Timeouts) -> Timeouts {

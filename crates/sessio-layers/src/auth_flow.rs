@@ -308,12 +308,7 @@ pub struct AnsweredChallenge {
 }
 
 fn view<'a, B: ReplayBody>(parts: &'a http::request::Parts, body: &'a B) -> AuthRequest<'a> {
-    AuthRequest {
-        method: &parts.method,
-        uri: &parts.uri,
-        headers: &parts.headers,
-        body: body.as_bytes(),
-    }
+    AuthRequest::new(&parts.method, &parts.uri, &parts.headers, body.as_bytes())
 }
 
 pin_project_lite::pin_project! {

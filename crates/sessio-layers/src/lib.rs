@@ -50,7 +50,7 @@
 //! let client = ServiceBuilder::new()
 //!     .layer(RedirectLayer::new())
 //!     .layer(CookiesLayer::new(jar.clone()))
-//!     .layer(TimeoutLayer::new(Timeouts { total: Some(Duration::from_secs(5)), ..Timeouts::default() }))
+//!     .layer(TimeoutLayer::new(Timeouts::new().total(Duration::from_secs(5))))
 //!     .service(server);
 //! let request = Request::get("http://example.test/login").body(String::new()).unwrap();
 //! let response = client.oneshot(request).await.unwrap();

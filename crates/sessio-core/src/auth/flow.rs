@@ -11,7 +11,11 @@ use crate::BoxError;
 
 /// What an [`AuthFlow`] sees of a request: its head, and its body when the
 /// body is in memory (a stream body is `None`).
+///
+/// The struct may gain fields: its fields are public to read, and
+/// [`AuthRequest::new`] makes one.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct AuthRequest<'a> {
     /// The method.
     pub method: &'a Method,
@@ -21,6 +25,24 @@ pub struct AuthRequest<'a> {
     pub headers: &'a HeaderMap,
     /// The body, when it is held in memory.
     pub body: Option<&'a [u8]>,
+}
+
+impl<'a> AuthRequest<'a> {
+    /// What a flow sees of a request with this head and body (`None`: a
+    /// stream).
+    pub fn new(
+        method: &'a Method,
+        uri: &'a Uri,
+        headers: &'a HeaderMap,
+        body: Option<&'a [u8]>,
+    ) -> Self {
+        AuthRequest {
+            method,
+            uri,
+            headers,
+            body,
+        }
+    }
 }
 
 /// The answer of [`AuthFlow::respond`]: the `Authorization` to send the
@@ -109,6 +131,7 @@ pub trait AuthFlow: Send + Sync + 'static {
 /// A flow attached to a request by prepare, with the origin it is for; it
 /// travels as a request extension through every hop.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct AttachedFlow {
     /// The flow.
     pub flow: Arc<dyn AuthFlow>,

@@ -69,7 +69,11 @@ impl RequestBody {
 /// The parts of a [`Request`], all public, for code that merges or rewrites requests.
 ///
 /// Its `Debug` hides the URL's password and the values of credential headers.
+///
+/// The struct may gain fields: its fields are public to read and to assign,
+/// and `RequestParts::default()` makes an empty one.
 #[derive(Default)]
+#[non_exhaustive]
 pub struct RequestParts {
     /// The method (upper-cased when prepared).
     pub method: Method,

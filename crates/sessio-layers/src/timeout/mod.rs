@@ -25,7 +25,7 @@
 //!     tokio::time::sleep(Duration::from_secs(5)).await;
 //!     Ok::<_, std::convert::Infallible>(Response::new(http_body_util::Empty::<bytes::Bytes>::new()))
 //! });
-//! let read = Timeouts { read: Some(Duration::from_millis(20)), ..Timeouts::default() };
+//! let read = Timeouts::new().read(Duration::from_millis(20));
 //! let client = ServiceBuilder::new().layer(TimeoutLayer::new(read)).service(slow);
 //!
 //! let err = client.oneshot(Request::new(())).await.unwrap_err();

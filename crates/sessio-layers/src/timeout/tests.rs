@@ -25,11 +25,9 @@ fn trickle(gaps_ms: Vec<u64>) -> impl Body<Data = Bytes, Error = Infallible> + S
 }
 
 fn layer(read_ms: u64, total_ms: Option<u64>) -> TimeoutLayer {
-    TimeoutLayer::new(Timeouts {
-        read: Some(Duration::from_millis(read_ms)),
-        total: total_ms.map(Duration::from_millis),
-        ..Timeouts::default()
-    })
+    let mut timeouts = Timeouts::new().read(Duration::from_millis(read_ms));
+    timeouts.total = total_ms.map(Duration::from_millis);
+    TimeoutLayer::new(timeouts)
 }
 
 #[tokio::test(start_paused = true)]
@@ -76,10 +74,8 @@ async fn request_timeouts_override_the_layer() {
         Ok::<_, std::convert::Infallible>(Response::new(trickle(vec![])))
     }));
     let mut req = Request::new(());
-    req.extensions_mut().insert(Timeouts {
-        read: Some(Duration::from_millis(200)),
-        ..Timeouts::default()
-    });
+    req.extensions_mut()
+        .insert(Timeouts::new().read(Duration::from_millis(200)));
     assert!(svc.clone().oneshot(req).await.is_ok());
     let err = svc.oneshot(Request::new(())).await.unwrap_err();
     assert!(err.is::<ReadTimeout>(), "{err}");

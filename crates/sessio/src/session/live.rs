@@ -232,7 +232,7 @@ impl Session {
     /// use std::time::Duration;
     ///
     /// let s = sessio::Session::new();
-    /// s.set_timeouts(sessio::Timeouts { total: Some(Duration::from_secs(10)), ..s.timeouts() });
+    /// s.set_timeouts(s.timeouts().total(Duration::from_secs(10)));
     /// assert_eq!(s.timeouts().total, Some(Duration::from_secs(10)));
     /// ```
     pub fn set_timeouts(&self, timeouts: Timeouts) {

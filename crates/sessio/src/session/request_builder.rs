@@ -323,12 +323,11 @@ impl RequestBuilder {
     /// ```
     pub fn no_timeout(self) -> Self {
         self.timeouts(|t| {
-            *t = Timeouts {
-                connect: Some(Duration::MAX),
-                read: Some(Duration::MAX),
-                total: Some(Duration::MAX),
-                write: Some(Duration::MAX),
-            }
+            *t = Timeouts::new()
+                .connect(Duration::MAX)
+                .read(Duration::MAX)
+                .total(Duration::MAX)
+                .write(Duration::MAX);
         })
     }
 

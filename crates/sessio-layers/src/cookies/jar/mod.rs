@@ -28,7 +28,11 @@ pub const MAX_COOKIES: usize = 3000;
 /// One cookie of a [`Jar`], as [`Jar::iter`] lists it and as it is saved.
 ///
 /// Its `Debug` shows everything but the value.
+///
+/// The struct may gain fields: its fields are public to read and to assign,
+/// and [`CookieInfo::new`] makes one.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CookieInfo {
     /// The name.
     pub name: String,
@@ -46,6 +50,34 @@ pub struct CookieInfo {
     pub http_only: bool,
     /// Expiry in seconds since the Unix epoch; `None` for a session cookie.
     pub expires: Option<u64>,
+}
+
+impl CookieInfo {
+    /// A session cookie `name=value` for `domain` and its subdomains (`None`:
+    /// sent to every host, as [`Jar::set`] makes) on path `/`, neither
+    /// `Secure` nor `HttpOnly`; change the fields for anything else.
+    ///
+    /// ```
+    /// use sessio::layers::cookies::{CookieInfo, Jar};
+    ///
+    /// let mut cookie = CookieInfo::new("sid", "1", Some("example.com"));
+    /// cookie.secure = true;
+    /// let jar = Jar::new();
+    /// jar.insert(cookie).unwrap();
+    /// assert_eq!(jar.get("sid").unwrap().as_deref(), Some("1"));
+    /// ```
+    pub fn new(name: impl Into<String>, value: impl Into<String>, domain: Option<&str>) -> Self {
+        CookieInfo {
+            name: name.into(),
+            value: value.into(),
+            domain: domain.map(str::to_owned),
+            host_only: false,
+            path: "/".to_owned(),
+            secure: false,
+            http_only: false,
+            expires: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for CookieInfo {
