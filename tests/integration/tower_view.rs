@@ -129,3 +129,17 @@ async fn the_http_view_streams_its_body_decoded() {
         "one per write"
     );
 }
+
+/// tower-http's `FollowRedirectLayer` as a hop layer would follow redirects
+/// out of sight of the session (its history, limits and cookie jar): refused
+/// at `build()` with an error that says why.
+#[test]
+fn follow_redirect_layer_is_refused_as_a_hop_layer() {
+    let err = Session::builder()
+        .layer(tower_http::follow_redirect::FollowRedirectLayer::new())
+        .build()
+        .unwrap_err();
+    assert!(err.is_builder(), "{err:?}");
+    assert!(err.to_string().contains("FollowRedirectLayer"), "{err}");
+    assert!(err.to_string().contains("max_redirects"), "{err}");
+}

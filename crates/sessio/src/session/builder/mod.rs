@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
-use sessio_core::__private::{checked_header, checked_value, name_of};
-use sessio_core::{Auth, Body, BoxError, CookieStore, Error, Hook, Result, Timeouts};
+use sessio_core::__private::{checked_header, checked_value, error_msg, name_of};
+use sessio_core::{Auth, Body, BoxError, CookieStore, Error, ErrorKind, Hook, Result, Timeouts};
 use sessio_layers::cookies::Jar;
 use sessio_layers::redirect::RedirectPolicy;
 use tower::ServiceExt;
@@ -478,8 +478,11 @@ impl SessionBuilder {
     /// Adds a tower layer that every hop goes through, just above the adapters: it
     /// sees each request exactly as it goes out (final headers included), each
     /// redirect included. Layers added first are outermost. Any tower-http layer
-    /// works. For one pass around the whole exchange, see
-    /// [`exchange_layer`](Self::exchange_layer).
+    /// works but one: tower-http's `FollowRedirectLayer` is refused (an error
+    /// at [`build`](Self::build) for which `is_builder()` is true), since it
+    /// would follow redirects out of sight of the session's own redirect
+    /// handling, history and cookie jar. For one pass around the whole
+    /// exchange, see [`exchange_layer`](Self::exchange_layer).
     ///
     /// ```
     /// use sessio::http::{HeaderName, HeaderValue};
@@ -508,6 +511,17 @@ impl SessionBuilder {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        // (by type name: tower-http is not a dependency of sessio's own code)
+        if std::any::type_name::<S>().starts_with("tower_http::follow_redirect::") {
+            self.park(error_msg(
+                ErrorKind::Builder,
+                "tower-http's FollowRedirectLayer cannot be a hop layer: it would follow \
+                 redirects below the session's redirect layer, out of sight of its history, \
+                 limits and cookie jar; the session follows redirects itself \
+                 (max_redirects, allow_redirects, redirect_policy)",
+            ));
+            return self;
+        }
         self.layers.push(Box::new(move |inner: HopService| {
             let service = layer
                 .layer(inner)
