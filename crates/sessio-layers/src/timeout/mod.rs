@@ -2,8 +2,8 @@
 //! read timeout: the longest the server may stay silent, before the response head
 //! and between body chunks while the body is read.
 //!
-//! The timeouts come from the request's [`Timeouts`](sessio_core::Timeouts)
-//! extension, else from the layer's defaults. A [`Deadline`](sessio_core::Deadline)
+//! The timeouts come from the request's [`Timeouts`]
+//! extension, else from the layer's defaults. A [`Deadline`]
 //! extension (set once for a request that goes through several hops) bounds the
 //! whole exchange, body included.
 //!
