@@ -119,19 +119,51 @@ fn seconds(value: &str) -> Option<u64> {
     }
 }
 
-/// The request fields a cache never changes its answer for but that make it
-/// leave the exchange alone: conditional and range requests are the user's.
-pub(crate) fn is_conditional(headers: &HeaderMap) -> bool {
-    [
-        header::IF_NONE_MATCH,
-        header::IF_MODIFIED_SINCE,
-        header::IF_MATCH,
-        header::IF_UNMODIFIED_SINCE,
-        header::IF_RANGE,
-        header::RANGE,
-    ]
-    .iter()
-    .any(|name| headers.contains_key(name))
+/// What a request's fields mean to the cache, found in one pass over them.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RequestFields {
+    /// A conditional or range request (the user's own validators): the cache
+    /// leaves the exchange alone.
+    pub(crate) conditional: bool,
+    /// `Cache-Control` or `Pragma` to read.
+    pub(crate) directives: bool,
+    pub(crate) authorization: bool,
+}
+
+impl RequestFields {
+    pub(crate) fn of(headers: &HeaderMap) -> RequestFields {
+        let mut out = RequestFields::default();
+        for name in headers.keys() {
+            match name.as_str() {
+                "if-none-match"
+                | "if-modified-since"
+                | "if-match"
+                | "if-unmodified-since"
+                | "if-range"
+                | "range" => out.conditional = true,
+                "cache-control" | "pragma" => out.directives = true,
+                "authorization" => out.authorization = true,
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The key a URL is stored under: the URI as it is written (without the
+/// formatting machinery: this runs on every hit).
+pub(crate) fn key(uri: &Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("");
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut key = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
+    if !scheme.is_empty() {
+        key.push_str(scheme);
+        key.push_str("://");
+    }
+    key.push_str(authority);
+    key.push_str(path);
+    key
 }
 
 /// Methods RFC 9110 §9.2.1 calls safe: they never invalidate.
@@ -301,6 +333,9 @@ pub(crate) fn storable(
             }
         }
     };
+    // A place for the `Age` every answer from the store gets: filled in then
+    // without growing the map.
+    stored.insert(header::AGE, HeaderValue::from_static("0"));
     Some(Variant {
         status,
         version,

@@ -85,16 +85,23 @@ where
             });
             return ResponseFuture::network(self.inner.call(req), pending);
         }
-        if rules::is_conditional(req.headers()) {
+        let fields = rules::RequestFields::of(req.headers());
+        if fields.conditional {
             return ResponseFuture::network(self.inner.call(req), None);
         }
         let shared = &self.shared;
-        let key = req.uri().to_string();
-        let directives = RequestDirectives::parse(req.headers());
+        let key = rules::key(req.uri());
+        let directives = match fields.directives {
+            true => RequestDirectives::parse(req.headers()),
+            false => RequestDirectives::default(),
+        };
         let now = SystemTime::now();
         let stored = match shared.store.get(&key) {
             Some(entry) => {
-                let auth = rules::auth_digest(req.headers());
+                let auth = match fields.authorization {
+                    true => rules::auth_digest(req.headers()),
+                    false => None,
+                };
                 entry
                     .variants
                     .iter()
@@ -271,7 +278,7 @@ impl Pending {
 /// Removes the stored responses for `uri`, and for the `Location` and
 /// `Content-Location` of the response when they are of the same origin.
 fn invalidate(shared: &Shared, uri: &Uri, headers: &http::HeaderMap) {
-    let key = uri.to_string();
+    let key = rules::key(uri);
     shared.store.remove(&key);
     let Ok(base) = url::Url::parse(&key) else {
         return;
@@ -286,7 +293,7 @@ fn invalidate(shared: &Shared, uri: &Uri, headers: &http::HeaderMap) {
         if target.origin() == base.origin()
             && let Ok(target) = target.as_str().parse::<Uri>()
         {
-            shared.store.remove(&target.to_string());
+            shared.store.remove(&rules::key(&target));
         }
     }
 }

@@ -72,7 +72,11 @@ struct Lru {
 
 struct Slot {
     entry: Arc<CacheEntry>,
+    /// Its last use.
     tick: u64,
+    /// The tick it is filed under in the order map (its last use, or older:
+    /// a hit only bumps `tick`, eviction files it again when it meets it).
+    filed: u64,
     size: u64,
 }
 
@@ -107,7 +111,7 @@ impl MemoryStore {
 impl Lru {
     fn remove(&mut self, key: &str) {
         if let Some(slot) = self.map.remove(key) {
-            self.order.remove(&slot.tick);
+            self.order.remove(&slot.filed);
             self.bytes -= slot.size;
         }
     }
@@ -116,19 +120,13 @@ impl Lru {
 impl CacheStore for MemoryStore {
     fn get(&self, key: &str) -> Option<Arc<CacheEntry>> {
         let mut lru = self.lock();
-        let lru = &mut *lru;
-        let (name, slot) = lru.map.get_key_value(key)?;
-        let entry = slot.entry.clone();
-        let old = slot.tick;
         lru.tick += 1;
         let tick = lru.tick;
-        let name = name.clone();
-        lru.order.remove(&old);
-        lru.order.insert(tick, name);
-        if let Some(slot) = lru.map.get_mut(key) {
-            slot.tick = tick;
-        }
-        Some(entry)
+        // The order map keeps the old tick: eviction finds it out of date and
+        // moves the entry to its new place then (a hit costs one lookup).
+        let slot = lru.map.get_mut(key)?;
+        slot.tick = tick;
+        Some(slot.entry.clone())
     }
 
     fn put(&self, key: &str, entry: Arc<CacheEntry>) {
@@ -139,10 +137,18 @@ impl CacheStore for MemoryStore {
             return;
         }
         while lru.bytes + size > lru.max_bytes {
-            let Some((_, oldest)) = lru.order.pop_first() else {
+            let Some((at, oldest)) = lru.order.pop_first() else {
                 break;
             };
-            if let Some(slot) = lru.map.remove(&oldest) {
+            let Some(slot) = lru.map.get_mut(&oldest) else {
+                continue;
+            };
+            if slot.tick != at {
+                // Used since it was filed: file it under its last use.
+                slot.filed = slot.tick;
+                let last = slot.tick;
+                lru.order.insert(last, oldest);
+            } else if let Some(slot) = lru.map.remove(&oldest) {
                 lru.bytes -= slot.size;
             }
         }
@@ -150,7 +156,15 @@ impl CacheStore for MemoryStore {
         let tick = lru.tick;
         let name: Arc<str> = Arc::from(key);
         lru.order.insert(tick, name.clone());
-        lru.map.insert(name, Slot { entry, tick, size });
+        lru.map.insert(
+            name,
+            Slot {
+                entry,
+                tick,
+                filed: tick,
+                size,
+            },
+        );
         lru.bytes += size;
     }
 
