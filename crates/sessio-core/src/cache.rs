@@ -8,7 +8,7 @@
 /// [`CacheMode::Default`]).
 ///
 /// ```
-/// use sessio::cache::CacheMode;
+/// use sessio::layers::cache::CacheMode;
 ///
 /// let mut request = sessio::http::Request::new(());
 /// request.extensions_mut().insert(CacheMode::OnlyIfCached);
@@ -34,7 +34,7 @@ pub enum CacheMode {
 /// Where a response came from, as the cache tells it (a response extension).
 ///
 /// ```
-/// use sessio::cache::CacheStatus;
+/// use sessio::layers::cache::CacheStatus;
 ///
 /// assert!(CacheStatus::Hit.is_from_cache());
 /// assert!(CacheStatus::Revalidated.is_revalidated());
