@@ -98,18 +98,27 @@ impl Service<http::Request<Body>> for Stack {
 pub(crate) enum Dispatch {
     Router(Router),
     Layered(HopService),
-    Cached(Cache<Router>),
-    CachedLayered(Cache<HopService>),
+    /// Boxed, so that the other arms (and every clone of the chain, one per
+    /// request) stay the size they were.
+    Cached(Box<CachedHop>),
+}
+
+/// The hops of a session with a cache.
+#[derive(Clone)]
+pub(crate) enum CachedHop {
+    Router(Cache<Router>),
+    Layered(Cache<HopService>),
 }
 
 impl Dispatch {
     /// The same hops, through `cache` first.
     pub(crate) fn cached(self, cache: &sessio_layers::cache::CacheLayer) -> Dispatch {
-        match self {
-            Dispatch::Router(router) => Dispatch::Cached(Cache::new(router, cache)),
-            Dispatch::Layered(service) => Dispatch::CachedLayered(Cache::new(service, cache)),
-            cached => cached,
-        }
+        let hop = match self {
+            Dispatch::Router(router) => CachedHop::Router(Cache::new(router, cache)),
+            Dispatch::Layered(service) => CachedHop::Layered(Cache::new(service, cache)),
+            cached @ Dispatch::Cached(_) => return cached,
+        };
+        Dispatch::Cached(Box::new(hop))
     }
 }
 
@@ -159,10 +168,11 @@ impl Service<http::Request<Body>> for Dispatch {
         match self {
             Dispatch::Router(_) => Poll::Ready(Ok(())),
             Dispatch::Layered(service) => Service::<http::Request<Body>>::poll_ready(service, cx),
-            Dispatch::Cached(cache) => Service::<http::Request<Body>>::poll_ready(cache, cx)
-                .map_err(crate::adapter::into_error),
-            Dispatch::CachedLayered(cache) => Service::<http::Request<Body>>::poll_ready(cache, cx)
-                .map_err(crate::adapter::into_error),
+            Dispatch::Cached(hop) => match &mut **hop {
+                CachedHop::Router(cache) => Service::<http::Request<Body>>::poll_ready(cache, cx),
+                CachedHop::Layered(cache) => Service::<http::Request<Body>>::poll_ready(cache, cx),
+            }
+            .map_err(crate::adapter::into_error),
         }
     }
 
@@ -172,8 +182,10 @@ impl Service<http::Request<Body>> for Dispatch {
         let future = match self {
             Dispatch::Router(router) => router.route(request),
             Dispatch::Layered(service) => AdapterFuture::boxed(service.call(request)),
-            Dispatch::Cached(cache) => through_cache(cache, request),
-            Dispatch::CachedLayered(cache) => through_cache(cache, request),
+            Dispatch::Cached(hop) => match &mut **hop {
+                CachedHop::Router(cache) => through_cache(cache, request),
+                CachedHop::Layered(cache) => through_cache(cache, request),
+            },
         };
         #[cfg(feature = "tracing")]
         let future = crate::trace::TracedHop::new(future, span);
@@ -230,4 +242,21 @@ pub(crate) fn build(
     let hooks = HooksLayer::default().layer(dispatch);
     let flows = AuthFlowLayer::per_request().layer(CookiesLayer::new(cookies).layer(hooks));
     redirect.layer(flows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cache is one boxed arm: a session without one clones a chain (once
+    /// per request) of the size it had before caching existed.
+    #[test]
+    fn dispatch_is_no_larger_for_the_cache() {
+        let widest = std::mem::size_of::<Router>().max(std::mem::size_of::<HopService>());
+        assert!(
+            std::mem::size_of::<Dispatch>() <= widest + 8,
+            "Dispatch is {} bytes",
+            std::mem::size_of::<Dispatch>()
+        );
+    }
 }
