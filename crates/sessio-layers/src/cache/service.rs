@@ -181,7 +181,14 @@ pub(crate) fn from_store<B>(
     *response.status_mut() = variant.status;
     *response.version_mut() = variant.version;
     let mut headers = variant.headers.clone();
-    headers.insert(header::AGE, HeaderValue::from(variant.age(now).as_secs()));
+    let age = HeaderValue::from(variant.age(now).as_secs());
+    // Stored responses keep a place for `Age`: fill it in without inserting.
+    match headers.get_mut(header::AGE) {
+        Some(slot) => *slot = age,
+        None => {
+            headers.insert(header::AGE, age);
+        }
+    }
     *response.headers_mut() = headers;
     response.extensions_mut().insert(status);
     response
