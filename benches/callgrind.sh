@@ -16,7 +16,7 @@ n2=${2:-1500}
 shift $(( $# > 2 ? 2 : $# )) || true
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(
-  raw-hyper hyper-conn sessio sessio-full reqwest
+  raw-hyper hyper-conn sessio sessio-full sessio-cached reqwest
   raw-hyper/unpooled hyper-conn/unpooled sessio/unpooled
   raw-hyper/h2 hyper-conn/h2 sessio/h2
 )

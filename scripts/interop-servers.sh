@@ -225,8 +225,10 @@ start() {
   socks_port=${ports[4]}
 
   # ---- nginx: TLS (HTTP/2, client certificates), plain HTTP, a Unix socket.
-  mkdir -p "$dir/nginx-temp"
+  mkdir -p "$dir/nginx-temp" "$dir/www"
   rm -f "$dir/nginx.sock"
+  # A static file for the HTTP cache tests: nginx adds ETag and Last-Modified.
+  printf 'cached by nginx\n' >"$dir/www/data.txt"
   cat >"$dir/nginx.conf" <<EOF
 user root;
 daemon on;
@@ -284,6 +286,16 @@ http {
     }
     location = /to-https {
       return 302 https://localhost:$tls_port/landed-tls;
+    }
+    # HTTP cache: fresh for a minute (Cache-Control: max-age=60, Expires) ...
+    location /fresh/ {
+      alias $dir/www/;
+      expires 60s;
+    }
+    # ... and always revalidated (ETag / If-None-Match, 304).
+    location /validated/ {
+      alias $dir/www/;
+      add_header Cache-Control "no-cache";
     }
   }
 

@@ -32,6 +32,11 @@ pub enum Variant {
     SessioFull,
     /// `sessio::get`: a new unpooled session per request, like `requests.get`.
     SessioOneShot,
+    /// A `Session` with an in-memory cache that keeps every response fresh for
+    /// a day: after the first request, every request is a fresh hit (the cost
+    /// of a hit against `sessio`'s loopback round trip). Not in [`Variant::ALL`]:
+    /// it measures the cache, not a client; ask for it by name.
+    SessioCached,
     /// reqwest 0.13 with the same rustls provider (ring).
     Reqwest,
 }
@@ -55,13 +60,17 @@ impl Variant {
             Variant::Sessio => "sessio",
             Variant::SessioFull => "sessio-full",
             Variant::SessioOneShot => "sessio-get",
+            Variant::SessioCached => "sessio-cached",
             Variant::Reqwest => "reqwest",
         }
     }
 
     /// The variant of a name.
     pub fn from_name(name: &str) -> Option<Variant> {
-        Variant::ALL.into_iter().find(|v| v.name() == name)
+        Variant::ALL
+            .into_iter()
+            .chain([Variant::SessioCached])
+            .find(|v| v.name() == name)
     }
 
     /// Whether the variant can run this way (the one-shot helper is unpooled and
@@ -69,6 +78,7 @@ impl Variant {
     pub fn supports(self, tls: bool, pooled: bool) -> bool {
         match self {
             Variant::SessioOneShot => !tls && !pooled,
+            Variant::SessioCached => pooled,
             _ => true,
         }
     }
@@ -157,8 +167,15 @@ impl BenchClient {
                     .build(https);
                 BenchClient::Raw(client)
             }
-            Variant::Sessio | Variant::SessioFull => {
+            Variant::Sessio | Variant::SessioFull | Variant::SessioCached => {
                 let mut builder = Session::builder().pool_max_idle_per_host(idle);
+                if variant == Variant::SessioCached {
+                    let day = std::time::Duration::from_secs(86_400);
+                    builder = builder.cache(
+                        sessio::layers::cache::CacheLayer::memory(1 << 20)
+                            .expire_url("*", sessio::layers::cache::Expiry::After(day)),
+                    );
+                }
                 if !endpoints.ca_pem.is_empty() {
                     builder = builder.add_root_certificate_pem(&endpoints.ca_pem);
                 }
@@ -237,7 +254,7 @@ impl BenchClient {
                     builder.build().expect("reqwest client"),
                 ))
             }
-            Variant::SessioFull | Variant::SessioOneShot => None,
+            Variant::SessioFull | Variant::SessioOneShot | Variant::SessioCached => None,
         }
     }
 

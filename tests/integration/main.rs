@@ -3,6 +3,7 @@
 
 mod adapters;
 mod bad_input;
+mod cache;
 mod connection;
 mod cookies;
 mod differences;

@@ -423,3 +423,34 @@ async fn nginx_on_a_unix_socket_answers_through_the_unix_adapter() {
         (StatusCode::OK, "unix ok\n".to_owned())
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the interop servers: bash scripts/interop-servers.sh start DIR, then --ignored"]
+async fn nginx_caching_headers_drive_the_session_cache() {
+    let Some(env) = interop() else { return };
+    let cache = sessio::layers::cache::CacheLayer::memory(1 << 20);
+    let s = builder().cache(cache.clone()).build().unwrap();
+
+    // `expires 60s`: the second GET is a fresh hit, nginx is not asked.
+    let url = env.plain("/fresh/data.txt");
+    let first = s.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(first.headers().contains_key("etag"));
+    assert!(!first.from_cache());
+    assert_eq!(first.text().await.unwrap(), "cached by nginx\n");
+    let second = s.get(&url).send().await.unwrap();
+    assert!(second.from_cache());
+    assert_eq!(second.text().await.unwrap(), "cached by nginx\n");
+    assert_eq!(cache.stats().hits, 1);
+
+    // `Cache-Control: no-cache`: revalidated with nginx's ETag, a 304 each time.
+    let url = env.plain("/validated/data.txt");
+    s.get(&url).send().await.unwrap().text().await.unwrap();
+    for _ in 0..2 {
+        let again = s.get(&url).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::OK);
+        assert!(again.cache_status().unwrap().is_revalidated());
+        assert_eq!(again.text().await.unwrap(), "cached by nginx\n");
+    }
+    assert_eq!(cache.stats().revalidations, 2);
+}

@@ -26,6 +26,7 @@
 pub mod __private;
 pub mod auth;
 mod body;
+pub mod cache;
 mod connection;
 mod cookie;
 mod error;

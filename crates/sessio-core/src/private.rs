@@ -8,6 +8,10 @@ pub use crate::connection::builder::{connection_info, set_exchange};
 pub fn attach_connection(body: &mut crate::ResponseBody, connection: crate::ConnectionInfo) {
     body.connection = Some(connection);
 }
+/// Takes the connection a body carries (to move it elsewhere when the body is wrapped).
+pub fn take_connection(body: &mut crate::ResponseBody) -> Option<crate::ConnectionInfo> {
+    body.connection.take()
+}
 pub use crate::cookie::{
     MAX_COOKIE_HEADER, PreparedCookie, check_cookie, cookie_header, fitting, join_pairs,
 };

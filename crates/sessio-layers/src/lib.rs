@@ -9,6 +9,7 @@
 //! | [`cookies`] | [`CookiesLayer`](cookies::CookiesLayer) | a cookie store on every request, and the default [`Jar`](cookies::Jar) | `cookies` (default) |
 //! | [`timeout`] | [`TimeoutLayer`](timeout::TimeoutLayer) | read (idle) and total timeouts, body included | `timeout` (default) |
 //! | [`hooks`] | [`HooksLayer`](hooks::HooksLayer) | sessio's request and response hooks (sessio's body types) | `hooks` (default) |
+//! | `cache` | `CacheLayer` | an RFC 9111 private cache (requests-cache's `CachedSession`), in memory or on disk | `cache` |
 //! | `retry` | `RetryPolicy` for tower's `RetryLayer` | urllib3's `Retry`: counters, methods, statuses, backoff, `Retry-After`, a budget | `retry` |
 //! | `default_headers` | `DefaultHeadersLayer` | default headers with requests' merge rules | `default-headers` |
 //! | `auth` | `AddAuthLayer` | `Authorization` from Basic/Bearer credentials | `auth` |
@@ -70,6 +71,9 @@ pub mod auth;
 #[cfg(feature = "auth-flow")]
 #[cfg_attr(docsrs, doc(cfg(feature = "auth-flow")))]
 pub mod auth_flow;
+#[cfg(feature = "cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
+pub mod cache;
 #[cfg(feature = "cookies")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
 pub mod cookies;

@@ -237,6 +237,22 @@ impl Response {
             .or_else(|| self.extensions.get::<crate::ConnectionInfo>())
     }
 
+    /// Where this response came from when the session has a cache
+    /// (`SessionBuilder::cache`): a fresh hit, a revalidated or stale stored
+    /// response, or the server; `None` without a cache or for a request that
+    /// left it out.
+    pub fn cache_status(&self) -> Option<crate::cache::CacheStatus> {
+        self.extensions.get::<crate::cache::CacheStatus>().copied()
+    }
+
+    /// Whether the body comes from the cache's store (requests-cache's
+    /// `response.from_cache`): a fresh hit, a response the server confirmed
+    /// with a `304 Not Modified`, or a stale one served on an error.
+    pub fn from_cache(&self) -> bool {
+        self.cache_status()
+            .is_some_and(crate::cache::CacheStatus::is_from_cache)
+    }
+
     /// The responses that came before this one, oldest first: the redirects
     /// followed to get here, and the challenges an auth flow (digest) answered
     /// by sending a request again (requests' `r.history`), in the order they

@@ -80,6 +80,8 @@ struct SessionRef {
     base_url: Option<url::Url>,
     /// Settings changed since the build (`set_verify`, `set_proxy`...).
     live: live::Live,
+    /// The cache on every hop (`SessionBuilder::cache`).
+    cache: Option<sessio_layers::cache::CacheLayer>,
     closed: AtomicBool,
 }
 
@@ -135,6 +137,13 @@ impl Session {
     /// A builder to configure a session.
     pub fn builder() -> SessionBuilder {
         SessionBuilder::new()
+    }
+
+    /// The session's HTTP cache ([`SessionBuilder::cache`]), for its
+    /// [`stats`](sessio_layers::cache::CacheLayer::stats) and
+    /// [`clear`](sessio_layers::cache::CacheLayer::clear); `None` without one.
+    pub fn cache(&self) -> Option<&sessio_layers::cache::CacheLayer> {
+        self.inner.cache.as_ref()
     }
 
     /// A `GET` request.

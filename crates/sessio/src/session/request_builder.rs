@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use sessio_core::__private::{check_cookie, checked_header, checked_value, name_of};
+use sessio_core::cache::CacheMode;
 use sessio_core::request::{AuthSetting, RequestBody};
 use sessio_core::{
     AllowRedirects, Auth, Body, DownloadProgress, Hook, Progress, Request, Response, Result,
@@ -440,6 +441,36 @@ impl RequestBuilder {
     pub fn stream(self, stream: bool) -> Self {
         self.with(|parts| {
             parts.extensions.insert(Streaming(stream));
+            Ok(())
+        })
+    }
+
+    /// `false`: leave the session's cache out of this request (nothing read
+    /// from it, nothing written); `true`: use it (the default).
+    pub fn cache(self, enabled: bool) -> Self {
+        let mode = match enabled {
+            true => CacheMode::Default,
+            false => CacheMode::Bypass,
+        };
+        self.cache_mode(mode)
+    }
+
+    /// Revalidate the stored response with the server now, even if it is
+    /// fresh (requests-cache's `refresh=True`), and store the answer.
+    pub fn refresh(self) -> Self {
+        self.cache_mode(CacheMode::Refresh)
+    }
+
+    /// Answer only from the session's cache: a fresh stored response, else a
+    /// `504 Gateway Timeout` made up without contacting the server (RFC 9111
+    /// §5.2.1.7's `only-if-cached`).
+    pub fn only_if_cached(self) -> Self {
+        self.cache_mode(CacheMode::OnlyIfCached)
+    }
+
+    fn cache_mode(self, mode: CacheMode) -> Self {
+        self.with(|parts| {
+            parts.extensions.insert(mode);
             Ok(())
         })
     }

@@ -72,6 +72,7 @@ pub struct SessionBuilder {
     trust_env: bool,
     #[cfg(feature = "tracing")]
     trace_query_values: bool,
+    cache: Option<sessio_layers::cache::CacheLayer>,
     error: Option<Error>,
 }
 
@@ -103,6 +104,7 @@ impl SessionBuilder {
             trust_env: true,
             #[cfg(feature = "tracing")]
             trace_query_values: false,
+            cache: None,
             error: None,
         }
     }
@@ -590,6 +592,28 @@ impl SessionBuilder {
         self
     }
 
+    /// An HTTP cache on every hop (requests-cache's `CachedSession`): RFC 9111's
+    /// private cache, in memory or on disk, between the hooks and the user's
+    /// layers, so a cached redirect is followed, cookies still apply and hooks
+    /// see [`Response::from_cache`](crate::Response::from_cache). The layer is
+    /// a handle: keep a clone (or use [`Session::cache`]) for its
+    /// [`stats`](sessio_layers::cache::CacheLayer::stats) and
+    /// [`clear`](sessio_layers::cache::CacheLayer::clear). See the guide's
+    /// "Caching" section.
+    ///
+    /// ```
+    /// use sessio::Session;
+    /// use sessio::layers::cache::CacheLayer;
+    ///
+    /// let session = Session::builder().cache(CacheLayer::memory(64 << 20)).build()?;
+    /// assert_eq!(session.cache().unwrap().stats().hits, 0);
+    /// # Ok::<(), sessio::Error>(())
+    /// ```
+    pub fn cache(mut self, cache: sessio_layers::cache::CacheLayer) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// Builds the session, or returns the first invalid setting.
     pub fn build(self) -> Result<Session> {
         if let Some(err) = self.error {
@@ -636,6 +660,10 @@ impl SessionBuilder {
             }
             Dispatch::Layered(service)
         };
+        let hop = match &self.cache {
+            Some(cache) => hop.cached(cache),
+            None => hop,
+        };
         let jar = self.jar.unwrap_or_default();
         let store: Arc<dyn CookieStore> = match self.store {
             Some(store) => store,
@@ -677,6 +705,7 @@ impl SessionBuilder {
                 live: Live::default(),
                 netrc,
                 base_url: self.base_url,
+                cache: self.cache,
                 closed: AtomicBool::new(false),
             }),
         })
