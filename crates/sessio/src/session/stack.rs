@@ -91,65 +91,71 @@ impl Service<http::Request<Body>> for Stack {
 }
 
 /// Where each hop goes below the hooks: straight to the mount table's router, or
-/// through the user's layers first; with a cache (`SessionBuilder::cache`),
-/// through the cache first (a session without one never pays for it: its hops
-/// take the first two arms, unchanged).
+/// through the user's layers first (and a cache, `SessionBuilder::cache`, is
+/// one more boxed hop service there: a session without one takes the same two
+/// arms it always did).
 #[derive(Clone)]
 pub(crate) enum Dispatch {
     Router(Router),
     Layered(HopService),
-    /// Boxed, so that the other arms (and every clone of the chain, one per
-    /// request) stay the size they were.
-    Cached(Box<CachedHop>),
-}
-
-/// The hops of a session with a cache.
-#[derive(Clone)]
-pub(crate) enum CachedHop {
-    Router(Cache<Router>),
-    Layered(Cache<HopService>),
 }
 
 impl Dispatch {
     /// The same hops, through `cache` first.
     pub(crate) fn cached(self, cache: &sessio_layers::cache::CacheLayer) -> Dispatch {
         let hop = match self {
-            Dispatch::Router(router) => CachedHop::Router(Cache::new(router, cache)),
-            Dispatch::Layered(service) => CachedHop::Layered(Cache::new(service, cache)),
-            cached @ Dispatch::Cached(_) => return cached,
+            Dispatch::Router(router) => HopService::new(through_cache(Cache::new(router, cache))),
+            Dispatch::Layered(service) => {
+                HopService::new(through_cache(Cache::new(service, cache)))
+            }
         };
-        Dispatch::Cached(Box::new(hop))
+        Dispatch::Layered(hop)
     }
 }
 
-/// Calls a cache below the hooks; its body becomes a `ResponseBody` again (the
-/// server's own when nothing is copied from it, with its connection).
-fn through_cache<S>(cache: &mut Cache<S>, request: http::Request<Body>) -> AdapterFuture
+/// A cache as a hop service: its errors sessio's, its body a `ResponseBody`
+/// again (the server's own when nothing is copied from it, with its
+/// connection).
+fn through_cache<S>(
+    cache: Cache<S>,
+) -> impl Service<
+    http::Request<Body>,
+    Response = http::Response<ResponseBody>,
+    Error = Error,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static
 where
     Cache<S>: Service<
             http::Request<Body>,
             Response = http::Response<CacheBody<ResponseBody>>,
             Error = BoxError,
-        >,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
     <Cache<S> as Service<http::Request<Body>>>::Future: Send + 'static,
 {
-    let future = cache.call(request);
-    AdapterFuture::boxed(Box::pin(async move {
-        let response = future.await.map_err(crate::adapter::into_error)?;
-        Ok(response.map(|body| match body.into_upstream() {
-            Ok(body) => body,
-            Err(mut body) => {
-                let connection = body
-                    .upstream_mut()
-                    .and_then(sessio_core::__private::take_connection);
-                let mut out = ResponseBody::new(body);
-                if let Some(connection) = connection {
-                    sessio_core::__private::attach_connection(&mut out, connection);
+    use tower::ServiceExt;
+    cache
+        .map_response(|response: http::Response<CacheBody<ResponseBody>>| {
+            response.map(|body| match body.into_upstream() {
+                Ok(body) => body,
+                Err(mut body) => {
+                    let connection = body
+                        .upstream_mut()
+                        .and_then(sessio_core::__private::take_connection);
+                    let mut out = ResponseBody::new(body);
+                    if let Some(connection) = connection {
+                        sessio_core::__private::attach_connection(&mut out, connection);
+                    }
+                    out
                 }
-                out
-            }
-        }))
-    }))
+            })
+        })
+        .map_err(crate::adapter::into_error)
 }
 
 /// What a hop below the hooks returns: the adapter's future (inside a span of
@@ -168,11 +174,6 @@ impl Service<http::Request<Body>> for Dispatch {
         match self {
             Dispatch::Router(_) => Poll::Ready(Ok(())),
             Dispatch::Layered(service) => Service::<http::Request<Body>>::poll_ready(service, cx),
-            Dispatch::Cached(hop) => match &mut **hop {
-                CachedHop::Router(cache) => Service::<http::Request<Body>>::poll_ready(cache, cx),
-                CachedHop::Layered(cache) => Service::<http::Request<Body>>::poll_ready(cache, cx),
-            }
-            .map_err(crate::adapter::into_error),
         }
     }
 
@@ -182,10 +183,6 @@ impl Service<http::Request<Body>> for Dispatch {
         let future = match self {
             Dispatch::Router(router) => router.route(request),
             Dispatch::Layered(service) => AdapterFuture::boxed(service.call(request)),
-            Dispatch::Cached(hop) => match &mut **hop {
-                CachedHop::Router(cache) => through_cache(cache, request),
-                CachedHop::Layered(cache) => through_cache(cache, request),
-            },
         };
         #[cfg(feature = "tracing")]
         let future = crate::trace::TracedHop::new(future, span);
