@@ -245,8 +245,9 @@ pub(crate) fn build(
 mod tests {
     use super::*;
 
-    /// A cache is one boxed arm: a session without one clones a chain (once
-    /// per request) of the size it had before caching existed.
+    /// A cache is a boxed hop service in the `Layered` arm: a session without
+    /// one clones a chain (once per request) of the size it had before caching
+    /// existed.
     #[test]
     fn dispatch_is_no_larger_for_the_cache() {
         let widest = std::mem::size_of::<Router>().max(std::mem::size_of::<HopService>());
