@@ -36,7 +36,8 @@ fn url_full(uri: &http::Uri, query_values: bool) -> String {
     let Some(query) = uri.query().filter(|_| !query_values) else {
         return uri.to_string();
     };
-    let mut url = String::with_capacity(uri.to_string().len());
+    let authority = uri.authority().map_or(0, |a| a.as_str().len());
+    let mut url = String::with_capacity(16 + authority + uri.path().len() + query.len() * 2);
     if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
         let _ = write!(url, "{scheme}://{authority}");
     }
